@@ -1,0 +1,71 @@
+"""Loket: school-company matching for technology education."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app. No side effects: no migrations, no table creation, no prompts."""
+    app = Flask(
+        __name__, instance_relative_config=True, template_folder="web/templates", static_folder="web/static"
+    )
+    from loket.config import load_config
+
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    logging.basicConfig(level=logging.INFO if not app.debug else logging.DEBUG)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from loket.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+    from loket.web import transaction
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        render_as_batch=True,
+        compare_type=True,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    transaction.init_app(app)
+
+    import loket.models  # noqa: F401  (register mappers)
+    from loket.services.accounts import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from loket.web import register_blueprints as _register
+
+    _register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from loket.web.errors import register as _register
+
+    _register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from loket.cli import register as _register
+
+    _register(app)

@@ -1,0 +1,39 @@
+"""Flask extensions, created without an app and bound in ``create_app``."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from loket.db import db
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+login_manager.session_protection = "strong"
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+migrate = Migrate()
+babel = Babel()
+
+__all__ = ["db", "login_manager", "csrf", "limiter", "migrate", "babel", "select_locale"]
+
+
+def select_locale() -> str:
+    """Locale from the ``lang`` cookie, then the user's setting, then the browser; Dutch by default."""
+    from flask import current_app
+    from flask_login import current_user
+
+    supported = current_app.config["LOKET_LOCALES"]
+    cookie = request.cookies.get("lang")
+    if cookie in supported:
+        return cookie
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+        return current_user.locale
+    return "nl"

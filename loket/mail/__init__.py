@@ -1,0 +1,1 @@
+"""Email: rendering (text + HTML), SMTP transport and the transactional outbox."""

@@ -1,0 +1,26 @@
+"""All ORM models; import from here (``from loket.models import User``)."""
+
+from loket.models.activities import Offer, Request
+from loket.models.audit import AuditEvent, Notification
+from loket.models.clusters import Cluster, cluster_manager
+from loket.models.mail import ActionToken, EmailRun, OutboxMessage
+from loket.models.matches import Match, MatchFeedback
+from loket.models.organisations import Location, Organisation
+from loket.models.users import User
+
+__all__ = [
+    "ActionToken",
+    "AuditEvent",
+    "Cluster",
+    "EmailRun",
+    "Location",
+    "Match",
+    "MatchFeedback",
+    "Notification",
+    "Offer",
+    "Organisation",
+    "OutboxMessage",
+    "Request",
+    "User",
+    "cluster_manager",
+]

@@ -1,0 +1,136 @@
+"""Jinja filters and globals: taxonomy labels, Dutch dates, safe links."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale, lazy_gettext
+from flask_login import current_user
+
+from loket import taxonomy
+
+AMS = ZoneInfo("Europe/Amsterdam")
+# main menu per role: (endpoint, label); endpoints that do not exist (yet) are left out
+NAV: dict[str, list[tuple[str, object]]] = {
+    "school": [
+        ("school.dashboard", lazy_gettext("Overzicht")),
+        ("school.requests", lazy_gettext("Aanvragen")),
+        ("school.matches", lazy_gettext("Koppelingen")),
+    ],
+    "company": [
+        ("company.dashboard", lazy_gettext("Overzicht")),
+        ("company.offers", lazy_gettext("Aanbod")),
+        ("company.matches", lazy_gettext("Koppelingen")),
+    ],
+    "cluster_manager": [
+        ("manager.dashboard", lazy_gettext("Dashboard")),
+        ("manager.queue", lazy_gettext("Goedkeuren")),
+        ("manager.overview", lazy_gettext("Cluster")),
+        ("manager.map", lazy_gettext("Kaart")),
+        ("reactivation.runs", lazy_gettext("Heractivering")),
+    ],
+    "admin": [
+        ("admin.dashboard", lazy_gettext("Beheer")),
+        ("admin.clusters", lazy_gettext("Clusters")),
+        ("manager.queue", lazy_gettext("Goedkeuren")),
+        ("manager.map", lazy_gettext("Kaart")),
+        ("reactivation.runs", lazy_gettext("Heractivering")),
+    ],
+}
+
+STATUS_LABELS = {
+    "proposed": lazy_gettext("voorgesteld"),
+    "approved": lazy_gettext("goedgekeurd"),
+    "accepted": lazy_gettext("geaccepteerd"),
+    "scheduled": lazy_gettext("ingepland"),
+    "completed": lazy_gettext("afgerond"),
+    "rejected": lazy_gettext("afgewezen"),
+    "declined": lazy_gettext("geweigerd"),
+    "cancelled": lazy_gettext("geannuleerd"),
+    "expired": lazy_gettext("verlopen"),
+    "open": lazy_gettext("open"),
+    "paused": lazy_gettext("gepauzeerd"),
+    "matched": lazy_gettext("gekoppeld"),
+    "closed": lazy_gettext("gesloten"),
+    "invited": lazy_gettext("uitgenodigd"),
+    "active": lazy_gettext("actief"),
+    "dormant": lazy_gettext("slapend"),
+    "archived": lazy_gettext("gearchiveerd"),
+}
+
+MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+
+
+def _locale() -> str:
+    loc = get_locale()
+    return str(loc) if loc else "nl"
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(AMS)
+    if _locale() == "en":
+        return value.strftime("%d %b %Y")
+    return f"{value.day} {MONTHS_NL[value.month - 1]} {value.year}"
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(AMS)
+    return f"{fmt_date(local)} {local:%H:%M}"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["date"] = fmt_date
+    app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.filters["activity"] = lambda c: taxonomy.activities().label(c, _locale())
+    app.jinja_env.filters["sector"] = lambda c: taxonomy.sectors().label(c, _locale())
+    app.jinja_env.filters["level"] = lambda c: taxonomy.levels().label(c, _locale())
+    app.jinja_env.filters["mode"] = lambda c: taxonomy.modes().label(c, _locale())
+
+    def url_endpoints() -> set[str]:
+        return set(current_app.view_functions)
+
+    def nav_items() -> list[dict]:
+        if not current_user.is_authenticated:
+            return []
+        endpoints = url_endpoints()
+        return [
+            {"url": url_for(ep), "label": label, "active": request.endpoint == ep}
+            for ep, label in NAV.get(current_user.role, [])
+            if ep in endpoints
+        ]
+
+    def unread_notifications() -> int:
+        from sqlalchemy import func, select
+
+        from loket.db import db
+        from loket.models import Notification
+
+        return (
+            db.session.scalar(
+                select(func.count(Notification.id)).where(
+                    Notification.user_id == current_user.id, Notification.read_at.is_(None)
+                )
+            )
+            or 0
+        )
+
+    def status_label(status: str) -> str:
+        return str(STATUS_LABELS.get(status, status))
+
+    app.jinja_env.globals.update(
+        url_endpoints=url_endpoints,
+        nav_items=nav_items,
+        unread_notifications=unread_notifications,
+        status_label=status_label,
+    )
+
+    @app.context_processor
+    def _globals():
+        return {"current_locale": _locale(), "current_path": request.full_path.rstrip("?")}

@@ -1,0 +1,24 @@
+"""One commit per request; queued email leaves only after that commit succeeded."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from loket.db import db
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        if response.status_code < 400:
+            try:
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+            from loket.mail.outbox import deliver_after_commit
+
+            deliver_after_commit()
+        else:
+            db.session.rollback()
+        return response
