@@ -7,6 +7,7 @@ told apart so callers can retry or give up.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -113,10 +114,8 @@ class SmtpTransport:
 
     def close(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken connection
                 self._conn.quit()
-            except Exception:  # noqa: BLE001 - closing a broken connection
-                pass
             self._conn = None
 
     def __enter__(self) -> SmtpTransport:

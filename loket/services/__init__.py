@@ -30,5 +30,6 @@ class StaleEdit(ServiceError):
     def __init__(self, message: str | None = None) -> None:
         super().__init__(
             message
-            or "Iemand anders heeft dit intussen gewijzigd. Herlaad de pagina en voer je wijziging opnieuw in."
+            or "Iemand anders heeft dit intussen gewijzigd. "
+            "Herlaad de pagina en voer je wijziging opnieuw in."
         )
