@@ -1,0 +1,129 @@
+"""Who may do what: every permission check in one place, used by the services.
+
+Each predicate takes the acting user and the object. ``require`` turns a False into
+``PermissionDenied``. Web views never decide permissions themselves.
+"""
+
+from __future__ import annotations
+
+from loket.models import Cluster, Match, Offer, Organisation, Request, User
+from loket.models.users import ROLE_ADMIN, ROLE_COMPANY, ROLE_MANAGER, ROLE_SCHOOL
+from loket.services import PermissionDenied
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    """Raise PermissionDenied unless ``allowed``."""
+    if not allowed:
+        raise PermissionDenied(message) if message else PermissionDenied()
+
+
+def is_admin(user: User | None) -> bool:
+    return user is not None and user.role == ROLE_ADMIN and user.is_active
+
+
+def is_member(user: User | None, org_id: int | None) -> bool:
+    """The user belongs to this organisation (and is a school or company user)."""
+    return (
+        user is not None
+        and org_id is not None
+        and user.organisation_id == org_id
+        and user.role in (ROLE_SCHOOL, ROLE_COMPANY)
+        and user.is_active
+    )
+
+
+def managed_cluster_ids(user: User | None) -> set[int]:
+    """Clusters this user manages (admins: none listed, they see everything through is_admin)."""
+    if user is None or user.role != ROLE_MANAGER or not user.is_active:
+        return set()
+    return {c.id for c in user.managed_clusters}
+
+
+def manages_cluster(user: User | None, cluster_id: int | None) -> bool:
+    if is_admin(user):
+        return True
+    return cluster_id is not None and cluster_id in managed_cluster_ids(user)
+
+
+# --- organisations --------------------------------------------------------------------------
+def can_view_organisation(user: User | None, org: Organisation) -> bool:
+    return is_admin(user) or is_member(user, org.id) or manages_cluster(user, org.cluster_id)
+
+
+def can_edit_organisation(user: User | None, org: Organisation) -> bool:
+    return is_admin(user) or is_member(user, org.id)
+
+
+# --- requests (by schools) --------------------------------------------------------------------
+def _org_user_with_role(user: User | None, role: str) -> bool:
+    return user is not None and user.role == role and user.organisation_id is not None and user.is_active
+
+
+def can_create_request(user: User | None) -> bool:
+    return _org_user_with_role(user, ROLE_SCHOOL)
+
+
+def can_view_request(user: User | None, req: Request) -> bool:
+    """Full view (with contact and history): the school itself, its cluster manager, admins."""
+    return (
+        is_admin(user)
+        or is_member(user, req.organisation_id)
+        or manages_cluster(user, req.organisation.cluster_id)
+    )
+
+
+def can_edit_request(user: User | None, req: Request) -> bool:
+    return is_member(user, req.organisation_id)
+
+
+# --- offers (by companies) --------------------------------------------------------------------
+def can_create_offer(user: User | None) -> bool:
+    return _org_user_with_role(user, ROLE_COMPANY)
+
+
+def can_view_offer(user: User | None, offer: Offer) -> bool:
+    return (
+        is_admin(user)
+        or is_member(user, offer.organisation_id)
+        or manages_cluster(user, offer.organisation.cluster_id)
+    )
+
+
+def can_edit_offer(user: User | None, offer: Offer) -> bool:
+    return is_member(user, offer.organisation_id)
+
+
+# --- matches ----------------------------------------------------------------------------------
+def match_side(user: User | None, match: Match) -> str | None:
+    """'school' or 'company' when the user belongs to that side of the match, else None."""
+    if is_member(user, match.request.organisation_id):
+        return "school"
+    if is_member(user, match.offer.organisation_id):
+        return "company"
+    return None
+
+
+def can_view_match(user: User | None, match: Match) -> bool:
+    return match_side(user, match) is not None or can_manage_match(user, match)
+
+
+def can_manage_match(user: User | None, match: Match) -> bool:
+    """Approve / reject / re-route: the match's cluster managers; admins always (also for
+    clusters without a manager, whose proposals go to admins)."""
+    return manages_cluster(user, match.cluster_id)
+
+
+# --- clusters ---------------------------------------------------------------------------------
+def can_view_cluster(user: User | None, cluster: Cluster) -> bool:
+    return manages_cluster(user, cluster.id)
+
+
+def can_edit_clusters(user: User | None) -> bool:
+    return is_admin(user)
+
+
+def can_start_reactivation(user: User | None, cluster_id: int | None) -> bool:
+    """Admins for any scope; managers only for one of their own clusters."""
+    if is_admin(user):
+        return True
+    return cluster_id is not None and cluster_id in managed_cluster_ids(user)
