@@ -7,7 +7,18 @@ import importlib
 from flask import Flask
 
 # blueprint modules, each exposing ``bp``; a module listed here that does not exist yet is skipped
-BLUEPRINTS = ("main", "auth", "account", "school", "company", "manager", "admin", "api", "reactivation")
+BLUEPRINTS = (
+    "main",
+    "auth",
+    "account",
+    "school",
+    "company",
+    "manager",
+    "regions",
+    "admin",
+    "api",
+    "reactivation",
+)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -13,7 +13,7 @@ bp = Blueprint("main", __name__)
 ROLE_HOME = {
     "school": "school.dashboard",
     "company": "company.dashboard",
-    "cluster_manager": "manager.dashboard",
+    "cluster_manager": "regions.dashboard",
     "admin": "admin.dashboard",
 }
 

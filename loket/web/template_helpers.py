@@ -25,17 +25,17 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("company.matches", lazy_gettext("Koppelingen")),
     ],
     "cluster_manager": [
-        ("manager.dashboard", lazy_gettext("Dashboard")),
+        ("regions.dashboard", lazy_gettext("Dashboard")),
         ("manager.queue", lazy_gettext("Goedkeuren")),
-        ("manager.overview", lazy_gettext("Cluster")),
-        ("manager.map", lazy_gettext("Kaart")),
+        ("manager.overview", lazy_gettext("Overzicht")),
+        ("regions.map", lazy_gettext("Kaart")),
         ("reactivation.runs", lazy_gettext("Heractivering")),
     ],
     "admin": [
         ("admin.dashboard", lazy_gettext("Beheer")),
         ("admin.clusters", lazy_gettext("Clusters")),
         ("manager.queue", lazy_gettext("Goedkeuren")),
-        ("manager.map", lazy_gettext("Kaart")),
+        ("regions.map", lazy_gettext("Kaart")),
         ("reactivation.runs", lazy_gettext("Heractivering")),
     ],
 }
