@@ -20,18 +20,30 @@ def target_size(params: ClusterParams) -> int:
     return max(1, (params.min_schools + params.max_schools) // 2)
 
 
+def cover_count(xy: FloatArray, radius_km: float) -> int:
+    """Greedy cover: how many discs of the radius, each centred on a school, cover all schools."""
+    tree = cKDTree(xy)
+    covered = np.zeros(xy.shape[0], dtype=bool)
+    count = 0
+    for i in range(xy.shape[0]):
+        if covered[i]:
+            continue
+        count += 1
+        covered[tree.query_ball_point(xy[i], radius_km)] = True
+    return count
+
+
 def choose_k(xy: FloatArray, params: ClusterParams) -> int:
     """k from the school count and the bounds: enough clusters for the size target and the area.
 
-    The area term counts occupied grid cells whose side equals the radius, so that sparse
+    The area term is a greedy cover of the schools with discs of the radius, so that sparse
     regions start with enough clusters to stay within reach.
     """
     n = xy.shape[0]
     if n == 0:
         return 0
     k_size = math.ceil(n / target_size(params))
-    cells = np.floor(xy / params.max_radius_km).astype(np.int64)
-    k_area = int(np.unique(cells, axis=0).shape[0])
+    k_area = cover_count(xy, params.max_radius_km)
     n_distinct = int(np.unique(np.round(xy, 6), axis=0).shape[0])
     return max(1, min(max(k_size, k_area), n_distinct))
 
@@ -73,7 +85,8 @@ def grow_labels(lat: FloatArray, lon: FloatArray, params: ClusterParams) -> IntA
         if labels[seed] >= 0:
             continue
         ind = tree.query_radius(rad[seed : seed + 1], reach, return_distance=True, sort_results=True)[0][0]
-        ind = ind[labels[ind] < 0][:cap]
+        ind = ind[(labels[ind] < 0) & (ind != seed)][: cap - 1]
+        labels[seed] = next_label
         labels[ind] = next_label
         next_label += 1
     return labels
