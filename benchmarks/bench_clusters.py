@@ -36,6 +36,7 @@ from loket.clusters import (  # noqa: E402
     Site,
     feasible_pairs,
     form_clusters,
+    relabel,
 )
 from loket.clusters.companies import nearest_centre  # noqa: E402
 from loket.geo.gazetteer import Gazetteer  # noqa: E402
@@ -139,6 +140,24 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"baseline: {baseline}", file=sys.stderr)
 
+    # Stability: drop 1% of the sites, re-run cold and warm (previous=old keys), count what moved.
+    kept = [s for i, s in enumerate(sites) if i % 100 != 7]
+    stability: dict[str, Any] = {"dropped_sites": len(sites) - len(kept)}
+    for method, result in results.items():
+        p = ClusterParams(method=method)
+        old = {sid: f"k{lab}" for sid, lab in result.labels.items()}
+        cold = relabel(old, form_clusters(kept, p).labels)
+        warm_result, t_warm = timed(lambda p=p, old=old: form_clusters(kept, p, previous=old))
+        warm = relabel(old, warm_result.labels)
+        stability[method] = {
+            "cold_moved": len(cold.moved),
+            "cold_new_dissolved": [len(cold.new_clusters), len(cold.dissolved)],
+            "warm_moved": len(warm.moved),
+            "warm_new_dissolved": [len(warm.new_clusters), len(warm.dissolved)],
+            "warm_seconds": round(t_warm, 3),
+        }
+        print(f"stability {method}: {stability[method]}", file=sys.stderr)
+
     report = {
         "benchmark": "clusters",
         "size": {"schools": n_s, "companies": n_c, "organisations": n_s + n_c},
@@ -153,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         "default_method": DEFAULT_METHOD,
         "methods": methods,
         "baseline": baseline,
+        "stability": stability,
         "budget_seconds": 15.0,
         "within_budget": all(m["seconds"] < 15.0 for m in methods.values()),
         "peak_rss_mb": round(peak_rss_mb(), 1),

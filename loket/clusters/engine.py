@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -25,12 +25,16 @@ def form_clusters(
     params: ClusterParams | None = None,
     *,
     pairs: FeasiblePairs | Iterable[tuple[str, str]] | None = None,
+    previous: Mapping[str, Hashable] | None = None,
 ) -> ClusterResult:
     """Group schools into clusters within the bounds, then attach companies.
 
     `params.method` chooses the algorithm. Sites pinned to the same key end in one cluster, and
     `result.pinned_keys` says which label carries which key (pass it to `relabel(fixed=...)`).
     With `pairs` (feasible school-company matches) the border-crossing share is measured too.
+    With `previous` (site id -> old cluster key) the run warm-starts from the old clusters instead
+    of the method's own start: new schools join the nearest old centre and only the repair step
+    moves schools, so a re-run after small data changes moves few sites (then call `relabel`).
     """
     params = params or ClusterParams()
     validate_sites(sites)
@@ -42,9 +46,11 @@ def form_clusters(
         return _empty(params)
     s_lat = np.array([s.lat for s in schools], dtype=np.float64)
     s_lon = np.array([s.lon for s in schools], dtype=np.float64)
-    labels = METHOD_FUNCS[params.method](s_lat, s_lon, params)
+    warm = _warm_start(schools, s_lat, s_lon, previous) if previous else None
+    labels = warm if warm is not None else METHOD_FUNCS[params.method](s_lat, s_lon, params)
     labels, pinned = _apply_school_pins(schools, labels)
-    labels = repair(s_lat, s_lon, labels, pinned, params, rounds=REPAIR_ROUNDS[params.method])
+    rounds = 0 if warm is not None else REPAIR_ROUNDS[params.method]  # warm: keep the old borders
+    labels = repair(s_lat, s_lon, labels, pinned, params, rounds=rounds)
     k = int(labels.max()) + 1
     centres = np.column_stack(
         [
@@ -93,6 +99,29 @@ def form_clusters(
         method=params.method,
         pinned_keys={lab: key for key, lab in sorted(key_label.items())},
     )
+
+
+def _warm_start(
+    schools: Sequence[Site], s_lat: np.ndarray, s_lon: np.ndarray, previous: Mapping[str, Hashable]
+) -> IntArray | None:
+    """Initial labels from a previous run; schools it did not know go to the nearest old centre."""
+    codes: dict[Hashable, int] = {}
+    labels = np.full(len(schools), -1, dtype=np.int64)
+    for i, s in enumerate(schools):
+        key = previous.get(s.id)
+        if key is not None:
+            labels[i] = codes.setdefault(key, len(codes))
+    known = labels >= 0
+    if not known.any():
+        return None
+    k = len(codes)
+    n = np.bincount(labels[known], minlength=k)
+    c_lat = np.bincount(labels[known], weights=s_lat[known], minlength=k) / n
+    c_lon = np.bincount(labels[known], weights=s_lon[known], minlength=k) / n
+    if not known.all():
+        nn, _ = nearest_centre(s_lat[~known], s_lon[~known], c_lat, c_lon)
+        labels[~known] = nn
+    return labels
 
 
 def _apply_school_pins(schools: Sequence[Site], labels: IntArray) -> tuple[IntArray, np.ndarray]:

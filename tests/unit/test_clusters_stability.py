@@ -70,6 +70,21 @@ def test_relabel_keeps_identities_and_reports_exactly_what_moved() -> None:
     assert all(result.keys[s.id] == old[s.id] for s in changed if s.id in old and s.id != "zwo-s3")
 
 
+def test_warm_start_from_previous_run_moves_only_what_changed() -> None:
+    sites = regions()
+    params = ClusterParams(max_radius_km=20.0, min_schools=3, max_schools=8)  # several per city
+    first = form_clusters(sites, params)
+    old = {sid: f"k{lab}" for sid, lab in first.labels.items()}
+    lat, lon = CITIES["Eindhoven"]
+    grown = [*sites, Site("late", "school", lat + 0.001, lon, "Eindhoven")]
+    second = form_clusters(grown, params, previous=old)
+    result = relabel(old, second.labels)
+    assert result.new_clusters == [] and result.dissolved == []
+    assert [j[0] for j in result.joined] == ["late"]
+    assert all(sid.startswith("ein-") for sid, _, _ in result.moved)  # at most local reshuffles
+    assert second.measures.schools_beyond_radius == 0 and second.measures.clusters_above_max == 0
+
+
 def test_relabel_on_a_split_and_a_dissolved_cluster() -> None:
     old = {f"a{i}": "A" for i in range(10)} | {f"b{i}": "B" for i in range(4)} | {"c0": "C"}
     new = {f"a{i}": (5 if i < 7 else 9) for i in range(10)} | {f"b{i}": 2 for i in range(4)} | {"c0": 2}
