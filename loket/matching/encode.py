@@ -1,0 +1,229 @@
+"""Turn request/offer records into column arrays (taxonomy values as bit masks), validating as we go."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from numpy.typing import NDArray
+
+from loket import taxonomy
+from loket.matching.types import MatchInputError, OfferRecord, RequestRecord
+
+AT_SCHOOL, AT_COMPANY, ONLINE = 1, 2, 4
+PHYSICAL = AT_SCHOOL | AT_COMPANY
+MODE_BITS: dict[str, int] = {"at_school": AT_SCHOOL, "at_company": AT_COMPANY, "online": ONLINE}
+MODE_NL: dict[str, str] = {"at_school": "op school", "at_company": "bij het bedrijf", "online": "online"}
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """Taxonomy codes as indices/bits plus the derived tables the filters need."""
+
+    activities: tuple[str, ...]
+    levels: tuple[str, ...]
+    sectors: tuple[str, ...]
+    level_expand: tuple[int, ...]  # level bit -> mask of levels it matches (itself, parent, children)
+    sector_related: tuple[int, ...]  # sector bit -> mask of related sectors (symmetric)
+    compat_kind: NDArray[np.int8]  # [request act, offer act]: 0 no, 1 same, 2 compatible
+    compat_modes: NDArray[np.uint8]  # [request act, offer act]: modes in which the pair may happen
+
+    @classmethod
+    def load(cls) -> Vocab:
+        """Build the tables from loket.taxonomy (data/taxonomy/*.json)."""
+        acts = tuple(taxonomy.activities().codes)
+        lvls = tuple(taxonomy.levels().codes)
+        secs = tuple(taxonomy.sectors().codes)
+        expand = tuple(sum(1 << j for j, b in enumerate(lvls) if taxonomy.level_matches(a, b)) for a in lvls)
+        related = tuple(
+            sum(1 << j for j, b in enumerate(secs) if b != a and taxonomy.sectors_related(a, b)) for a in secs
+        )
+        n = len(acts)
+        kind = np.zeros((n, n), dtype=np.int8)
+        cmodes = np.zeros((n, n), dtype=np.uint8)
+        compat = taxonomy.activity_compatibility()
+        for i, a in enumerate(acts):
+            kind[i, i] = 1
+            cmodes[i, i] = PHYSICAL | ONLINE
+            for entry in compat.get(a, []):
+                j = acts.index(entry["offer"])
+                kind[i, j] = 2
+                req = entry.get("requires_mode")
+                cmodes[i, j] = MODE_BITS[req] if req else PHYSICAL | ONLINE
+        return cls(acts, lvls, secs, expand, related, kind, cmodes)
+
+
+def _mask(values: Sequence[str], codes: tuple[str, ...], kind: str, obj: str, what: str) -> int:
+    m = 0
+    for v in values:
+        if v not in codes:
+            raise MatchInputError(kind, obj, f"onbekende {what} {v!r}; toegestaan: {', '.join(codes)}")
+        m |= 1 << codes.index(v)
+    return m
+
+
+def _mode_mask(values: Sequence[str], kind: str, obj: str) -> int:
+    return _mask(values, tuple(MODE_BITS), kind, obj, "vorm")
+
+
+def _check_common(rec: RequestRecord | OfferRecord, kind: str, vocab: Vocab, modes: int) -> None:
+    if rec.activity not in vocab.activities:
+        allowed = ", ".join(vocab.activities)
+        raise MatchInputError(kind, rec.id, f"onbekende activiteit {rec.activity!r}; toegestaan: {allowed}")
+    if not isinstance(rec.earliest, date) or not isinstance(rec.latest, date):
+        raise MatchInputError(kind, rec.id, "eerste en laatste datum moeten datums zijn")
+    if rec.latest < rec.earliest:
+        raise MatchInputError(
+            kind,
+            rec.id,
+            f"laatste datum {rec.latest.isoformat()} ligt voor eerste datum {rec.earliest.isoformat()}",
+        )
+    if modes == 0:
+        raise MatchInputError(kind, rec.id, "geen vorm opgegeven (op school, bij het bedrijf of online)")
+    has_coords = (
+        rec.lat is not None and rec.lon is not None and math.isfinite(rec.lat) and math.isfinite(rec.lon)
+    )
+    if modes & PHYSICAL and not has_coords:
+        raise MatchInputError(kind, rec.id, "geen coördinaten, terwijl een vorm op locatie die nodig heeft")
+    if has_coords and not (-90 <= float(rec.lat) <= 90 and -180 <= float(rec.lon) <= 180):  # type: ignore[arg-type]
+        raise MatchInputError(kind, rec.id, f"ongeldige coördinaten ({rec.lat}, {rec.lon})")
+
+
+def _coord(v: float | None) -> float:
+    return float(v) if v is not None and math.isfinite(v) else math.nan
+
+
+@dataclass
+class Table:
+    """Column arrays of one side (requests or offers); fields broadcast against each other."""
+
+    ids: list[str]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    act: NDArray[np.intp]
+    sect: NDArray[np.uint32]
+    sect_rel: NDArray[np.uint32]
+    lvl: NDArray[np.uint32]
+    lvl_x: NDArray[np.uint32]
+    modes: NDArray[np.uint8]
+    start: NDArray[np.int64]
+    end: NDArray[np.int64]
+    reach: NDArray[np.float64]  # requests: max_travel_km; offers: radius_km
+    active: NDArray[np.bool_]
+    cap: NDArray[np.int64]  # offers only (requests: zeros)
+    cap_left: NDArray[np.int64]  # offers only
+    acts_year: NDArray[np.int64]  # requests only (offers: zeros)
+    topics: list[str]
+
+    def take(self, idx: NDArray[np.intp]) -> Table:
+        """The rows ``idx`` as a new table (topics/ids are left as references: use the index for those)."""
+        return Table(
+            ids=self.ids,
+            lat=self.lat[idx],
+            lon=self.lon[idx],
+            act=self.act[idx],
+            sect=self.sect[idx],
+            sect_rel=self.sect_rel[idx],
+            lvl=self.lvl[idx],
+            lvl_x=self.lvl_x[idx],
+            modes=self.modes[idx],
+            start=self.start[idx],
+            end=self.end[idx],
+            reach=self.reach[idx],
+            active=self.active[idx],
+            cap=self.cap[idx],
+            cap_left=self.cap_left[idx],
+            acts_year=self.acts_year[idx],
+            topics=self.topics,
+        )
+
+
+def encode(records: Sequence[RequestRecord] | Sequence[OfferRecord], vocab: Vocab) -> Table:
+    """Validate and encode records (all requests or all offers) into a Table."""
+    n = len(records)
+    lat = np.empty(n)
+    lon = np.empty(n)
+    act = np.empty(n, dtype=np.intp)
+    sect = np.empty(n, dtype=np.uint32)
+    rel = np.empty(n, dtype=np.uint32)
+    lvl = np.empty(n, dtype=np.uint32)
+    lvl_x = np.empty(n, dtype=np.uint32)
+    modes = np.empty(n, dtype=np.uint8)
+    start = np.empty(n, dtype=np.int64)
+    end = np.empty(n, dtype=np.int64)
+    reach = np.empty(n)
+    active = np.empty(n, dtype=np.bool_)
+    cap = np.zeros(n, dtype=np.int64)
+    cap_left = np.zeros(n, dtype=np.int64)
+    acts_year = np.zeros(n, dtype=np.int64)
+    act_index = {a: i for i, a in enumerate(vocab.activities)}
+    for i, r in enumerate(records):
+        is_offer = isinstance(r, OfferRecord)
+        kind = "aanbod" if is_offer else "aanvraag"
+        m = _mode_mask(r.modes, kind, r.id)
+        _check_common(r, kind, vocab, m)
+        s = _mask(r.sectors, vocab.sectors, kind, r.id, "sector")
+        lv = _mask(r.levels, vocab.levels, kind, r.id, "onderwijsniveau")
+        if lv == 0:
+            raise MatchInputError(kind, r.id, "geen onderwijsniveau opgegeven")
+        lat[i], lon[i] = _coord(r.lat), _coord(r.lon)
+        act[i] = act_index[r.activity]
+        sect[i] = s
+        rel[i] = _union(s, vocab.sector_related)
+        lvl[i] = lv
+        lvl_x[i] = _union(lv, vocab.level_expand)
+        modes[i] = m
+        start[i] = r.earliest.toordinal()
+        end[i] = r.latest.toordinal()
+        active[i] = bool(r.active)
+        if is_offer:
+            assert isinstance(r, OfferRecord)
+            reach[i] = float(r.radius_km)
+            if r.capacity < 0 or r.capacity_left < 0:
+                raise MatchInputError(kind, r.id, "capaciteit mag niet negatief zijn")
+            cap[i], cap_left[i] = r.capacity, r.capacity_left
+        else:
+            assert isinstance(r, RequestRecord)
+            reach[i] = float(r.max_travel_km)
+            acts_year[i] = max(0, int(r.activities_this_year))
+        if not reach[i] >= 0:
+            what = "radius_km" if is_offer else "max_travel_km"
+            raise MatchInputError(kind, r.id, f"{what} moet een getal >= 0 zijn, niet {reach[i]!r}")
+    return Table(
+        ids=[r.id for r in records],
+        lat=lat,
+        lon=lon,
+        act=act,
+        sect=sect,
+        sect_rel=rel,
+        lvl=lvl,
+        lvl_x=lvl_x,
+        modes=modes,
+        start=start,
+        end=end,
+        reach=reach,
+        active=active,
+        cap=cap,
+        cap_left=cap_left,
+        acts_year=acts_year,
+        topics=[r.topic or "" for r in records],
+    )
+
+
+def _union(mask: int, table: tuple[int, ...]) -> int:
+    out = 0
+    j = 0
+    while mask:
+        if mask & 1:
+            out |= table[j]
+        mask >>= 1
+        j += 1
+    return out
+
+
+def bits(mask: int) -> list[int]:
+    """Indices of the set bits of ``mask``, lowest first."""
+    return [j for j in range(int(mask).bit_length()) if mask >> j & 1]

@@ -1,0 +1,42 @@
+"""Free-text topic similarity: TF-IDF over character 3-5 grams (survives typos and Dutch compounds)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+
+class TopicModel:
+    """Fitted once on all offer topics; cosine similarity of a request topic against offer rows."""
+
+    def __init__(self, offer_topics: Sequence[str]) -> None:
+        self._vec: TfidfVectorizer | None = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), lowercase=True, strip_accents="unicode", sublinear_tf=True
+        )
+        try:
+            self.offers: sparse.csr_matrix = sparse.csr_matrix(self._vec.fit_transform(list(offer_topics)))
+        except ValueError:  # no topic has any n-gram (all empty): similarity is 0 everywhere
+            self._vec = None
+            self.offers = sparse.csr_matrix((len(offer_topics), 1))
+
+    def vectorise(self, topics: Sequence[str]) -> sparse.csr_matrix:
+        """L2-normalised TF-IDF rows for ``topics`` (zero rows for empty or unknown text)."""
+        if self._vec is None:
+            return sparse.csr_matrix((len(topics), 1))
+        return sparse.csr_matrix(self._vec.transform(list(topics)))
+
+    def similarity(self, query: sparse.csr_matrix, offer_idx: NDArray[np.intp]) -> NDArray[np.float64]:
+        """Cosine similarity of one query row against the offers ``offer_idx``."""
+        if query.nnz == 0 or len(offer_idx) == 0:
+            return np.zeros(len(offer_idx))
+        return np.asarray((self.offers[offer_idx] @ query.T).toarray()).ravel()
+
+    def similarity_rows(self, rows: sparse.csr_matrix, col: sparse.csr_matrix) -> NDArray[np.float64]:
+        """Cosine similarity of many query rows against one vectorised topic ``col`` (1 x V)."""
+        if col.nnz == 0 or rows.shape[0] == 0:
+            return np.zeros(rows.shape[0])
+        return np.asarray((rows @ col.T).toarray()).ravel()
