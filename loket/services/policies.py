@@ -127,3 +127,50 @@ def can_start_reactivation(user: User | None, cluster_id: int | None) -> bool:
     if is_admin(user):
         return True
     return cluster_id is not None and cluster_id in managed_cluster_ids(user)
+
+
+# --- match lifecycle (who acts on which step) ---------------------------------------------------
+def accepting_side(match: Match) -> str:
+    """The side that accepts an approved match: the school for company proposals, else the company."""
+    return "school" if match.proposed_by == "company" else "company"
+
+
+def can_propose_match(user: User | None, req: Request, offer: Offer, source: str) -> bool:
+    """Schools ask for offers, companies propose to requests, managers (and admins) pair in their
+    cluster; engine proposals come from a manager/admin or the system (no user)."""
+    if source == "school":
+        return is_member(user, req.organisation_id) and user is not None and user.role == ROLE_SCHOOL
+    if source == "company":
+        return is_member(user, offer.organisation_id) and user is not None and user.role == ROLE_COMPANY
+    if source == "manager":
+        return manages_cluster(user, req.organisation.cluster_id)
+    if source == "engine":
+        return user is None or manages_cluster(user, req.organisation.cluster_id)
+    return False
+
+
+def can_accept_match(user: User | None, match: Match) -> bool:
+    return match_side(user, match) == accepting_side(match)
+
+
+def can_schedule_match(user: User | None, match: Match) -> bool:
+    return match_side(user, match) is not None
+
+
+def can_cancel_match(user: User | None, match: Match) -> bool:
+    return match_side(user, match) is not None or can_manage_match(user, match)
+
+
+def can_give_feedback(user: User | None, match: Match) -> bool:
+    return match_side(user, match) is not None
+
+
+# --- accounts ---------------------------------------------------------------------------------
+def is_verified(user: User | None) -> bool:
+    """The user confirmed their email address; posting requests/offers should require this."""
+    return user is not None and user.email_verified_at is not None
+
+
+def can_invite_to_organisation(user: User | None, org_id: int | None) -> bool:
+    """Only (active) members of an organisation invite colleagues to it."""
+    return is_member(user, org_id)

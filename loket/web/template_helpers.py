@@ -133,4 +133,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"current_locale": _locale(), "current_path": request.full_path.rstrip("?")}
+        from flask import has_request_context  # emails are also rendered from CLI commands
+
+        path = request.full_path.rstrip("?") if has_request_context() else ""
+        return {"current_locale": _locale(), "current_path": path}

@@ -1,0 +1,518 @@
+"""The match lifecycle: propose, approve, accept, schedule, complete (and reject, decline, cancel, expire).
+
+```
+proposed -(manager approves)-> approved -(other side accepts)-> accepted -> scheduled -> completed
+proposed -> rejected (manager)   approved -> declined (other side)   open -> cancelled / expired
+```
+Every function checks the policy, writes the audit log, notifies who has to act and flushes; the
+request/CLI boundary commits. Capacity is taken on approval (atomic, see ``capacity``) and given back
+on decline, cancel and expiry. A pair exists at most once: proposing a pair that exists already is
+refused, except that a cancelled or expired pair may be proposed again explicitly and is then reopened
+(its history stays on the same match).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from loket.db import db, utcnow
+from loket.models import Match, MatchFeedback, Offer, Request, User
+from loket.models.activities import OFF_OPEN, REQ_COMPLETED, REQ_MATCHED, REQ_OPEN
+from loket.models.matches import (
+    ACCEPTED,
+    APPROVED,
+    CANCELLED,
+    CAPACITY_HOLDING_STATES,
+    COMPLETED,
+    DECLINED,
+    EXPIRED,
+    OPEN_MATCH_STATES,
+    PROPOSED,
+    REJECTED,
+    SCHEDULED,
+)
+from loket.services import NotFound, ServiceError, StaleEdit, audit, capacity, policies
+from loket.services import recipients as people
+from loket.services.notifications import notify
+
+SOURCES = ("school", "company", "engine", "manager")
+REOPENABLE = (CANCELLED, EXPIRED)
+STATE_NL = {
+    PROPOSED: "voorgesteld",
+    APPROVED: "goedgekeurd",
+    ACCEPTED: "geaccepteerd",
+    SCHEDULED: "ingepland",
+    COMPLETED: "afgerond",
+    REJECTED: "afgewezen",
+    DECLINED: "geweigerd",
+    CANCELLED: "geannuleerd",
+    EXPIRED: "verlopen",
+}
+COMPLETE_AFTER = timedelta(days=14)
+STALE = "Deze koppeling is intussen gewijzigd door iemand anders. Herlaad de pagina en probeer het opnieuw."
+
+
+def match_path(match_id: int) -> str:
+    """Site path of the match page (deep link in notifications and emails)."""
+    return f"/koppelingen/{match_id}"
+
+
+# --------------------------------------------------------------------------- helpers
+def get_match(match_id: int) -> Match:
+    match = db.session.scalar(
+        select(Match)
+        .where(Match.id == match_id)
+        .options(
+            selectinload(Match.request).selectinload(Request.organisation),
+            selectinload(Match.offer).selectinload(Offer.organisation),
+            selectinload(Match.feedback),
+        )
+    )
+    if match is None:
+        raise NotFound("Deze koppeling bestaat niet.")
+    return match
+
+
+def _need(match: Match, *states: str, doing: str) -> None:
+    if match.status not in states:
+        state = STATE_NL.get(match.status, match.status)
+        raise ServiceError(f"Je kunt deze koppeling niet {doing}: de koppeling is {state}.")
+
+
+def _check_version(match: Match, version: int | None) -> None:
+    if version is not None and int(version) != match.version_id:
+        raise StaleEdit(STALE)
+
+
+def _reason(reason: str | None, what: str = "een reden") -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise ServiceError(f"Geef {what} op.", field="reason")
+    if len(text) > 1000:
+        raise ServiceError("De reden is te lang (maximaal 1000 tekens).", field="reason")
+    return text
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StaleEdit(STALE) from exc
+
+
+def _move(actor: User | None, match: Match, to: str, action: str, reason: str | None = None, **data) -> None:
+    audit.record(actor, action, match, from_state=match.status, to_state=to, reason=reason, **data)
+    match.status = to
+    match.status_changed_at = utcnow()
+    match.reminder_sent_at = None
+    if reason is not None:
+        match.reason = reason
+
+
+def _release_if_held(match: Match) -> None:
+    if match.status in CAPACITY_HOLDING_STATES:
+        capacity.release(match.offer_id)
+
+
+def _back_to_pool(match: Match) -> None:
+    """A match that ends early returns its request to the pool (when it was matched through it)."""
+    if match.request.status == REQ_MATCHED and match.status in (ACCEPTED, SCHEDULED):
+        match.request.status = REQ_OPEN
+
+
+def _label(match: Match) -> str:
+    return f"{match.request.organisation.name} – {match.offer.organisation.name}"
+
+
+def _tell(users, kind: str, message: str, match: Match) -> None:
+    notify(users, kind, message, match_path(match.id), template="match_notice", match=match)
+
+
+def _check_feasible(req: Request, offer: Offer) -> None:
+    """Cheap hard checks; the matching adapter's explanation when it offers ``explain_pair``."""
+    if req.status != REQ_OPEN:
+        raise ServiceError("Deze aanvraag staat niet open voor nieuwe voorstellen.", field="request")
+    if offer.status != OFF_OPEN:
+        raise ServiceError("Dit aanbod staat niet open.", field="offer")
+    if offer.capacity_left <= 0:
+        raise ServiceError(capacity.NO_CAPACITY, field="offer")
+    if offer.latest < req.earliest or offer.earliest > req.latest:
+        raise ServiceError("De periode van het aanbod valt buiten de periode van de aanvraag.", field="offer")
+    try:
+        from loket.services import matching as adapter
+    except ImportError:
+        return
+    explain_pair = getattr(adapter, "explain_pair", None)
+    if explain_pair is not None:
+        explanation = explain_pair(req, offer)
+        if not explanation.feasible:
+            raise ServiceError("Dit aanbod past niet bij de aanvraag: " + "; ".join(explanation.failed) + ".")
+
+
+# --------------------------------------------------------------------------- propose
+def propose(
+    actor: User | None,
+    request_id: int,
+    offer_id: int,
+    *,
+    source: str = "school",
+    score: float | None = None,
+    breakdown: dict | None = None,
+    reasons: list[str] | None = None,
+    distance_km: float | None = None,
+    mode: str | None = None,
+) -> Match:
+    """Propose a pair; the cluster's managers (or the admins, for a cluster without a manager) decide."""
+    if source not in SOURCES:
+        raise ServiceError(f"Onbekende bron van het voorstel: {source!r}.")
+    req = db.session.get(Request, request_id)
+    if req is None:
+        raise NotFound("Deze aanvraag bestaat niet.")
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound("Dit aanbod bestaat niet.")
+    policies.require(policies.can_propose_match(actor, req, offer, source))
+    existing = db.session.scalar(select(Match).where(Match.request_id == req.id, Match.offer_id == offer.id))
+    if existing is not None and existing.status not in REOPENABLE:
+        raise ServiceError(
+            "Deze aanvraag en dit aanbod zijn al eerder aan elkaar gekoppeld "
+            f"(status: {STATE_NL.get(existing.status, existing.status)})."
+        )
+    _check_feasible(req, offer)
+    values = dict(
+        cluster_id=req.organisation.cluster_id,
+        score=score if score is not None else 0.0,
+        breakdown=breakdown or {},
+        reasons=reasons or [],
+        distance_km=distance_km,
+        mode=mode,
+        proposed_by=source,
+        proposed_by_user_id=actor.id if actor else None,
+    )
+    if existing is None:
+        match = Match(request=req, offer=offer, status=PROPOSED, **values)
+        db.session.add(match)
+        _flush()
+        audit.record(actor, "propose", match, from_state=None, to_state=PROPOSED, source=source)
+    else:
+        match = existing
+        for k, v in values.items():
+            setattr(match, k, v)
+        match.scheduled_start = match.scheduled_end = match.place = None
+        match.feedback_requested_at = None
+        _move(actor, match, PROPOSED, "reopen", source=source)
+        match.reason = None
+    _flush()
+    _tell(
+        people.deciders(match),
+        "match_proposed",
+        f"Nieuw voorstel om goed te keuren: {_label(match)}.",
+        match,
+    )
+    return match
+
+
+# --------------------------------------------------------------------------- manager decisions
+def approve(actor: User, match_id: int, *, version: int | None = None) -> Match:
+    match = get_match(match_id)
+    policies.require(policies.can_manage_match(actor, match))
+    _check_version(match, version)
+    _need(match, PROPOSED, doing="goedkeuren")
+    if match.offer.status != OFF_OPEN:
+        raise ServiceError("Het aanbod staat niet meer open; keur dit voorstel niet goed of leid het om.")
+    capacity.take(match.offer_id)
+    _move(actor, match, APPROVED, "approve")
+    _flush()
+    side = policies.accepting_side(match)
+    _tell(
+        people.side_users(match, side),
+        "match_approved",
+        f"Voorstel goedgekeurd, graag accepteren of weigeren: {_label(match)}.",
+        match,
+    )
+    return match
+
+
+def bulk_approve(actor: User, match_ids: list[int]) -> tuple[list[Match], dict[int, str]]:
+    """Approve several proposals; each in its own savepoint. Returns (approved, {id: error message})."""
+    approved: list[Match] = []
+    errors: dict[int, str] = {}
+    for match_id in dict.fromkeys(int(i) for i in match_ids):
+        try:
+            with db.session.begin_nested():
+                approved.append(approve(actor, match_id))
+        except ServiceError as exc:
+            errors[match_id] = exc.message
+    return approved, errors
+
+
+def reject(actor: User, match_id: int, reason: str, *, version: int | None = None) -> Match:
+    match = get_match(match_id)
+    policies.require(policies.can_manage_match(actor, match))
+    _check_version(match, version)
+    text = _reason(reason, "een reden voor de afwijzing")
+    _need(match, PROPOSED, doing="afwijzen")
+    _move(actor, match, REJECTED, "reject", text)
+    _flush()
+    _tell(
+        people.side_users(match, "company" if match.proposed_by == "company" else "school"),
+        "match_rejected",
+        f"Voorstel afgewezen door de clusterbeheerder: {_label(match)}. Reden: {text}",
+        match,
+    )
+    return match
+
+
+def reroute(actor: User, match_id: int, new_offer_id: int, reason: str) -> Match:
+    """Reject the proposal and propose + approve the request with another offer instead."""
+    match = get_match(match_id)
+    policies.require(policies.can_manage_match(actor, match))
+    if int(new_offer_id) == match.offer_id:
+        raise ServiceError("Kies een ander aanbod dan het huidige.", field="offer_id")
+    text = _reason(reason, "een reden voor het omleiden")
+    reject(actor, match_id, text)
+    new = propose(actor, match.request_id, int(new_offer_id), source="manager")
+    audit.record(actor, "reroute", match, reason=text, new_match_id=new.id)
+    return approve(actor, new.id)
+
+
+# --------------------------------------------------------------------------- the parties
+def accept(actor: User, match_id: int, *, version: int | None = None) -> Match:
+    match = get_match(match_id)
+    policies.require(
+        policies.can_accept_match(actor, match),
+        "Alleen de andere partij kan deze koppeling accepteren.",
+    )
+    _check_version(match, version)
+    _need(match, APPROVED, doing="accepteren")
+    _move(actor, match, ACCEPTED, "accept")
+    match.request.status = REQ_MATCHED
+    others = db.session.scalars(
+        select(Match).where(
+            Match.request_id == match.request_id,
+            Match.id != match.id,
+            Match.status.in_((PROPOSED, APPROVED)),
+        )
+    ).all()
+    for other in others:
+        _release_if_held(other)
+        _move(None, other, CANCELLED, "cancel", "De aanvraag is al gekoppeld aan een ander aanbod.")
+    _flush()
+    _tell(
+        people.both_sides(match),
+        "match_accepted",
+        f"Koppeling geaccepteerd, spreek nu een datum af: {_label(match)}.",
+        match,
+    )
+    return match
+
+
+def decline(actor: User, match_id: int, reason: str, *, version: int | None = None) -> Match:
+    match = get_match(match_id)
+    policies.require(
+        policies.can_accept_match(actor, match),
+        "Alleen de andere partij kan deze koppeling weigeren.",
+    )
+    _check_version(match, version)
+    text = _reason(reason, "een reden om te weigeren")
+    _need(match, APPROVED, doing="weigeren")
+    _release_if_held(match)
+    _move(actor, match, DECLINED, "decline", text)
+    _flush()
+    other = "school" if policies.accepting_side(match) == "company" else "company"
+    _tell(
+        [*people.side_users(match, other), *people.deciders(match)],
+        "match_declined",
+        f"Koppeling geweigerd: {_label(match)}. Reden: {text}",
+        match,
+    )
+    return match
+
+
+def schedule(
+    actor: User,
+    match_id: int,
+    start: datetime,
+    end: datetime | None,
+    place: str,
+    version: int | None = None,
+    *,
+    now: datetime | None = None,
+) -> Match:
+    """Set (or change) date, time and place of an accepted match."""
+    match = get_match(match_id)
+    policies.require(policies.can_schedule_match(actor, match), "Alleen de school en het bedrijf plannen.")
+    _check_version(match, version)
+    _need(match, ACCEPTED, SCHEDULED, doing="inplannen")
+    now = now or utcnow()
+    if not isinstance(start, datetime) or start.tzinfo is None:
+        raise ServiceError("Vul een geldige datum en tijd in.", field="start")
+    if start < now:
+        raise ServiceError("De datum ligt in het verleden; kies een datum in de toekomst.", field="start")
+    if end is not None and end <= start:
+        raise ServiceError("De eindtijd moet na de begintijd liggen.", field="end")
+    place_text = " ".join((place or "").split())
+    if not place_text:
+        raise ServiceError("Vul de plaats in (adres of 'online').", field="place")
+    if len(place_text) > 300:
+        raise ServiceError("De plaats is te lang (maximaal 300 tekens).", field="place")
+    action = "reschedule" if match.status == SCHEDULED else "schedule"
+    old = match.scheduled_start
+    _move(actor, match, SCHEDULED, action, start=start.isoformat(), place=place_text)
+    match.scheduled_start, match.scheduled_end, match.place = start, end, place_text
+    match.feedback_requested_at = None
+    _flush()
+    side = policies.match_side(actor, match)
+    other = "company" if side == "school" else "school"
+    verb = "gewijzigd" if old else "ingepland"
+    _tell(
+        people.side_users(match, other),
+        "match_scheduled",
+        f"Activiteit {verb}: {_label(match)}, {start:%d-%m-%Y %H:%M} UTC, {place_text}.",
+        match,
+    )
+    return match
+
+
+def cancel(actor: User, match_id: int, reason: str, *, version: int | None = None) -> Match:
+    match = get_match(match_id)
+    policies.require(policies.can_cancel_match(actor, match))
+    _check_version(match, version)
+    text = _reason(reason, "een reden voor het annuleren")
+    _need(match, *OPEN_MATCH_STATES, doing="annuleren")
+    _release_if_held(match)
+    _back_to_pool(match)
+    _move(actor, match, CANCELLED, "cancel", text)
+    _flush()
+    users = [u for u in people.everyone(match) if u.id != actor.id]
+    _tell(users, "match_cancelled", f"Koppeling geannuleerd: {_label(match)}. Reden: {text}", match)
+    return match
+
+
+def give_feedback(
+    actor: User,
+    match_id: int,
+    rating: int,
+    comment: str,
+    pupils_reached: int | None = None,
+    *,
+    now: datetime | None = None,
+) -> MatchFeedback:
+    """Feedback (1-5 + comment) of one side after the activity; both answered -> completed."""
+    match = get_match(match_id)
+    side = policies.match_side(actor, match)
+    policies.require(side is not None, "Alleen de school en het bedrijf geven feedback.")
+    _need(match, SCHEDULED, doing="beoordelen")
+    now = now or utcnow()
+    if match.scheduled_start is None or match.scheduled_start > now:
+        raise ServiceError("Feedback geven kan pas na de activiteit.")
+    try:
+        value = int(rating)
+    except (TypeError, ValueError) as exc:
+        raise ServiceError("Kies een cijfer van 1 tot en met 5.", field="rating") from exc
+    if not 1 <= value <= 5:
+        raise ServiceError("Kies een cijfer van 1 tot en met 5.", field="rating")
+    if pupils_reached is not None and not 0 <= int(pupils_reached) <= 10000:
+        raise ServiceError(
+            "Het aantal bereikte leerlingen moet tussen 0 en 10000 liggen.", field="pupils_reached"
+        )
+    text = (comment or "").strip()
+    if len(text) > 2000:
+        raise ServiceError("Het commentaar is te lang (maximaal 2000 tekens).", field="comment")
+    if any(f.side == side for f in match.feedback):
+        raise ServiceError("Jullie hebben voor deze koppeling al feedback gegeven.")
+    fb = MatchFeedback(
+        match=match, side=side, user_id=actor.id, rating=value, comment=text, pupils_reached=pupils_reached
+    )
+    db.session.add(fb)
+    audit.record(actor, "feedback", match, side=side, rating=value)
+    if {f.side for f in match.feedback} >= {"school", "company"}:
+        complete(match, now, actor=actor)
+    _flush()
+    return fb
+
+
+# --------------------------------------------------------------------------- deadlines
+def complete(match: Match, now: datetime, *, actor: User | None = None) -> Match:
+    """Scheduled -> completed (both gave feedback, or 14 days after the date)."""
+    _need(match, SCHEDULED, doing="afronden")
+    _move(actor, match, COMPLETED, "complete")
+    if match.request.status == REQ_MATCHED:
+        match.request.status = REQ_COMPLETED
+    _flush()
+    return match
+
+
+def expire(match: Match, now: datetime) -> Match:
+    """A proposal nobody acted on for 21 days expires; capacity and request go back to the pool."""
+    _need(match, PROPOSED, APPROVED, doing="laten verlopen")
+    waiting = people.must_act(match)
+    _release_if_held(match)
+    _move(None, match, EXPIRED, "expire", "Niemand reageerde binnen 21 dagen.")
+    _flush()
+    _tell(
+        [*people.both_sides(match), *waiting],
+        "match_expired",
+        f"Voorstel verlopen (geen reactie binnen 21 dagen): {_label(match)}.",
+        match,
+    )
+    return match
+
+
+def remind(match: Match, now: datetime) -> Match:
+    """Remind whoever has to act on a proposal that waits for 7 days (once per state)."""
+    _need(match, PROPOSED, APPROVED, doing="herinneren")
+    match.reminder_sent_at = now
+    audit.record(None, "remind", match, from_state=match.status, to_state=match.status)
+    _flush()
+    what = "goedkeuren of afwijzen" if match.status == PROPOSED else "accepteren of weigeren"
+    _tell(
+        people.must_act(match),
+        "match_reminder",
+        f"Herinnering: dit voorstel wacht al een week op je ({what}): {_label(match)}.",
+        match,
+    )
+    return match
+
+
+def request_feedback(match: Match, now: datetime) -> Match:
+    """After the date: ask each side that has not answered yet for feedback (once)."""
+    _need(match, SCHEDULED, doing="om feedback vragen")
+    match.feedback_requested_at = now
+    given = {f.side for f in match.feedback}
+    users = [u for side in ("school", "company") if side not in given for u in people.side_users(match, side)]
+    audit.record(None, "feedback_request", match, from_state=match.status, to_state=match.status)
+    _flush()
+    _tell(users, "match_feedback", f"Hoe ging het? Geef kort feedback op: {_label(match)}.", match)
+    return match
+
+
+# --------------------------------------------------------------------------- what may this user do
+def available_actions(user: User | None, match: Match) -> set[str]:
+    """Actions the match page offers this user (the services check again when they are used)."""
+    acts: set[str] = set()
+    st = match.status
+    if policies.can_manage_match(user, match) and st == PROPOSED:
+        acts |= {"approve", "reject", "reroute"}
+    if policies.can_accept_match(user, match) and st == APPROVED:
+        acts |= {"accept", "decline"}
+    if policies.can_schedule_match(user, match) and st in (ACCEPTED, SCHEDULED):
+        acts.add("schedule")
+    if policies.can_cancel_match(user, match) and st in OPEN_MATCH_STATES:
+        acts.add("cancel")
+    if (
+        policies.can_give_feedback(user, match)
+        and st == SCHEDULED
+        and match.scheduled_start is not None
+        and match.scheduled_start <= utcnow()
+        and policies.match_side(user, match) not in {f.side for f in match.feedback}
+    ):
+        acts.add("feedback")
+    has_date = match.scheduled_start is not None
+    if st in (SCHEDULED, COMPLETED) and has_date and policies.can_view_match(user, match):
+        acts.add("ics")
+    return acts

@@ -1,0 +1,135 @@
+"""In-app notifications and their email: immediately, or bundled in a daily digest.
+
+``notify`` adds a Notification row per user in the current transaction and, for users with
+``notify_mode == "immediate"``, queues an email through the outbox (sent after the commit).
+``send_digests`` mails one digest per digest user with everything not yet mailed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from loket.db import db, utcnow
+from loket.mail.outbox import queue_email
+from loket.mail.render import absolute_url
+from loket.models import Notification, User
+from loket.models.users import ARCHIVED, ROLE_ADMIN
+from loket.services import NotFound, PermissionDenied
+
+DIGEST = "digest"
+IMMEDIATE = "immediate"
+
+
+def reachable(users: Iterable[User | None]) -> list[User]:
+    """Distinct users that can be notified (not archived, with an email address), in a stable order."""
+    seen: dict[int, User] = {}
+    for u in users:
+        if u is not None and u.status != ARCHIVED and u.email and u.id not in seen:
+            seen[u.id] = u
+    return sorted(seen.values(), key=lambda u: u.id)
+
+
+def admins() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == ROLE_ADMIN, User.status != ARCHIVED)))
+
+
+def notify(
+    users: Iterable[User | None],
+    kind: str,
+    message: str,
+    link: str | None = None,
+    *,
+    template: str = "match_notice",
+    subject: str | None = None,
+    **context,
+) -> list[Notification]:
+    """Notify each user in-app and (unless they chose the digest) by email with a deep link.
+
+    ``link`` is a site path (``/koppelingen/12``); the email gets the absolute URL.
+    """
+    now = utcnow()
+    out: list[Notification] = []
+    for user in reachable(users):
+        note = Notification(user_id=user.id, kind=kind, message=message, link=link, created_at=now)
+        db.session.add(note)
+        if user.notify_mode != DIGEST:
+            queue_email(
+                user,
+                template,
+                kind=kind,
+                subject=subject or message,
+                message=message,
+                link=absolute_url(link) if link else None,
+                **context,
+            )
+            note.emailed_at = now
+        out.append(note)
+    db.session.flush()
+    return out
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read."""
+    note = db.session.get(Notification, notification_id)
+    if note is None:
+        raise NotFound("Deze melding bestaat niet (meer).")
+    if note.user_id != user.id:
+        raise PermissionDenied("Dit is niet jouw melding.")
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.flush()
+    return note
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def send_digests(now: datetime | None = None) -> dict[str, int]:
+    """One digest email per digest user with unmailed notifications; marks them mailed.
+
+    Idempotent: a second run the same day finds nothing unmailed and sends nothing.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Notification, User)
+        .join(User, User.id == Notification.user_id)
+        .where(
+            Notification.emailed_at.is_(None),
+            Notification.created_at <= now,
+            User.notify_mode == DIGEST,
+            User.status != ARCHIVED,
+            User.email.is_not(None),
+        )
+        .order_by(User.id, Notification.created_at, Notification.id)
+    ).all()
+    by_user: dict[int, tuple[User, list[Notification]]] = {}
+    for note, user in rows:
+        by_user.setdefault(user.id, (user, []))[1].append(note)
+    for user, notes in by_user.values():
+        items = [
+            {"message": n.message, "link": absolute_url(n.link) if n.link else None, "at": n.created_at}
+            for n in notes
+        ]
+        queue_email(
+            user,
+            "digest",
+            kind="digest",
+            items=items,
+            count=len(items),
+            link=absolute_url("/meldingen"),
+        )
+        for n in notes:
+            n.emailed_at = now
+        user.last_digest_at = now
+    db.session.flush()
+    return {"users": len(by_user), "notifications": len(rows)}
