@@ -1,0 +1,160 @@
+"""Offers by companies: publish, edit, pause, resume, close; capacity per period.
+
+Capacity is taken by the match lifecycle (``loket.services.matches``) on approval; here a company
+can only change the total, never below what is already used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from loket import taxonomy
+from loket.db import db
+from loket.models import Offer, User
+from loket.models.activities import OFF_CLOSED, OFF_OPEN, OFF_PAUSED
+from loket.services import NotFound, ServiceError, audit, policies
+from loket.services import activity_rules as rules
+
+EDITABLE_STATES = (OFF_OPEN, OFF_PAUSED)
+
+
+@dataclass
+class OfferData:
+    """What a company fills in for an offer (values as codes or labels; validated by the service)."""
+
+    activity: str
+    sectors: list[str]
+    levels: list[str]
+    capacity: int
+    earliest: date | None
+    latest: date | None
+    modes: list[str]
+    radius_km: float
+    topic: str = ""
+
+
+def validate(data: OfferData, today: date | None = None, *, earliest_may_be_past: bool = False) -> dict:
+    """Return the normalised column values or raise ServiceError naming the field."""
+    today = today or date.today()
+    earliest, latest = rules.date_window(
+        data.earliest, data.latest, today, earliest_may_be_past=earliest_may_be_past
+    )
+    return {
+        "activity": rules.one(taxonomy.activities(), data.activity, "activity", "activiteit"),
+        "sectors": rules.many(taxonomy.sectors(), data.sectors, "sectors", "sector"),
+        "topic": rules.topic(data.topic),
+        "levels": rules.many(taxonomy.levels(), data.levels, "levels", "onderwijsniveau"),
+        "capacity": int(rules.number(data.capacity, "capacity", "de capaciteit", 1, 100)),
+        "earliest": earliest,
+        "latest": latest,
+        "modes": rules.many(taxonomy.modes(), data.modes, "modes", "vorm"),
+        "radius_km": float(rules.number(data.radius_km, "radius_km", "de straal", 0, 200, whole=False)),
+    }
+
+
+def get(offer_id: int) -> Offer:
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound("Dit aanbod bestaat niet (meer).")
+    return offer
+
+
+def get_for_view(actor: User | None, offer_id: int) -> Offer:
+    offer = get(offer_id)
+    policies.require(policies.can_view_offer(actor, offer))
+    return offer
+
+
+def get_for_edit(actor: User | None, offer_id: int) -> Offer:
+    offer = get(offer_id)
+    policies.require(policies.can_edit_offer(actor, offer))
+    return offer
+
+
+def publish_offer(actor: User, data: OfferData, *, today: date | None = None) -> Offer:
+    """Publish a new open offer for the actor's company."""
+    policies.require(policies.can_create_offer(actor), "Alleen bedrijven kunnen aanbod plaatsen.")
+    rules.require_verified(actor)
+    values = validate(data, today, earliest_may_be_past=True)
+    org = actor.organisation
+    offer = Offer(
+        organisation_id=org.id,
+        location_id=org.primary_location.id if org.primary_location else None,
+        created_by_id=actor.id,
+        status=OFF_OPEN,
+        capacity_used=0,
+        **values,
+    )
+    db.session.add(offer)
+    rules.flush()
+    audit.record(actor, "offer.published", offer, to_state=OFF_OPEN)
+    rules.flush()
+    return offer
+
+
+def update_offer(
+    actor: User, offer_id: int, data: OfferData, *, version_id: int | str | None, today: date | None = None
+) -> Offer:
+    """Edit an open or paused offer; the capacity cannot drop below what is already used."""
+    offer = get_for_edit(actor, offer_id)
+    rules.check_version(offer, version_id, required=True)
+    if offer.status not in EDITABLE_STATES:
+        raise ServiceError("Een gesloten aanbod kan niet meer worden gewijzigd.")
+    values = validate(data, today, earliest_may_be_past=True)
+    if values["capacity"] < offer.capacity_used:
+        raise ServiceError(
+            f"De capaciteit kan niet lager zijn dan wat al is toegezegd ({offer.capacity_used}).",
+            field="capacity",
+        )
+    changed = [k for k, v in values.items() if getattr(offer, k) != v]
+    for key in changed:
+        setattr(offer, key, values[key])
+    if changed:
+        rules.flush()
+        audit.record(actor, "offer.edited", offer, fields=changed)
+        rules.flush()
+    return offer
+
+
+def _transition(
+    actor: User,
+    offer_id: int,
+    allowed_from: tuple[str, ...],
+    to: str,
+    action: str,
+    *,
+    version_id: int | str | None = None,
+    reason: str | None = None,
+) -> Offer:
+    offer = get_for_edit(actor, offer_id)
+    rules.check_version(offer, version_id)
+    if offer.status == to:
+        return offer
+    if offer.status not in allowed_from:
+        raise ServiceError(f"Dit aanbod heeft status '{offer.status}'; dat kan nu niet.")
+    before = offer.status
+    offer.status = to
+    rules.flush()
+    audit.record(actor, action, offer, from_state=before, to_state=to, reason=reason)
+    rules.flush()
+    return offer
+
+
+def pause_offer(actor: User, offer_id: int, *, version_id: int | str | None = None) -> Offer:
+    """No new suggestions or proposals for a while; running matches continue."""
+    return _transition(actor, offer_id, (OFF_OPEN,), OFF_PAUSED, "offer.paused", version_id=version_id)
+
+
+def resume_offer(actor: User, offer_id: int, *, version_id: int | str | None = None) -> Offer:
+    return _transition(actor, offer_id, (OFF_PAUSED,), OFF_OPEN, "offer.resumed", version_id=version_id)
+
+
+def close_offer(
+    actor: User, offer_id: int, *, reason: str | None = None, version_id: int | str | None = None
+) -> Offer:
+    """Close an offer for good; matches already agreed continue, no new ones are made."""
+    allowed = (OFF_OPEN, OFF_PAUSED)
+    return _transition(
+        actor, offer_id, allowed, OFF_CLOSED, "offer.closed", version_id=version_id, reason=reason
+    )

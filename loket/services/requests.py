@@ -1,0 +1,179 @@
+"""Activity requests by schools: create, edit, pause, resume, cancel.
+
+Each function checks permissions (policies), validates, changes state, writes the audit log and
+flushes; the request/CLI boundary commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from loket import taxonomy
+from loket.db import db
+from loket.models import Match, Request, User
+from loket.models.activities import REQ_CANCELLED, REQ_MATCHED, REQ_OPEN, REQ_PAUSED
+from loket.models.matches import OPEN_MATCH_STATES
+from loket.services import NotFound, ServiceError, audit, policies
+from loket.services import activity_rules as rules
+
+EDITABLE_STATES = (REQ_OPEN, REQ_PAUSED)
+
+
+@dataclass
+class RequestData:
+    """What a school fills in for a request (values as codes or labels; validated by the service)."""
+
+    activity: str
+    sectors: list[str]
+    levels: list[str]
+    pupils: int
+    earliest: date | None
+    latest: date | None
+    modes: list[str]
+    max_travel_km: float
+    topic: str = ""
+
+
+def validate(data: RequestData, today: date | None = None, *, earliest_may_be_past: bool = False) -> dict:
+    """Return the normalised column values or raise ServiceError naming the field."""
+    today = today or date.today()
+    earliest, latest = rules.date_window(
+        data.earliest, data.latest, today, earliest_may_be_past=earliest_may_be_past
+    )
+    return {
+        "activity": rules.one(taxonomy.activities(), data.activity, "activity", "activiteit"),
+        "sectors": rules.many(taxonomy.sectors(), data.sectors, "sectors", "sector"),
+        "topic": rules.topic(data.topic),
+        "levels": rules.many(taxonomy.levels(), data.levels, "levels", "onderwijsniveau"),
+        "pupils": int(rules.number(data.pupils, "pupils", "het aantal leerlingen", 1, 400)),
+        "earliest": earliest,
+        "latest": latest,
+        "modes": rules.many(taxonomy.modes(), data.modes, "modes", "vorm"),
+        "max_travel_km": float(
+            rules.number(data.max_travel_km, "max_travel_km", "de reisafstand", 0, 200, whole=False)
+        ),
+    }
+
+
+def get(request_id: int) -> Request:
+    req = db.session.get(Request, request_id)
+    if req is None:
+        raise NotFound("Deze aanvraag bestaat niet (meer).")
+    return req
+
+
+def get_for_view(actor: User | None, request_id: int) -> Request:
+    """The request, if ``actor`` may see it (else NotFound / PermissionDenied)."""
+    req = get(request_id)
+    policies.require(policies.can_view_request(actor, req))
+    return req
+
+
+def get_for_edit(actor: User | None, request_id: int) -> Request:
+    """The request, if ``actor`` belongs to its school."""
+    req = get(request_id)
+    policies.require(policies.can_edit_request(actor, req))
+    return req
+
+
+def create_request(actor: User, data: RequestData, *, today: date | None = None) -> Request:
+    """Post a new open request for the actor's school."""
+    policies.require(policies.can_create_request(actor), "Alleen scholen kunnen een aanvraag plaatsen.")
+    rules.require_verified(actor)
+    values = validate(data, today)
+    org = actor.organisation
+    req = Request(
+        organisation_id=org.id,
+        location_id=org.primary_location.id if org.primary_location else None,
+        created_by_id=actor.id,
+        status=REQ_OPEN,
+        **values,
+    )
+    db.session.add(req)
+    rules.flush()
+    audit.record(actor, "request.created", req, to_state=REQ_OPEN)
+    rules.flush()
+    return req
+
+
+def update_request(
+    actor: User,
+    request_id: int,
+    data: RequestData,
+    *,
+    version_id: int | str | None,
+    today: date | None = None,
+) -> Request:
+    """Edit an open or paused request; refuses an edit on an outdated copy (StaleEdit)."""
+    req = get_for_edit(actor, request_id)
+    rules.check_version(req, version_id, required=True)
+    if req.status not in EDITABLE_STATES:
+        raise ServiceError(f"Een aanvraag met status '{req.status}' kan niet meer worden gewijzigd.")
+    # an existing request may keep a start date that has passed in the meantime
+    values = validate(data, today, earliest_may_be_past=data.earliest == req.earliest)
+    changed = [k for k, v in values.items() if getattr(req, k) != v]
+    for key in changed:
+        setattr(req, key, values[key])
+    if changed:
+        rules.flush()
+        audit.record(actor, "request.edited", req, fields=changed)
+        rules.flush()
+    return req
+
+
+def _transition(
+    actor: User,
+    request_id: int,
+    allowed_from: tuple[str, ...],
+    to: str,
+    action: str,
+    *,
+    version_id: int | str | None = None,
+    reason: str | None = None,
+) -> Request:
+    req = get_for_edit(actor, request_id)
+    rules.check_version(req, version_id)
+    if req.status == to:
+        return req
+    if req.status not in allowed_from:
+        raise ServiceError(f"Deze aanvraag heeft status '{req.status}'; dat kan nu niet.")
+    before = req.status
+    req.status = to
+    rules.flush()
+    audit.record(actor, action, req, from_state=before, to_state=to, reason=reason)
+    rules.flush()
+    return req
+
+
+def pause_request(actor: User, request_id: int, *, version_id: int | str | None = None) -> Request:
+    """Take an open request out of the pool for a while (no new suggestions or proposals)."""
+    return _transition(actor, request_id, (REQ_OPEN,), REQ_PAUSED, "request.paused", version_id=version_id)
+
+
+def resume_request(actor: User, request_id: int, *, version_id: int | str | None = None) -> Request:
+    """Put a paused request back in the pool."""
+    return _transition(actor, request_id, (REQ_PAUSED,), REQ_OPEN, "request.resumed", version_id=version_id)
+
+
+def cancel_request(
+    actor: User, request_id: int, *, reason: str | None = None, version_id: int | str | None = None
+) -> Request:
+    """Cancel a request; its open matches are cancelled too (their capacity goes back)."""
+    req = get_for_edit(actor, request_id)
+    rules.check_version(req, version_id)
+    if req.status not in (REQ_OPEN, REQ_PAUSED, REQ_MATCHED):
+        raise ServiceError(f"Deze aanvraag heeft status '{req.status}' en kan niet worden geannuleerd.")
+    reason = (reason or "").strip() or "Aanvraag geannuleerd door de school."
+    open_ids = db.session.scalars(
+        select(Match.id).where(Match.request_id == req.id, Match.status.in_(OPEN_MATCH_STATES))
+    ).all()
+    if open_ids:
+        from loket.services import matches as match_service
+
+        for match_id in open_ids:
+            match_service.cancel(actor, match_id, reason)
+    allowed = (REQ_OPEN, REQ_PAUSED, REQ_MATCHED)
+    return _transition(actor, request_id, allowed, REQ_CANCELLED, "request.cancelled", reason=reason)

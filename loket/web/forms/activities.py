@@ -1,0 +1,194 @@
+"""Request (school) and offer (company) forms; domain rules live in the services, these check shapes."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from loket import taxonomy
+from loket.services import ServiceError
+from loket.web.forms.validators import apply_service_error
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (keyboard usable, works without JS)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class _StopOnParseError:
+    """A value that cannot be read gets one message, not a second one from the range check."""
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+class DutchIntegerField(_StopOnParseError, IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(_l("Vul een heel getal in."))) from exc
+
+
+class DutchFloatField(_StopOnParseError, FloatField):
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str):
+            valuelist = [valuelist[0].replace(",", ".")]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(_l("Vul een getal in."))) from exc
+
+
+class DutchDateField(_StopOnParseError, DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(_l("Vul een geldige datum in."))) from exc
+
+
+def _locale() -> str:
+    loc = get_locale()
+    return str(loc) if loc else "nl"
+
+
+def topic_suggestions(locale: str | None = None) -> list[str]:
+    """Labels and synonyms of sectors and activity types, for the topic field's datalist."""
+    locale = locale or _locale()
+    seen: dict[str, None] = {}
+    for vocab in (taxonomy.sectors(), taxonomy.activities()):
+        for term in vocab.terms:
+            for word in (term.label(locale), *term.synonyms):
+                seen.setdefault(word, None)
+    return list(seen)
+
+
+class _ActivityForm(FlaskForm):
+    activity = SelectField(
+        _l("Soort activiteit"), validators=[InputRequired(_l("Kies een soort activiteit."))]
+    )
+    sectors = MultiCheckboxField(_l("Sectoren"), validators=[InputRequired(_l("Kies minstens één sector."))])
+    topic = StringField(
+        _l("Onderwerp"), validators=[Optional(), Length(max=300, message=_l("Maximaal 300 tekens."))]
+    )
+    levels = MultiCheckboxField(
+        _l("Onderwijsniveaus"), validators=[InputRequired(_l("Kies minstens één onderwijsniveau."))]
+    )
+    modes = MultiCheckboxField(_l("Waar"), validators=[InputRequired(_l("Kies minstens één vorm."))])
+    version_id = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        loc = _locale()
+        self.activity.choices = [("", str(_l("Kies een activiteit")))] + taxonomy.activities().choices(loc)
+        self.sectors.choices = taxonomy.sectors().choices(loc)
+        self.levels.choices = taxonomy.levels().choices(loc)
+        self.modes.choices = taxonomy.modes().choices(loc)
+        self.sectors.validate_choice = self.levels.validate_choice = self.modes.validate_choice = True
+
+    def set_service_error(self, exc: ServiceError) -> bool:
+        """Put a service error beside its field; False when it belongs to no field (show as flash)."""
+        return apply_service_error(self, exc)
+
+
+class RequestForm(_ActivityForm):
+    pupils = DutchIntegerField(
+        _l("Aantal leerlingen"),
+        validators=[
+            InputRequired(_l("Vul het aantal leerlingen in.")),
+            NumberRange(1, 400, _l("Het aantal leerlingen moet tussen 1 en 400 liggen.")),
+        ],
+    )
+    earliest = DutchDateField(_l("Vroegste datum"), validators=[InputRequired(_l("Vul een begindatum in."))])
+    latest = DutchDateField(_l("Uiterste datum"), validators=[InputRequired(_l("Vul een einddatum in."))])
+    max_travel_km = DutchFloatField(
+        _l("Maximale reisafstand (km)"),
+        default=25,
+        validators=[
+            InputRequired(_l("Vul de maximale reisafstand in.")),
+            NumberRange(0, 200, _l("De reisafstand moet tussen 0 en 200 km liggen.")),
+        ],
+    )
+
+    def to_data(self):
+        from loket.services.requests import RequestData
+
+        return RequestData(
+            activity=self.activity.data,
+            sectors=list(self.sectors.data or []),
+            topic=self.topic.data or "",
+            levels=list(self.levels.data or []),
+            pupils=self.pupils.data,
+            earliest=self.earliest.data,
+            latest=self.latest.data,
+            modes=list(self.modes.data or []),
+            max_travel_km=self.max_travel_km.data,
+        )
+
+
+class OfferForm(_ActivityForm):
+    capacity = DutchIntegerField(
+        _l("Capaciteit in deze periode"),
+        validators=[
+            InputRequired(_l("Vul de capaciteit in.")),
+            NumberRange(1, 100, _l("De capaciteit moet tussen 1 en 100 liggen.")),
+        ],
+    )
+    earliest = DutchDateField(_l("Periode vanaf"), validators=[InputRequired(_l("Vul een begindatum in."))])
+    latest = DutchDateField(_l("Periode tot en met"), validators=[InputRequired(_l("Vul een einddatum in."))])
+    radius_km = DutchFloatField(
+        _l("Straal waarin je naar scholen reist (km)"),
+        default=25,
+        validators=[
+            InputRequired(_l("Vul de straal in.")),
+            NumberRange(0, 200, _l("De straal moet tussen 0 en 200 km liggen.")),
+        ],
+    )
+
+    def to_data(self):
+        from loket.services.offers import OfferData
+
+        return OfferData(
+            activity=self.activity.data,
+            sectors=list(self.sectors.data or []),
+            topic=self.topic.data or "",
+            levels=list(self.levels.data or []),
+            capacity=self.capacity.data,
+            earliest=self.earliest.data,
+            latest=self.latest.data,
+            modes=list(self.modes.data or []),
+            radius_km=self.radius_km.data,
+        )
+
+
+class ReasonForm(FlaskForm):
+    """Cancel/close with an optional reason; carries version_id."""
+
+    reason = TextAreaField(
+        _l("Reden (optioneel)"),
+        validators=[Optional(), Length(max=1000, message=_l("Maximaal 1000 tekens."))],
+    )
+    version_id = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A button-only POST (pause, resume, ask for an offer, propose): CSRF token and version_id."""
+
+    version_id = HiddenField()
