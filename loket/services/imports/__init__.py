@@ -1,0 +1,156 @@
+"""CSV import of schools, companies, requests and offers (the exchange formats of DOMAIN.md).
+
+Two steps, both in the caller's transaction (the CLI commits once at the end):
+
+    parsed = validate_file("schools", path)            # every error, nothing written
+    report = write_file(parsed, today=date.today())    # bulk create/update, one audit event
+
+``import_file`` does both and raises ``ImportFailed`` (with every row error) on a bad file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from flask import current_app
+
+from loket.db import db
+from loket.models import User
+from loket.services import ServiceError
+from loket.services.audit import record
+from loket.services.imports.formats import (
+    COLUMNS,
+    KINDS,
+    ORG_FILES,
+    ActivityRow,
+    OrgRow,
+    RowError,
+)
+from loket.services.imports.parse import Known, Parsed, parse_file
+from loket.services.imports.store import Counts, load_known, status_for, write_activities, write_orgs
+
+__all__ = [
+    "COLUMNS",
+    "KINDS",
+    "ActivityRow",
+    "ImportFailed",
+    "ImportReport",
+    "Known",
+    "OrgRow",
+    "Parsed",
+    "RowError",
+    "import_file",
+    "status_for",
+    "validate_file",
+    "write_file",
+]
+
+Progress = Callable[[int], None]
+
+
+class ImportFailed(ServiceError):
+    """The file was rejected; ``errors`` holds one RowError per problem (nothing was written)."""
+
+    def __init__(self, kind: str, errors: list[RowError]) -> None:
+        super().__init__(f"Import van {kind} afgewezen: {len(errors)} fout(en); er is niets opgeslagen.")
+        self.kind = kind
+        self.errors = errors
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What one import did (or, with dry_run, would do)."""
+
+    __tablename__ = "import"  # audit object_type
+
+    kind: str
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    source: str = ""
+    statuses: dict[str, int] = field(default_factory=dict)
+    id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("id")
+        return data
+
+
+def validate_file(kind: str, source: TextIO | str | Path, *, on_progress: Progress | None = None) -> Parsed:
+    """Read and check a whole file against the format and the database; never writes."""
+    if kind not in KINDS:
+        raise ServiceError(f"Onbekend importtype {kind!r}; kies uit: {', '.join(KINDS)}.", field="kind")
+    known = load_known(with_emails=kind in ORG_FILES)
+    return parse_file(kind, source, known, on_progress=on_progress)
+
+
+def write_file(
+    parsed: Parsed,
+    *,
+    actor: User | None = None,
+    today: date | None = None,
+    dry_run: bool = False,
+    on_progress: Progress | None = None,
+) -> ImportReport:
+    """Write a valid file in bulk (idempotent on external_id) and record one audit event."""
+    if parsed.errors:
+        raise ImportFailed(parsed.kind, parsed.errors)
+    today = today or date.today()
+    days = int(current_app.config.get("LOKET_INACTIVITY_DAYS", 365))
+    counts: Counts
+    statuses: dict[str, int] = {}
+    if parsed.kind in ORG_FILES:
+        rows: list[OrgRow] = parsed.rows  # type: ignore[assignment]
+        counts = write_orgs(rows, today=today, inactivity_days=days, dry_run=dry_run, on_progress=on_progress)
+        for r in rows:
+            s = status_for(r.last_login, today, days)
+            statuses[s] = statuses.get(s, 0) + 1
+    else:
+        counts = write_activities(parsed.rows, dry_run=dry_run, on_progress=on_progress)  # type: ignore[arg-type]
+    report = ImportReport(
+        kind=parsed.kind,
+        rows=len(parsed.rows),
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        dry_run=dry_run,
+        source=Path(parsed.source).name if parsed.source else "",
+        statuses=statuses,
+    )
+    if not dry_run:
+        record(
+            actor,
+            f"import.{parsed.kind}",
+            report,
+            file=report.source,
+            rows=report.rows,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+        )
+        db.session.flush()
+        db.session.expire_all()  # rows changed behind the ORM's back
+    return report
+
+
+def import_file(
+    kind: str,
+    source: TextIO | str | Path,
+    *,
+    actor: User | None = None,
+    today: date | None = None,
+    dry_run: bool = False,
+    on_progress: Progress | None = None,
+) -> ImportReport:
+    """Validate, then write; raises ImportFailed listing every bad row (and writes nothing)."""
+    parsed = validate_file(kind, source)
+    if parsed.errors:
+        raise ImportFailed(kind, parsed.errors)
+    return write_file(parsed, actor=actor, today=today, dry_run=dry_run, on_progress=on_progress)

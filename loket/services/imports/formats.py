@@ -1,0 +1,95 @@
+"""The exchange formats (see DOMAIN.md) and the row types the importer works with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+SCHOOLS = "schools"
+COMPANIES = "companies"
+REQUESTS = "requests"
+OFFERS = "offers"
+KINDS: tuple[str, ...] = (SCHOOLS, COMPANIES, REQUESTS, OFFERS)
+ORG_FILES: tuple[str, ...] = (SCHOOLS, COMPANIES)
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    SCHOOLS: (
+        "external_id", "name", "brin", "postcode", "city", "levels", "contact_name", "contact_email",
+        "last_login",
+    ),
+    COMPANIES: (
+        "external_id", "name", "kvk", "postcode", "city", "sectors", "contact_name", "contact_email",
+        "last_login",
+    ),
+    REQUESTS: (
+        "external_id", "school_id", "activity", "topic", "sectors", "levels", "pupils", "earliest",
+        "latest", "modes", "max_travel_km",
+    ),
+    OFFERS: (
+        "external_id", "company_id", "activity", "topic", "sectors", "levels", "capacity", "earliest",
+        "latest", "modes", "radius_km",
+    ),
+}  # fmt: skip
+
+OPTIONAL: frozenset[str] = frozenset({"brin", "kvk", "city", "contact_name", "last_login", "topic"})
+
+# organisation kind each file writes or refers to
+ORG_KIND: dict[str, str] = {SCHOOLS: "school", COMPANIES: "company", REQUESTS: "school", OFFERS: "company"}
+KIND_LABEL: dict[str, str] = {"school": "school", "company": "bedrijf"}
+
+
+@dataclass(slots=True)
+class OrgRow:
+    """One school or company with its location and contact person, validated and normalised."""
+
+    external_id: str
+    kind: str  # "school" | "company"
+    name: str
+    postcode: str
+    city: str | None
+    province: str | None
+    lat: float
+    lon: float
+    contact_email: str
+    contact_name: str | None = None
+    brin: str | None = None
+    kvk: str | None = None
+    levels: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    last_login: datetime | None = None
+    line: int = 0
+
+
+@dataclass(slots=True)
+class ActivityRow:
+    """One request (by a school) or offer (by a company), validated and normalised."""
+
+    external_id: str
+    kind: str  # "request" | "offer"
+    org_external_id: str
+    activity: str
+    topic: str
+    sectors: list[str]
+    levels: list[str]
+    amount: int  # pupils (request) or capacity (offer)
+    earliest: date
+    latest: date
+    modes: list[str]
+    distance_km: float  # max_travel_km (request) or radius_km (offer)
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """What is wrong where: line number (header = 1), column (None for the whole row)."""
+
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"regel {self.line}" + (f", kolom {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "column": self.column, "message": self.message}
