@@ -18,6 +18,8 @@ BLUEPRINTS = (
     "admin",
     "api",
     "reactivation",
+    "matches",
+    "notifications",
 )
 
 

@@ -1,0 +1,214 @@
+"""Read-side queries for the manager, match and notification pages.
+
+Every list is paginated and loads what its template shows eagerly (a fixed number of queries per
+page, whatever the number of rows). Scope: a manager sees their own clusters, an admin everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import selectinload
+
+from loket.db import db, utcnow
+from loket.models import AuditEvent, Cluster, Match, Notification, Offer, Organisation, Request, User
+from loket.models.activities import OFF_OPEN, REQ_OPEN
+from loket.models.matches import ACCEPTED, APPROVED, PROPOSED
+from loket.services import NotFound, PermissionDenied, policies
+from loket.services.matches import get_match
+
+WAITING_STATES = (PROPOSED, APPROVED, ACCEPTED)
+OVERVIEW_VIEWS = ("requests", "offers", "waiting")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters of the manager lists (all optional)."""
+
+    cluster_id: int | None = None
+    activity: str | None = None
+    status: str | None = None
+    min_age_days: int | None = None
+
+
+def _match_options():
+    return (
+        selectinload(Match.request).selectinload(Request.organisation),
+        selectinload(Match.offer).selectinload(Offer.organisation),
+        selectinload(Match.cluster),
+    )
+
+
+def scope(user: User) -> set[int] | None:
+    """Cluster ids this user may see; None = every cluster (admins). Others: PermissionDenied."""
+    if policies.is_admin(user):
+        return None
+    if user is not None and user.is_manager and user.is_active:
+        return policies.managed_cluster_ids(user)
+    raise PermissionDenied("Deze pagina is voor clusterbeheerders.")
+
+
+def visible_clusters(user: User) -> list[Cluster]:
+    ids = scope(user)
+    stmt = select(Cluster).where(Cluster.archived_at.is_(None)).order_by(Cluster.name)
+    if ids is not None:
+        stmt = stmt.where(Cluster.id.in_(ids or [-1]))
+    return list(db.session.scalars(stmt))
+
+
+def _cluster_filter(column, user: User, filters: Filters):
+    ids = scope(user)
+    if filters.cluster_id is not None:
+        if ids is not None and filters.cluster_id not in ids:
+            raise PermissionDenied("Dit cluster beheer je niet.")
+        return column == filters.cluster_id
+    if ids is None:
+        return None
+    return column.in_(ids or [-1])
+
+
+def _older_than(column, days: int | None, now: datetime):
+    return column <= now - timedelta(days=days) if days else None
+
+
+def _where(stmt, *conds):
+    return stmt.where(*[c for c in conds if c is not None])
+
+
+def approval_queue(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
+    """Proposals waiting for approval in the user's clusters, oldest first."""
+    now = now or utcnow()
+    stmt = _where(
+        select(Match).join(Request, Request.id == Match.request_id),
+        Match.status == PROPOSED,
+        _cluster_filter(Match.cluster_id, user, filters),
+        Request.activity == filters.activity if filters.activity else None,
+        _older_than(Match.status_changed_at, filters.min_age_days, now),
+    ).options(*_match_options())
+    stmt = stmt.order_by(Match.status_changed_at, Match.id)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def open_requests(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
+    """Open requests without an open proposal in the user's clusters, oldest first."""
+    now = now or utcnow()
+    has_open = exists().where(Match.request_id == Request.id, Match.status.in_(WAITING_STATES))
+    stmt = _where(
+        select(Request).join(Organisation, Organisation.id == Request.organisation_id),
+        Request.status == REQ_OPEN,
+        ~has_open,
+        _cluster_filter(Organisation.cluster_id, user, filters),
+        Request.activity == filters.activity if filters.activity else None,
+        _older_than(Request.created_at, filters.min_age_days, now),
+    ).options(selectinload(Request.organisation))
+    stmt = stmt.order_by(Request.created_at, Request.id)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def offers_with_capacity(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
+    """Open offers with places left in the user's clusters, most places left first."""
+    now = now or utcnow()
+    stmt = _where(
+        select(Offer).join(Organisation, Organisation.id == Offer.organisation_id),
+        Offer.status == OFF_OPEN,
+        Offer.capacity_used < Offer.capacity,
+        _cluster_filter(Organisation.cluster_id, user, filters),
+        Offer.activity == filters.activity if filters.activity else None,
+        _older_than(Offer.created_at, filters.min_age_days, now),
+    ).options(selectinload(Offer.organisation))
+    stmt = stmt.order_by((Offer.capacity - Offer.capacity_used).desc(), Offer.created_at, Offer.id)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def waiting_matches(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
+    """Matches that wait on someone (manager, accepting side, a date), longest waiting first."""
+    now = now or utcnow()
+    states = (filters.status,) if filters.status in WAITING_STATES else WAITING_STATES
+    stmt = _where(
+        select(Match).join(Request, Request.id == Match.request_id),
+        Match.status.in_(states),
+        _cluster_filter(Match.cluster_id, user, filters),
+        Request.activity == filters.activity if filters.activity else None,
+        _older_than(Match.status_changed_at, filters.min_age_days, now),
+    ).options(*_match_options())
+    stmt = stmt.order_by(Match.status_changed_at, Match.id)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def waiting_on(match: Match) -> str:
+    """Who the match waits on, in Dutch."""
+    if match.status == PROPOSED:
+        return "clusterbeheerder"
+    if match.status == APPROVED:
+        return "school" if policies.accepting_side(match) == "school" else "bedrijf"
+    if match.status == ACCEPTED:
+        return "datum (school en bedrijf)"
+    return ""
+
+
+# --------------------------------------------------------------------------- one match
+def match_for(user: User, match_id: int) -> Match:
+    """The match if this user may see it (404 when it does not exist, 403 when it is not theirs)."""
+    match = get_match(match_id)
+    policies.require(policies.can_view_match(user, match), "Deze koppeling hoort niet bij jou.")
+    return match
+
+
+def match_history(match_id: int) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "match", AuditEvent.object_id == match_id)
+            .options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+def reroute_options(user: User, match: Match, limit: int = 10) -> list[dict[str, Any]]:
+    """Other offers for the match's request: the engine's suggestions when the engine is available,
+    else open offers of the same activity with places left, nearest cluster first."""
+    policies.require(policies.can_manage_match(user, match))
+    taken = select(Match.offer_id).where(Match.request_id == match.request_id)
+    try:
+        from loket.services import listing
+
+        cands = listing.suggested_offers(match.request_id, top_k=limit + 5)
+    except (ImportError, AttributeError):
+        cands = None
+    if cands is not None:
+        return [
+            {"offer": c.obj, "score": c.score, "reasons": c.reasons, "distance_km": c.distance_km}
+            for c in cands
+            if c.obj.id != match.offer_id and c.match is None and c.obj.capacity_left > 0
+        ][:limit]
+    req = match.request
+    stmt = (
+        select(Offer)
+        .join(Organisation, Organisation.id == Offer.organisation_id)
+        .where(
+            Offer.status == OFF_OPEN,
+            Offer.capacity_used < Offer.capacity,
+            Offer.activity == req.activity,
+            Offer.id.not_in(taken),
+            and_(Offer.latest >= req.earliest, Offer.earliest <= req.latest),
+        )
+        .options(selectinload(Offer.organisation))
+        .order_by((Organisation.cluster_id == req.organisation.cluster_id).desc(), Offer.id)
+        .limit(limit)
+    )
+    return [{"offer": o, "score": None, "reasons": [], "distance_km": None} for o in db.session.scalars(stmt)]
+
+
+# --------------------------------------------------------------------------- notifications
+def notifications(user: User, *, page: int = 1, per_page: int = 25, unread_only: bool = False):
+    if user is None or not user.is_authenticated:
+        raise NotFound()
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

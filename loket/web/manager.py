@@ -1,0 +1,218 @@
+"""Cluster managers: the approval queue (approve, bulk approve, reject, re-route) and the overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from loket import taxonomy
+from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit, queries
+from loket.services import matches as svc
+
+bp = Blueprint("manager", __name__, url_prefix="/cluster")
+PASS_THROUGH = (PermissionDenied, NotFound, StaleEdit)
+AGES = (7, 14, 21, 30, 60)
+
+
+class CsrfForm(FlaskForm):
+    version_id = HiddenField()
+
+
+REASON_RULES = [
+    DataRequired(message=_l("Geef een reden op.")),
+    Length(max=1000, message=_l("Maximaal 1000 tekens.")),
+]
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reden van de afwijzing"),
+        validators=[
+            DataRequired(message=_l("Geef een reden op.")),
+            Length(max=1000, message=_l("Maximaal 1000 tekens.")),
+        ],
+    )
+    version_id = HiddenField()
+
+
+class RerouteForm(FlaskForm):
+    offer_id = RadioField(
+        _l("Ander aanbod"), validators=[InputRequired(message=_l("Kies een aanbod."))], choices=[]
+    )
+    reason = TextAreaField(
+        _l("Reden van het omleiden"),
+        validators=[
+            DataRequired(message=_l("Geef een reden op.")),
+            Length(max=1000, message=_l("Maximaal 1000 tekens.")),
+        ],
+    )
+
+
+@bp.before_request
+def _only_managers():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.role not in ("cluster_manager", "admin"):
+        abort(403)
+    return None
+
+
+def _page() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _per_page() -> int:
+    return int(current_app.config.get("LOKET_PAGE_SIZE", 25))
+
+
+def _filters() -> queries.Filters:
+    activity = request.args.get("activity") or None
+    if activity not in taxonomy.activities().codes:
+        activity = None
+    age = request.args.get("age", type=int)
+    return queries.Filters(
+        cluster_id=request.args.get("cluster", type=int),
+        activity=activity,
+        status=request.args.get("status") or None,
+        min_age_days=age if age in AGES else None,
+    )
+
+
+def _filter_args(f: queries.Filters) -> dict:
+    args = {"cluster": f.cluster_id, "activity": f.activity, "status": f.status, "age": f.min_age_days}
+    return {k: v for k, v in args.items() if v is not None}
+
+
+def _version(form) -> int | None:
+    raw = str(form.version_id.data or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.get("/goedkeuren")
+def queue():
+    f = _filters()
+    page = queries.approval_queue(current_user, f, page=_page(), per_page=_per_page())
+    return render_template(
+        "manager/queue.html",
+        page=page,
+        filters=f,
+        filter_args=_filter_args(f),
+        clusters=queries.visible_clusters(current_user),
+        activities=taxonomy.activities().choices(),
+        ages=AGES,
+        form=CsrfForm(),
+    )
+
+
+@bp.post("/goedkeuren")
+def bulk_approve():
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("match_ids") if v.isdigit()]
+    if not ids:
+        flash(_("Kies eerst een of meer voorstellen."), "error")
+        return redirect(url_for("manager.queue"))
+    approved, errors = svc.bulk_approve(current_user, ids)
+    if approved:
+        flash(_("%(n)s voorstel(len) goedgekeurd.", n=len(approved)), "success")
+    for match_id, message in errors.items():
+        flash(_("Voorstel %(id)s: %(msg)s", id=match_id, msg=message), "error")
+    return redirect(url_for("manager.queue"))
+
+
+@bp.post("/koppelingen/<int:match_id>/goedkeuren")
+def approve(match_id: int):
+    queries.match_for(current_user, match_id)
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        svc.approve(current_user, match_id, version=_version(form))
+    except PASS_THROUGH:
+        raise
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Voorstel goedgekeurd."), "success")
+    return redirect(
+        request.form.get("back") == "detail"
+        and url_for("matches.detail", match_id=match_id)
+        or url_for("manager.queue")
+    )
+
+
+@bp.route("/koppelingen/<int:match_id>/afwijzen", methods=["GET", "POST"])
+def reject(match_id: int):
+    match = queries.match_for(current_user, match_id)
+    form = RejectForm(version_id=match.version_id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            svc.reject(current_user, match_id, form.reason.data, version=_version(form))
+        except PASS_THROUGH:
+            raise
+        except ServiceError as exc:
+            form.reason.errors = [*form.reason.errors, exc.message]
+            status = 400
+        else:
+            flash(_("Voorstel afgewezen."), "success")
+            return redirect(url_for("manager.queue"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("manager/reject.html", match=match, form=form), status
+
+
+@bp.route("/koppelingen/<int:match_id>/omleiden", methods=["GET", "POST"])
+def reroute(match_id: int):
+    match = queries.match_for(current_user, match_id)
+    options = queries.reroute_options(current_user, match)
+    form = RerouteForm()
+    form.offer_id.choices = [SelectChoice(str(o["offer"].id), o["offer"].organisation.name) for o in options]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            new = svc.reroute(current_user, match_id, int(form.offer_id.data), form.reason.data)
+        except PASS_THROUGH:
+            raise
+        except ServiceError as exc:
+            target = form.reason if exc.field == "reason" else form.offer_id
+            target.errors = [*target.errors, exc.message]
+            status = 400
+        else:
+            flash(_("Aanvraag omgeleid naar een ander aanbod en goedgekeurd."), "success")
+            return redirect(url_for("matches.detail", match_id=new.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("manager/reroute.html", match=match, form=form, options=options), status
+
+
+@bp.get("/overzicht")
+def overview():
+    f = _filters()
+    view = request.args.get("view", "requests")
+    if view not in queries.OVERVIEW_VIEWS:
+        view = "requests"
+    fn = {
+        "requests": queries.open_requests,
+        "offers": queries.offers_with_capacity,
+        "waiting": queries.waiting_matches,
+    }[view]
+    page = fn(current_user, f, page=_page(), per_page=_per_page())
+    return render_template(
+        "manager/overview.html",
+        view=view,
+        page=page,
+        filters=f,
+        filter_args=_filter_args(f),
+        clusters=queries.visible_clusters(current_user),
+        activities=taxonomy.activities().choices(),
+        ages=AGES,
+        waiting_on=queries.waiting_on,
+    )

@@ -1,0 +1,251 @@
+"""The match page for every party (school, company, manager, admin) with its history and actions."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from loket import ics
+from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit, queries
+from loket.services import matches as svc
+from loket.web.template_helpers import AMS
+
+bp = Blueprint("matches", __name__, url_prefix="/koppelingen")
+# rendered as 403/404/409 pages by loket.web.errors, never as a flash
+PASS_THROUGH = (PermissionDenied, NotFound, StaleEdit)
+
+
+class VersionForm(FlaskForm):
+    version_id = HiddenField()
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reden"),
+        validators=[
+            DataRequired(message=_l("Geef een reden op.")),
+            Length(max=1000, message=_l("Maximaal 1000 tekens.")),
+        ],
+    )
+    version_id = HiddenField()
+
+
+class ScheduleForm(FlaskForm):
+    day = DateField(_l("Datum"), validators=[InputRequired(message=_l("Vul een geldige datum in."))])
+    start = TimeField(
+        _l("Begintijd"), validators=[InputRequired(message=_l("Vul een begintijd in (uu:mm)."))]
+    )
+    end = TimeField(_l("Eindtijd (optioneel)"), validators=[Optional()])
+    place = StringField(
+        _l("Plaats (adres of 'online')"),
+        validators=[
+            DataRequired(message=_l("Vul de plaats in.")),
+            Length(max=300, message=_l("Maximaal 300 tekens.")),
+        ],
+    )
+    version_id = HiddenField()
+
+
+class FeedbackForm(FlaskForm):
+    rating = RadioField(
+        _l("Cijfer (1 = slecht, 5 = uitstekend)"),
+        choices=[SelectChoice(str(i), str(i)) for i in range(1, 6)],
+        validators=[InputRequired(message=_l("Kies een cijfer van 1 tot en met 5."))],
+    )
+    comment = TextAreaField(
+        _l("Opmerking"), validators=[Length(max=2000, message=_l("Maximaal 2000 tekens."))]
+    )
+    pupils_reached = IntegerField(
+        _l("Aantal bereikte leerlingen (optioneel)"),
+        validators=[Optional(), NumberRange(min=0, max=10000, message=_l("Tussen 0 en 10000."))],
+    )
+
+
+@bp.before_request
+def _login():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+def _version(form) -> int | None:
+    raw = str(form.version_id.data or "").strip() if hasattr(form, "version_id") else ""
+    return int(raw) if raw.isdigit() else None
+
+
+def _error(form, exc: ServiceError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+def _to_detail(match_id: int):
+    return redirect(url_for("matches.detail", match_id=match_id))
+
+
+@bp.get("/<int:match_id>")
+def detail(match_id: int):
+    match = queries.match_for(current_user, match_id)
+    return render_template(
+        "matches/detail.html",
+        match=match,
+        history=queries.match_history(match.id),
+        actions=svc.available_actions(current_user, match),
+        form=VersionForm(version_id=match.version_id),
+        waiting_on=queries.waiting_on(match),
+    )
+
+
+@bp.post("/<int:match_id>/accepteren")
+def accept(match_id: int):
+    queries.match_for(current_user, match_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
+        return _to_detail(match_id), 400
+    try:
+        svc.accept(current_user, match_id, version=_version(form))
+    except PASS_THROUGH:
+        raise
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return _to_detail(match_id)
+    flash(_("Je hebt de koppeling geaccepteerd. Spreek nu een datum af."), "success")
+    return _to_detail(match_id)
+
+
+REASON_ACTIONS = {
+    "decline": (svc.decline, _l("Koppeling weigeren"), _l("Weigeren"), _l("Je hebt de koppeling geweigerd.")),
+    "cancel": (svc.cancel, _l("Koppeling annuleren"), _l("Annuleren"), _l("De koppeling is geannuleerd.")),
+}
+
+
+def _reason_action(match_id: int, action: str):
+    match = queries.match_for(current_user, match_id)
+    fn, title, button, done = REASON_ACTIONS[action]
+    form = ReasonForm(version_id=match.version_id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            fn(current_user, match_id, form.reason.data, version=_version(form))
+        except PASS_THROUGH:
+            raise
+        except ServiceError as exc:
+            _error(form, exc)
+            status = 400
+        else:
+            flash(str(done), "success")
+            return _to_detail(match_id)
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "matches/reason.html", match=match, form=form, title=title, button=button, action=action
+    ), status
+
+
+@bp.route("/<int:match_id>/weigeren", methods=["GET", "POST"])
+def decline(match_id: int):
+    return _reason_action(match_id, "decline")
+
+
+@bp.route("/<int:match_id>/annuleren", methods=["GET", "POST"])
+def cancel(match_id: int):
+    return _reason_action(match_id, "cancel")
+
+
+def _local(day, at: time) -> datetime:
+    return datetime.combine(day, at).replace(tzinfo=AMS).astimezone(ZoneInfo("UTC"))
+
+
+@bp.route("/<int:match_id>/inplannen", methods=["GET", "POST"])
+def schedule(match_id: int):
+    match = queries.match_for(current_user, match_id)
+    form = ScheduleForm(version_id=match.version_id)
+    if not form.is_submitted() and match.scheduled_start:
+        local = match.scheduled_start.astimezone(AMS)
+        form.day.data, form.start.data = local.date(), local.time()
+        form.end.data = match.scheduled_end.astimezone(AMS).time() if match.scheduled_end else None
+        form.place.data = match.place
+    status = 200
+    if form.validate_on_submit():
+        start = _local(form.day.data, form.start.data)
+        end = _local(form.day.data, form.end.data) if form.end.data else None
+        try:
+            svc.schedule(current_user, match_id, start, end, form.place.data, version=_version(form))
+        except PASS_THROUGH:
+            raise
+        except ServiceError as exc:
+            _error(form, exc)
+            status = 400
+        else:
+            flash(_("De datum is vastgelegd. Beide partijen krijgen een bericht."), "success")
+            return _to_detail(match_id)
+    elif form.is_submitted():
+        status = 400
+    return render_template("matches/schedule.html", match=match, form=form), status
+
+
+@bp.route("/<int:match_id>/feedback", methods=["GET", "POST"])
+def feedback(match_id: int):
+    match = queries.match_for(current_user, match_id)
+    form = FeedbackForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            svc.give_feedback(
+                current_user,
+                match_id,
+                int(form.rating.data),
+                form.comment.data or "",
+                form.pupils_reached.data,
+            )
+        except PASS_THROUGH:
+            raise
+        except ServiceError as exc:
+            _error(form, exc)
+            status = 400
+        else:
+            flash(_("Dank je wel voor je feedback."), "success")
+            return _to_detail(match_id)
+    elif form.is_submitted():
+        status = 400
+    return render_template("matches/feedback.html", match=match, form=form), status
+
+
+@bp.get("/<int:match_id>/agenda.ics")
+def calendar(match_id: int):
+    match = queries.match_for(current_user, match_id)
+    if match.scheduled_start is None:
+        flash(_("Er is nog geen datum afgesproken."), "error")
+        return _to_detail(match_id)
+    body = ics.calendar(
+        [
+            ics.Event(
+                uid=f"match-{match.id}@loket",
+                start=match.scheduled_start,
+                end=match.scheduled_end,
+                summary=f"{match.request.organisation.name} – {match.offer.organisation.name}",
+                location=match.place or "",
+                description=f"Loket-koppeling {match.id}: {match.request.activity}",
+                url=current_app.config["LOKET_BASE_URL"] + url_for("matches.detail", match_id=match.id),
+                stamp=match.updated_at,
+                sequence=match.version_id,
+            )
+        ]
+    )
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="loket-koppeling-{match.id}.ics"'},
+    )
