@@ -96,4 +96,9 @@ def load_config(instance_path: Path) -> dict:
         "LOKET_RETENTION_DAYS": _int("RETENTION_DAYS", 180),
         "LOKET_TOKEN_MAX_AGE_S": _int("TOKEN_MAX_AGE_S", 2 * 24 * 3600),
         "LOKET_PAGE_SIZE": _int("PAGE_SIZE", 25),
+        # rate limits (Flask-Limiter syntax): per IP on POST, and per email address
+        "LOKET_LOGIN_LIMIT": _env("LOGIN_LIMIT") or "10/minute",
+        "LOKET_LOGIN_EMAIL_LIMIT": _env("LOGIN_EMAIL_LIMIT") or "5/minute;20/hour",
+        "LOKET_RESET_LIMIT": _env("RESET_LIMIT") or "10/minute",
+        "LOKET_RESET_EMAIL_LIMIT": _env("RESET_EMAIL_LIMIT") or "3/hour",
     }

@@ -73,6 +73,10 @@ class User(UserMixin, Base):
         return self.status != ARCHIVED
 
     @property
+    def is_verified(self) -> bool:  # email confirmed (see loket.services.accounts)
+        return self.email_verified_at is not None
+
+    @property
     def is_admin(self) -> bool:
         return self.role == ROLE_ADMIN
 

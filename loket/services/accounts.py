@@ -1,11 +1,50 @@
-"""Accounts: loading the logged-in user (registration, login, reset and invites follow)."""
+"""Accounts: registration, email verification, login, password reset, invites and profiles.
+
+Every function flushes and never commits (the request boundary commits). Nothing here reveals
+whether an email address is registered: registration with a known address and a reset request
+for an unknown one answer exactly like the normal case; the owner of a known address is mailed
+a notice instead.
+"""
 
 from __future__ import annotations
 
-from loket.db import db
-from loket.models import User
+import re
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.nl import brin as stdnum_brin
+from stdnum.nl import postcode as stdnum_postcode
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from loket import taxonomy
+from loket.db import db, utcnow
+from loket.geo import Gazetteer, GeoError, Point, make_geocoder
+from loket.mail.outbox import queue_email
+from loket.mail.render import absolute_url
+from loket.models import Location, Organisation, User
+from loket.models.organisations import COMPANY, ORG_KINDS, SCHOOL
+from loket.models.users import ACTIVE, ARCHIVED, DORMANT, INVITED
+from loket.services import NotFound, ServiceError, StaleEdit, audit, policies, tokens
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+NOTIFY_MODES = ("immediate", "digest")
+COMMON_PASSWORDS = frozenset(
+    {
+        "wachtwoord", "wachtwoord1", "wachtwoord12", "wachtwoord123", "welkom1234", "welkom12345",
+        "password", "password1", "password12", "password123", "passw0rd123", "1234567890", "12345678901",
+        "0123456789", "qwertyuiop", "azertyuiop", "abcdefghij", "abcdef123456", "iloveyou12", "letmein123",
+        "voetbal123", "zomer12345", "school1234", "loket12345", "qwerty1234", "1q2w3e4r5t", "0987654321",
+    }
+)  # fmt: skip
+_DUMMY_HASH = generate_password_hash("loket-dummy-password-for-timing")
+_KVK = re.compile(r"^\d{8}$")
 
 
+# --------------------------------------------------------------------------- loading + state
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader; the id carries the security stamp so a password change ends old sessions."""
     try:
@@ -16,3 +55,429 @@ def load_user(user_id: str) -> User | None:
     if user is None or str(user.security_stamp or 0) != stamp or not user.is_active:
         return None
     return user
+
+
+def is_verified(user: User | None) -> bool:
+    """The user confirmed their email address (required to post requests and offers)."""
+    return user is not None and user.email_verified_at is not None
+
+
+# --------------------------------------------------------------------------- field checks
+def normalise_email(raw: str | None) -> str:
+    return (raw or "").strip().lower()
+
+
+def check_postcode(raw: str | None, field: str = "postcode") -> str:
+    """'1234ab' -> '1234 AB'; ServiceError (Dutch, beside ``field``) when not a Dutch postcode."""
+    value = (raw or "").strip()
+    if not value:
+        raise ServiceError("Vul een postcode in, bijvoorbeeld 1234 AB.", field=field)
+    try:
+        return stdnum_postcode.validate(value)
+    except StdnumError as exc:
+        raise ServiceError(
+            f"'{value}' is geen geldige Nederlandse postcode: gebruik vier cijfers en twee letters, "
+            "bijvoorbeeld 1234 AB.",
+            field=field,
+        ) from exc
+
+
+def check_brin(raw: str | None, field: str = "brin") -> str | None:
+    """A BRIN code (4 characters, optionally + 2-digit vestiging), upper case; None when empty."""
+    value = re.sub(r"\s+", "", raw or "").upper()
+    if not value:
+        return None
+    try:
+        return stdnum_brin.validate(value)
+    except StdnumError as exc:
+        raise ServiceError(
+            f"'{raw}' is geen geldig BRIN-nummer: twee cijfers en twee letters, eventueel gevolgd door "
+            "een vestigingsnummer van twee cijfers (bijvoorbeeld 05KO of 05KO01).",
+            field=field,
+        ) from exc
+
+
+def check_kvk(raw: str | None, field: str = "kvk") -> str | None:
+    """A KvK number: exactly 8 digits (spaces and dots allowed while typing); None when empty."""
+    value = re.sub(r"[\s.]", "", raw or "")
+    if not value:
+        return None
+    if not _KVK.match(value):
+        raise ServiceError(
+            f"'{raw}' is geen geldig KvK-nummer: dat bestaat uit precies 8 cijfers.", field=field
+        )
+    return value
+
+
+def check_password(password: str | None, *, email: str | None = None, field: str = "password") -> str:
+    """Return the password when strong enough, else ServiceError with the reason in Dutch."""
+    pw = password or ""
+    if len(pw) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens zijn.", field=field)
+    if len(pw) > MAX_PASSWORD_LENGTH:
+        raise ServiceError(f"Het wachtwoord mag hoogstens {MAX_PASSWORD_LENGTH} tekens zijn.", field=field)
+    if len(set(pw.lower())) < 5:
+        raise ServiceError("Het wachtwoord is te eenvoudig: gebruik meer verschillende tekens.", field=field)
+    if pw.lower() in COMMON_PASSWORDS:
+        raise ServiceError("Dit wachtwoord is bekend en makkelijk te raden; kies een ander.", field=field)
+    if email and pw.lower() in (email.lower(), email.split("@")[0].lower()):
+        raise ServiceError("Het wachtwoord mag niet gelijk zijn aan je e-mailadres.", field=field)
+    return pw
+
+
+def _check_name(raw: str | None, field: str, what: str) -> str:
+    value = (raw or "").strip()
+    if not value:
+        raise ServiceError(f"Vul {what} in.", field=field)
+    if len(value) > 200:
+        raise ServiceError(f"{what[0].upper()}{what[1:]} is te lang (hoogstens 200 tekens).", field=field)
+    return value
+
+
+def _check_terms(values, vocab: taxonomy.Vocabulary, field: str) -> list[str]:
+    try:
+        return vocab.normalise_list(list(values or []))
+    except taxonomy.TaxonomyError as exc:
+        raise ServiceError(str(exc), field=field) from exc
+
+
+def resolve_location(postcode: str, city: str | None) -> Point:
+    """Coordinates of a (checked) postcode; an unknown postcode is an error beside the postcode field."""
+    try:
+        point = Gazetteer.default().lookup_postcode(postcode)
+    except GeoError as exc:
+        raise ServiceError(
+            f"Postcode {postcode} is onbekend: dit postcodegebied komt niet voor in Nederland.",
+            field="postcode",
+        ) from exc
+    provider = current_app.config.get("LOKET_GEOCODER")
+    if provider and provider != "none":
+        try:
+            domain = current_app.config.get("LOKET_GEOCODER_DOMAIN")
+            point = make_geocoder(provider, **({"domain": domain} if domain else {})).resolve(postcode, city)
+        except GeoError:
+            pass  # the gazetteer's point stays
+    return point
+
+
+def _set_location(org: Organisation, postcode: str, city: str | None, point: Point | None = None) -> None:
+    point = point or resolve_location(postcode, city)
+    loc = org.primary_location
+    if loc is None:
+        loc = Location()
+        org.locations.append(loc)
+    loc.postcode, loc.city = postcode, (city or "").strip() or point.place
+    loc.province, loc.lat, loc.lon, loc.precision = point.province, point.lat, point.lon, point.precision
+
+
+# --------------------------------------------------------------------------- mail helpers
+def _link(endpoint: str, **values) -> str:
+    return absolute_url(url_for(endpoint, _external=False, **values))
+
+
+def send_verification(user: User) -> None:
+    """(Re)send the verification link for the user's current address."""
+    if user.email and user.email_verified_at is None:
+        token = tokens.make_token(user, tokens.VERIFY)
+        queue_email(user, "verify_email", link=_link("auth.verify_email", token=token), change=False)
+
+
+def _notice_existing(user: User, reason: str) -> None:
+    queue_email(
+        user,
+        "account_exists",
+        reason=reason,
+        login_link=_link("auth.login"),
+        reset_link=_link("auth.forgot_password"),
+    )
+
+
+def find_user_by_email(email: str) -> User | None:
+    email = normalise_email(email)
+    if not email:
+        return None
+    return db.session.scalar(select(User).where(func.lower(User.email) == email))
+
+
+# --------------------------------------------------------------------------- registration
+@dataclass(frozen=True)
+class Registration:
+    kind: str
+    org_name: str
+    postcode: str
+    name: str
+    email: str
+    password: str
+    city: str | None = None
+    brin: str | None = None
+    kvk: str | None = None
+    levels: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    locale: str = "nl"
+
+
+def register(data: Registration) -> User | None:
+    """Create an organisation with one location and its first user, or mail the owner of a known address.
+
+    All input is checked before anything is written (atomic). Returns the new user, or None when
+    the address was already registered (the caller shows the same page either way).
+    """
+    if data.kind not in ORG_KINDS:
+        raise ServiceError("Kies of je een school of een bedrijf aanmeldt.", field="kind")
+    org_name = _check_name(data.org_name, "org_name", "de naam van de organisatie")
+    postcode = check_postcode(data.postcode)
+    point = resolve_location(postcode, data.city)  # raises beside the postcode field
+    brin = check_brin(data.brin) if data.kind == SCHOOL else None
+    kvk = check_kvk(data.kvk) if data.kind == COMPANY else None
+    levels = _check_terms(data.levels, taxonomy.levels(), "levels") if data.kind == SCHOOL else []
+    sectors = _check_terms(data.sectors, taxonomy.sectors(), "sectors") if data.kind == COMPANY else []
+    name = _check_name(data.name, "name", "je naam")
+    email = normalise_email(data.email)
+    if not email or "@" not in email:
+        raise ServiceError("Vul een geldig e-mailadres in.", field="email")
+    password = check_password(data.password, email=email)
+
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _notice_existing(existing, "register")
+        return None
+
+    org = Organisation(kind=data.kind, name=org_name, brin=brin, kvk=kvk, levels=levels, sectors=sectors)
+    _set_location(org, postcode, data.city, point)
+    user = User(
+        email=email,
+        name=name,
+        role=data.kind,
+        status=ACTIVE,
+        organisation=org,
+        locale=data.locale if data.locale in ("nl", "en") else "nl",
+    )
+    user.set_password(password)
+    db.session.add_all([org, user])
+    db.session.flush()
+    audit.record(user, "register", org, to_state=ACTIVE, user_id=user.id)
+    send_verification(user)
+    return user
+
+
+def verify_email(token: str) -> User:
+    """Mark the address in the link as verified (works once); TokenError otherwise."""
+    user, _ = tokens.read_token(token, tokens.VERIFY)
+    user.email_verified_at = utcnow()
+    audit.record(user, "email_verified", user)
+    db.session.flush()
+    return user
+
+
+# --------------------------------------------------------------------------- login
+def authenticate(email: str, password: str) -> User:
+    """The user for these credentials, logged in now (last_login_at; dormant/invited -> active).
+
+    Raises ServiceError with one message for an unknown address and a wrong password alike.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password or "")  # same work either way (timing)
+        raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
+    if not user.check_password(password or ""):
+        raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
+    if user.status == ARCHIVED:
+        raise ServiceError(
+            "Dit account is gearchiveerd en kan niet meer inloggen. Neem contact op met Loket.", field="email"
+        )
+    if user.status in (DORMANT, INVITED):
+        audit.record(user, "reactivated", user, from_state=user.status, to_state=ACTIVE, via="login")
+        user.status = ACTIVE
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+# --------------------------------------------------------------------------- password reset
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when the address belongs to a usable account; silent otherwise."""
+    user = find_user_by_email(email)
+    if user is None or user.status == ARCHIVED:
+        return
+    token = tokens.make_token(user, tokens.RESET)
+    queue_email(user, "reset_password", link=_link("auth.reset_password", token=token))
+
+
+def check_reset_token(token: str) -> User:
+    user, _ = tokens.read_token(token, tokens.RESET)
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset link; the link (and every other session) dies with it."""
+    user, _ = tokens.read_token(token, tokens.RESET)
+    user.set_password(check_password(password, email=user.email))
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # the link proved the address
+    if user.status in (DORMANT, INVITED):
+        audit.record(user, "reactivated", user, from_state=user.status, to_state=ACTIVE, via="reset")
+        user.status = ACTIVE
+    audit.record(user, "password_reset", user)
+    queue_email(user, "password_changed", reset_link=_link("auth.forgot_password"))
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the own password (current one required); ends the user's other sessions."""
+    if not user.check_password(current or ""):
+        raise ServiceError("Je huidige wachtwoord klopt niet.", field="current_password")
+    user.set_password(check_password(new, email=user.email, field="new_password"))
+    audit.record(user, "password_changed", user)
+    queue_email(user, "password_changed", reset_link=_link("auth.forgot_password"))
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------- invites
+def require_can_invite(actor: User) -> None:
+    """PermissionDenied unless the actor is a member of an organisation (and so may invite)."""
+    policies.require(policies.can_invite_to_organisation(actor, actor.organisation_id))
+
+
+def invite_colleague(actor: User, *, name: str, email: str) -> User | None:
+    """Invite someone to the actor's organisation: a user with status ``invited`` and a mailed link.
+
+    Only members of the organisation may invite. A known address gets a notice instead (None).
+    """
+    require_can_invite(actor)
+    name = _check_name(name, "name", "de naam van je collega")
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise ServiceError("Vul een geldig e-mailadres in.", field="email")
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _notice_existing(existing, "invite")
+        return None
+    org = actor.organisation
+    assert org is not None
+    user = User(email=email, name=name, role=org.kind, status=INVITED, organisation=org, locale=actor.locale)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "invite", user, to_state=INVITED, organisation_id=org.id)
+    token = tokens.make_token(user, tokens.INVITE)
+    queue_email(
+        user,
+        "invite_colleague",
+        link=_link("auth.accept_invite", token=token),
+        inviter=actor,
+        organisation=org,
+    )
+    return user
+
+
+def check_invite_token(token: str) -> User:
+    user, _ = tokens.read_token(token, tokens.INVITE)
+    return user
+
+
+def accept_invite(token: str, *, name: str, password: str) -> User:
+    """Set name and password from an invitation link; the user becomes active and verified."""
+    user, _ = tokens.read_token(token, tokens.INVITE)
+    user.name = _check_name(name, "name", "je naam")
+    user.set_password(check_password(password, email=user.email))
+    user.email_verified_at = user.email_verified_at or utcnow()
+    audit.record(user, "invite_accepted", user, from_state=user.status, to_state=ACTIVE)
+    user.status = ACTIVE
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+# --------------------------------------------------------------------------- profile
+def update_profile(
+    user: User, *, name: str, email: str, phone: str | None, locale: str, notify_mode: str
+) -> bool:
+    """Edit the own profile. A new address takes effect after its link is clicked; returns True then."""
+    user.name = _check_name(name, "name", "je naam")
+    phone = (phone or "").strip()
+    if phone and not re.fullmatch(r"[+0-9 ()\-]{6,30}", phone):
+        raise ServiceError(
+            "Vul een telefoonnummer in met alleen cijfers, spaties, +, - of haakjes.", field="phone"
+        )
+    user.phone = phone or None
+    if locale not in current_app.config["LOKET_LOCALES"]:
+        raise ServiceError("Kies Nederlands of Engels.", field="locale")
+    if notify_mode not in NOTIFY_MODES:
+        raise ServiceError("Kies direct of een dagelijkse samenvatting.", field="notify_mode")
+    user.locale, user.notify_mode = locale, notify_mode
+    new_email = normalise_email(email)
+    if not new_email or "@" not in new_email:
+        raise ServiceError("Vul een geldig e-mailadres in.", field="email")
+    changing = new_email != user.email
+    if changing:
+        other = find_user_by_email(new_email)
+        if other is not None:
+            _notice_existing(other, "email_change")
+        else:
+            token = tokens.make_token(user, tokens.CHANGE_EMAIL, new_email=new_email)
+            link = _link("auth.confirm_email_change", token=token)
+            queue_email(user, "verify_email", to_addr=new_email, link=link, change=True)
+    audit.record(user, "profile_updated", user)
+    db.session.flush()
+    return changing
+
+
+def confirm_email_change(token: str) -> User:
+    """Apply an address change from the link mailed to the new address (works once)."""
+    user, payload = tokens.read_token(token, tokens.CHANGE_EMAIL)
+    new_email = payload["e"]
+    if find_user_by_email(new_email) is not None:
+        raise tokens.TokenError(
+            "Dit e-mailadres is intussen al in gebruik; je adres is niet gewijzigd.", "used"
+        )
+    old = user.email
+    user.email, user.email_verified_at = new_email, utcnow()
+    audit.record(user, "email_changed", user)
+    queue_email(user, "email_changed", to_addr=old, new_email=new_email)
+    db.session.flush()
+    return user
+
+
+# --------------------------------------------------------------------------- organisation profile
+def organisation_for_edit(actor: User, org_id: int) -> Organisation:
+    """The organisation if the actor may edit it (NotFound / PermissionDenied otherwise)."""
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("Deze organisatie bestaat niet.")
+    policies.require(policies.can_edit_organisation(actor, org))
+    return org
+
+
+def update_organisation(
+    actor: User,
+    org_id: int,
+    *,
+    version_id: int | None,
+    name: str,
+    postcode: str,
+    city: str | None,
+    brin: str | None = None,
+    kvk: str | None = None,
+    levels=(),
+    sectors=(),
+) -> Organisation:
+    """Edit an organisation's profile and primary location (re-geocoded); StaleEdit on a stale form."""
+    org = organisation_for_edit(actor, org_id)
+    if version_id is None or int(version_id) != org.version_id:
+        raise StaleEdit()
+    org.name = _check_name(name, "name", "de naam van de organisatie")
+    pc = check_postcode(postcode)
+    if org.kind == SCHOOL:
+        org.brin = check_brin(brin)
+        org.levels = _check_terms(levels, taxonomy.levels(), "levels")
+    else:
+        org.kvk = check_kvk(kvk)
+        org.sectors = _check_terms(sectors, taxonomy.sectors(), "sectors")
+    _set_location(org, pc, city)
+    org.updated_at = utcnow()  # always an UPDATE, so the version moves also for location-only edits
+    audit.record(actor, "organisation_updated", org)
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StaleEdit() from exc
+    return org

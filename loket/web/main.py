@@ -49,3 +49,8 @@ def healthz():
 
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("privacy.html")

@@ -1,0 +1,137 @@
+"""Personal-data rights: export everything Loket holds about a user; delete (anonymise) an account.
+
+Deleting keeps the organisation and its history (requests, offers, matches, audit trail) but
+removes the person: name, email, phone and password are cleared, the account is archived, their
+notifications and pending links are deleted and the copies of email sent to them are blanked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+
+from loket.db import db, utcnow
+from loket.models import ActionToken, AuditEvent, Notification, Offer, OutboxMessage, Request, User
+from loket.models.mail import FAILED, QUEUED
+from loket.models.users import ARCHIVED
+from loket.services import ServiceError, audit
+
+EXPORT_VERSION = 1
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: _iso(getattr(obj, f)) for f in fields}
+
+
+_USER_FIELDS = (
+    "id", "email", "name", "phone", "role", "status", "locale", "notify_mode", "created_at",
+    "last_login_at", "email_verified_at", "unsubscribed_at", "archived_at",
+)  # fmt: skip
+_ACTIVITY_FIELDS = (
+    "id", "external_id", "activity", "topic", "sectors", "levels", "earliest", "latest", "modes",
+    "status", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def export_user_data(user: User) -> dict[str, Any]:
+    """Everything about ``user`` as JSON-ready data (nothing about other people's accounts).
+
+    The export itself is written to the audit log (after the data is collected).
+    """
+    org = user.organisation
+    requests = db.session.scalars(
+        select(Request).where(Request.created_by_id == user.id).order_by(Request.id)
+    )
+    offers = db.session.scalars(select(Offer).where(Offer.created_by_id == user.id).order_by(Offer.id))
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id)
+    )
+    notes = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    )
+    mail_filter = OutboxMessage.user_id == user.id
+    if user.email:
+        mail_filter = or_(mail_filter, OutboxMessage.to_addr == user.email)
+    mails = db.session.scalars(select(OutboxMessage).where(mail_filter).order_by(OutboxMessage.id))
+    data = {
+        "format": "loket-personal-data",
+        "version": EXPORT_VERSION,
+        "exported_at": utcnow().isoformat(),
+        "account": _row(user, _USER_FIELDS),
+        "organisation": None
+        if org is None
+        else {
+            "id": org.id,
+            "kind": org.kind,
+            "name": org.name,
+            "brin": org.brin,
+            "kvk": org.kvk,
+            "levels": org.levels,
+            "sectors": org.sectors,
+            "locations": [
+                {"postcode": loc.postcode, "city": loc.city, "province": loc.province}
+                for loc in org.locations
+            ],
+            "role": user.role,
+        },
+        "managed_clusters": [{"id": c.id, "name": c.name} for c in user.managed_clusters],
+        "requests": [dict(_row(r, _ACTIVITY_FIELDS), pupils=r.pupils) for r in requests],
+        "offers": [dict(_row(o, _ACTIVITY_FIELDS), capacity=o.capacity) for o in offers],
+        "audit_events": [
+            _row(e, ("id", "at", "action", "object_type", "object_id", "from_state", "to_state", "reason"))
+            for e in events
+        ],
+        "notifications": [
+            _row(n, ("id", "kind", "message", "link", "created_at", "read_at", "emailed_at")) for n in notes
+        ],
+        "emails": [
+            _row(m, ("id", "kind", "to_addr", "subject", "body_text", "state", "created_at", "sent_at"))
+            for m in mails
+        ],
+    }
+    audit.record(user, "data_exported", user)
+    db.session.flush()
+    return data
+
+
+def delete_account(user: User, password: str) -> None:
+    """Remove the user's personal data after checking their password; the account is archived."""
+    if not user.check_password(password or ""):
+        raise ServiceError("Het wachtwoord klopt niet; je account is niet verwijderd.", field="password")
+    old_email = user.email
+    from_state = user.status
+    user.name = None
+    user.email = None
+    user.phone = None
+    user.password_hash = None
+    user.security_stamp = (user.security_stamp or 0) + 1  # ends every session and link
+    user.status = ARCHIVED
+    user.archived_at = utcnow()
+    user.unsubscribed_at = user.unsubscribed_at or utcnow()
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(ActionToken).where(ActionToken.user_id == user.id))
+    mail_filter = OutboxMessage.user_id == user.id
+    if old_email:
+        mail_filter = or_(mail_filter, OutboxMessage.to_addr == old_email)
+    db.session.execute(  # never send what was still waiting for this person
+        update(OutboxMessage)
+        .where(mail_filter, OutboxMessage.state == QUEUED)
+        .values(state=FAILED, last_error="account verwijderd")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(mail_filter)
+        .values(to_addr="(verwijderd)", body_text="", body_html=None, subject="(verwijderd)")
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(user, "account_deleted", user, from_state=from_state, to_state=ARCHIVED)
+    db.session.flush()

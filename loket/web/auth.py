@@ -1,0 +1,209 @@
+"""Login, logout, registration, email verification, password reset and invitation links."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from loket.extensions import limiter
+from loket.services import ServiceError, accounts
+from loket.services.tokens import TokenError
+from loket.web.forms.accounts import (
+    AcceptInviteForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResendVerificationForm,
+    SetPasswordForm,
+)
+from loket.web.forms.validators import apply_service_error
+from loket.web.safe import is_safe_next, redirect_next
+
+bp = Blueprint("auth", __name__)
+
+INVALID = 422  # a form with errors: re-rendered, and the transaction is rolled back
+
+
+def _email_key() -> str:
+    return "email:" + (request.form.get("email") or "").strip().lower()
+
+
+def _failed(response) -> bool:
+    return response.status_code >= 400
+
+
+def _cfg(name: str):
+    return lambda: current_app.config[name]
+
+
+def _form_error(form, exc: ServiceError) -> None:
+    if not apply_service_error(form, exc):
+        flash(exc.message, "error")
+
+
+def _token_invalid(exc: TokenError):
+    return render_template("auth/token_invalid.html", message=exc.message, reason=exc.reason), 400
+
+
+# --------------------------------------------------------------------------- login / logout
+@bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(_cfg("LOKET_LOGIN_LIMIT"), methods=["POST"])
+@limiter.limit(_cfg("LOKET_LOGIN_EMAIL_LIMIT"), methods=["POST"], key_func=_email_key, deduct_when=_failed)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect_next(request.args.get("next"))
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            login_user(user, remember=bool(form.remember.data))
+            if not user.is_verified:
+                flash(_("Bevestig nog je e-mailadres via de link die we je mailden."), "info")
+            target = form.next.data
+            return redirect(target) if is_safe_next(target) else redirect(url_for("main.home"))
+    status = INVALID if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/uitloggen")
+def logout():
+    logout_user()
+    flash(_("Je bent uitgelogd."), "success")
+    return redirect(url_for("main.home"))
+
+
+# --------------------------------------------------------------------------- registration
+@bp.route("/aanmelden", methods=["GET", "POST"])
+@limiter.limit(_cfg("LOKET_LOGIN_LIMIT"), methods=["POST"])
+def register():
+    form = RegisterForm()
+    if request.method == "GET" and request.args.get("soort") in ("school", "company"):
+        form.kind.data = request.args["soort"]
+    if form.validate_on_submit():
+        data = accounts.Registration(
+            kind=form.kind.data,
+            org_name=form.org_name.data,
+            postcode=form.postcode.data,
+            city=form.city.data,
+            brin=form.brin.data,
+            kvk=form.kvk.data,
+            levels=tuple(form.levels.data or ()),
+            sectors=tuple(form.sectors.data or ()),
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            locale=str(get_locale() or "nl"),
+        )
+        try:
+            accounts.register(data)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            return redirect(url_for("auth.register_sent"))
+    status = INVALID if request.method == "POST" else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.get("/aanmelden/verstuurd")
+def register_sent():
+    return render_template("auth/check_email.html")
+
+
+@bp.get("/bevestigen/<token>")
+def verify_email(token: str):
+    try:
+        accounts.verify_email(token)
+    except TokenError as exc:
+        return _token_invalid(exc)
+    return render_template("auth/verified.html")
+
+
+@bp.post("/bevestigen/opnieuw")
+@login_required
+@limiter.limit(_cfg("LOKET_RESET_LIMIT"))
+def resend_verification():
+    if ResendVerificationForm().validate_on_submit():
+        accounts.send_verification(current_user)
+        flash(
+            _("We hebben een nieuwe bevestigingslink gestuurd naar %(email)s.", email=current_user.email),
+            "success",
+        )
+    return redirect(url_for("account.profile"))
+
+
+@bp.get("/email-wijzigen/<token>")
+def confirm_email_change(token: str):
+    try:
+        user = accounts.confirm_email_change(token)
+    except TokenError as exc:
+        return _token_invalid(exc)
+    return render_template("auth/email_changed.html", email=user.email)
+
+
+# --------------------------------------------------------------------------- password reset
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(_cfg("LOKET_RESET_LIMIT"), methods=["POST"])
+@limiter.limit(_cfg("LOKET_RESET_EMAIL_LIMIT"), methods=["POST"], key_func=_email_key)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return render_template("auth/forgot_sent.html")
+    status = INVALID if request.method == "POST" else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        accounts.check_reset_token(token)
+    except TokenError as exc:
+        return _token_invalid(exc)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except TokenError as exc:
+            return _token_invalid(exc)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            logout_user()
+            flash(_("Je wachtwoord is gewijzigd. Log in met je nieuwe wachtwoord."), "success")
+            return redirect(url_for("auth.login"))
+    status = INVALID if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form), status
+
+
+# --------------------------------------------------------------------------- invitations
+@bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    try:
+        invited = accounts.check_invite_token(token)
+    except TokenError as exc:
+        return _token_invalid(exc)
+    form = AcceptInviteForm()
+    if request.method == "GET":
+        form.name.data = invited.name
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invite(token, name=form.name.data, password=form.password.data)
+        except TokenError as exc:
+            return _token_invalid(exc)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            logout_user()
+            login_user(user)
+            flash(_("Welkom bij Loket! Je account is actief."), "success")
+            return redirect(url_for("main.home"))
+    status = INVALID if request.method == "POST" else 200
+    org = invited.organisation
+    return render_template("auth/accept_invite.html", form=form, invited=invited, organisation=org), status

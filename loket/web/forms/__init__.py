@@ -1,0 +1,1 @@
+"""Flask-WTF forms. Shared field validators live in ``loket.web.forms.validators``."""

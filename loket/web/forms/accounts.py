@@ -1,0 +1,177 @@
+"""Forms for registration, login, password reset, invites, profile and organisation editing."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from loket import taxonomy
+from loket.web.forms.validators import Brin, DutchPostcode, Kvk, PasswordStrength, choices
+
+EMAIL_REQUIRED = _l("Vul je e-mailadres in.")
+PASSWORDS_DIFFER = _l("De wachtwoorden verschillen.")
+EMAIL_INVALID = _l("Dit is geen geldig e-mailadres, bijvoorbeeld naam@school.nl.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (keyboard-usable, each with its own label)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _email(label=None):
+    return EmailField(
+        label or _l("E-mailadres"),
+        validators=[InputRequired(EMAIL_REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
+        filters=[lambda v: (v or "").strip().lower()],
+    )
+
+
+def _new_password(label=None):
+    return PasswordField(
+        label or _l("Wachtwoord"),
+        validators=[InputRequired(_l("Kies een wachtwoord.")), PasswordStrength()],
+        description=_l("Minstens 10 tekens. Een zin van een paar woorden is sterk en goed te onthouden."),
+    )
+
+
+def _levels_field():
+    return MultiCheckboxField(_l("Onderwijsniveaus"), choices=choices(taxonomy.levels().choices()))
+
+
+def _sectors_field():
+    return MultiCheckboxField(_l("Sectoren"), choices=choices(taxonomy.sectors().choices()))
+
+
+class LoginForm(FlaskForm):
+    email = _email()
+    password = PasswordField(_l("Wachtwoord"), validators=[InputRequired(_l("Vul je wachtwoord in."))])
+    remember = BooleanField(_l("Ingelogd blijven op dit apparaat"))
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    kind = RadioField(
+        _l("Ik meld aan"),
+        choices=choices([("school", _l("een school")), ("company", _l("een bedrijf"))]),
+        validators=[InputRequired(_l("Kies of je een school of een bedrijf aanmeldt."))],
+    )
+    org_name = StringField(
+        _l("Naam van de school of het bedrijf"),
+        validators=[InputRequired(_l("Vul de naam van de organisatie in.")), Length(max=200)],
+    )
+    brin = StringField(_l("BRIN-nummer (scholen, niet verplicht)"), validators=[Brin()])
+    levels = _levels_field()
+    kvk = StringField(_l("KvK-nummer (bedrijven, niet verplicht)"), validators=[Kvk()])
+    sectors = _sectors_field()
+    postcode = StringField(_l("Postcode"), validators=[DutchPostcode()])
+    city = StringField(_l("Plaats (niet verplicht)"), validators=[Optional(), Length(max=100)])
+    name = StringField(_l("Je naam"), validators=[InputRequired(_l("Vul je naam in.")), Length(max=200)])
+    email = _email()
+    password = _new_password()
+    password2 = PasswordField(
+        _l("Herhaal het wachtwoord"),
+        validators=[InputRequired(_l("Herhaal je wachtwoord.")), EqualTo("password", PASSWORDS_DIFFER)],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email()
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nieuw wachtwoord"),
+        validators=[InputRequired(_l("Kies een wachtwoord.")), PasswordStrength(email_field=None)],
+        description=_l("Minstens 10 tekens."),
+    )
+    password2 = PasswordField(
+        _l("Herhaal het wachtwoord"),
+        validators=[InputRequired(_l("Herhaal je wachtwoord.")), EqualTo("password", PASSWORDS_DIFFER)],
+    )
+
+
+class AcceptInviteForm(SetPasswordForm):
+    name = StringField(_l("Je naam"), validators=[InputRequired(_l("Vul je naam in.")), Length(max=200)])
+
+
+class InviteForm(FlaskForm):
+    name = StringField(
+        _l("Naam van je collega"), validators=[InputRequired(_l("Vul de naam in.")), Length(max=200)]
+    )
+    email = _email(_l("E-mailadres van je collega"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[InputRequired(_l("Vul je naam in.")), Length(max=200)])
+    email = _email()
+    phone = StringField(_l("Telefoon (niet verplicht)"), validators=[Optional(), Length(max=30)])
+    locale = SelectField(_l("Taal"), choices=choices([("nl", "Nederlands"), ("en", "English")]))
+    notify_mode = RadioField(
+        _l("Meldingen per e-mail"),
+        choices=choices(
+            [
+                ("immediate", _l("direct bij elke melding")),
+                ("digest", _l("één keer per dag een samenvatting")),
+            ]
+        ),
+        validators=[InputRequired(_l("Kies hoe je meldingen wilt ontvangen."))],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Huidig wachtwoord"), validators=[InputRequired(_l("Vul je huidige wachtwoord in."))]
+    )
+    new_password = PasswordField(
+        _l("Nieuw wachtwoord"),
+        validators=[InputRequired(_l("Kies een nieuw wachtwoord.")), PasswordStrength(email_field=None)],
+        description=_l("Minstens 10 tekens. Je wordt op je andere apparaten uitgelogd."),
+    )
+    new_password2 = PasswordField(
+        _l("Herhaal het nieuwe wachtwoord"),
+        validators=[
+            InputRequired(_l("Herhaal je nieuwe wachtwoord.")),
+            EqualTo("new_password", _l("De wachtwoorden verschillen.")),
+        ],
+    )
+
+
+class OrganisationForm(FlaskForm):
+    version_id = HiddenField()
+    name = StringField(
+        _l("Naam"), validators=[InputRequired(_l("Vul de naam van de organisatie in.")), Length(max=200)]
+    )
+    brin = StringField(_l("BRIN-nummer (niet verplicht)"), validators=[Brin()])
+    levels = _levels_field()
+    kvk = StringField(_l("KvK-nummer (niet verplicht)"), validators=[Kvk()])
+    sectors = _sectors_field()
+    postcode = StringField(_l("Postcode"), validators=[DutchPostcode()])
+    city = StringField(_l("Plaats (niet verplicht)"), validators=[Optional(), Length(max=100)])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Je wachtwoord ter bevestiging"), validators=[InputRequired(_l("Vul je wachtwoord in."))]
+    )
+    confirm = BooleanField(
+        _l("Ik begrijp dat mijn persoonlijke gegevens worden gewist en dat dit niet terug te draaien is."),
+        validators=[InputRequired(_l("Vink aan dat je dit begrijpt."))],
+    )
+
+
+class ResendVerificationForm(FlaskForm):
+    """Only the CSRF token: a POST button."""

@@ -1,0 +1,97 @@
+"""Shared WTForms validators (Dutch messages): postcode, BRIN, KvK, password strength.
+
+They call the same checks as the services (``loket.services.accounts``), so a form and a service
+never disagree. Use them as ``validators=[DutchPostcode()]``; each also normalises the field's
+data (e.g. ``'1234ab'`` -> ``'1234 AB'``) when valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from wtforms import Field, Form
+from wtforms.validators import StopValidation, ValidationError
+
+from loket.services import ServiceError
+from loket.services.accounts import check_brin, check_kvk, check_password, check_postcode
+
+__all__ = ["Brin", "DutchPostcode", "Kvk", "PasswordStrength", "apply_service_error", "choices"]
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs as WTForms choices (``SelectChoice`` on WTForms >= 3.3, tuples before)."""
+    try:
+        from wtforms import SelectChoice
+    except ImportError:  # older WTForms
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class _Check:
+    """Run a service check on the field's data; put the normalised value back."""
+
+    check: Callable[[str | None], str | None]
+    optional: bool = True
+
+    def __call__(self, form: Form, field: Field) -> None:
+        raw = field.data
+        if self.optional and not (raw or "").strip():
+            field.data = None if raw is None else ""
+            return
+        try:
+            field.data = type(self).check(raw)
+        except ServiceError as exc:
+            raise ValidationError(exc.message) from exc
+
+
+class DutchPostcode(_Check):
+    """A Dutch postcode '1234 AB' (python-stdnum); required unless ``optional=True``."""
+
+    def __init__(self, optional: bool = False) -> None:
+        self.optional = optional
+        self.field_flags = {} if optional else {"required": True}
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if not self.optional and not (field.data or "").strip():
+            raise StopValidation("Vul een postcode in, bijvoorbeeld 1234 AB.")
+        try:
+            field.data = check_postcode(field.data) if (field.data or "").strip() else ""
+        except ServiceError as exc:
+            raise ValidationError(exc.message) from exc
+
+
+class Brin(_Check):
+    """Optional BRIN code (e.g. 05KO or 05KO01), python-stdnum."""
+
+    check = staticmethod(check_brin)
+
+
+class Kvk(_Check):
+    """Optional KvK number: exactly 8 digits."""
+
+    check = staticmethod(check_kvk)
+
+
+class PasswordStrength:
+    """Minimum length 10, enough different characters, not a well-known password."""
+
+    def __init__(self, email_field: str | None = "email") -> None:
+        self.email_field = email_field
+
+    def __call__(self, form: Form, field: Field) -> None:
+        email = None
+        if self.email_field and self.email_field in form:
+            email = form[self.email_field].data
+        try:
+            check_password(field.data, email=email)
+        except ServiceError as exc:
+            raise ValidationError(exc.message) from exc
+
+
+def apply_service_error(form: Form, exc: ServiceError) -> bool:
+    """Show a ServiceError beside its field when the form has it; False when it has no such field."""
+    if exc.field and exc.field in form:
+        field = form[exc.field]
+        field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
+        return True
+    return False
