@@ -101,4 +101,10 @@ def load_config(instance_path: Path) -> dict:
         "LOKET_LOGIN_EMAIL_LIMIT": _env("LOGIN_EMAIL_LIMIT") or "5/minute;20/hour",
         "LOKET_RESET_LIMIT": _env("RESET_LIMIT") or "10/minute",
         "LOKET_RESET_EMAIL_LIMIT": _env("RESET_EMAIL_LIMIT") or "3/hour",
+        # reactivation runs (docs/OPERATIONS.md, "Reactivation runs")
+        "LOKET_MAIL_RETRY_BASE_S": _float("MAIL_RETRY_BASE_S", 30.0),
+        "LOKET_MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 5),
+        "LOKET_REACTIVATION_TOKEN_DAYS": _int("REACTIVATION_TOKEN_DAYS", 30),
+        "LOKET_REMINDER_AFTER_DAYS": _int("REMINDER_AFTER_DAYS", 21),
+        "LOKET_RQ_QUEUE": _env("RQ_QUEUE") or "loket",
     }

@@ -174,3 +174,20 @@ def is_verified(user: User | None) -> bool:
 def can_invite_to_organisation(user: User | None, org_id: int | None) -> bool:
     """Only (active) members of an organisation invite colleagues to it."""
     return is_member(user, org_id)
+
+
+def can_view_reactivation(user: User | None) -> bool:
+    """The reactivation pages (runs list, new run form): admins and cluster managers."""
+    return is_admin(user) or bool(managed_cluster_ids(user))
+
+
+def can_view_run(user: User | None, run) -> bool:
+    """A run (progress, report): admins; managers when the run is for one of their clusters."""
+    if is_admin(user):
+        return True
+    return run.cluster_id is not None and run.cluster_id in managed_cluster_ids(user)
+
+
+def can_archive_users(user: User | None) -> bool:
+    """Archiving dormant users (and its preview list): admins only."""
+    return is_admin(user)

@@ -1,0 +1,233 @@
+"""Reactivation runs (admins, cluster managers) and the public pages behind the links in the mail."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from loket.extensions import csrf
+from loket.services import PermissionDenied, ServiceError
+from loket.services import reactivation as svc
+from loket.services.policies import can_archive_users, can_start_reactivation, can_view_reactivation, require
+from loket.services.reactivation import queries
+from loket.services.reactivation.launch import launch_reminder, launch_run
+from loket.services.reactivation.tokens import TokenError, user_for_unsubscribe
+
+bp = Blueprint("reactivation", __name__)
+
+
+def staff_required(view):
+    """Logged in as admin or cluster manager; anonymous users go to the login page."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            if "auth.login" in current_app.view_functions:
+                return redirect(url_for("auth.login", next=request.full_path))
+            abort(401)
+        require(can_view_reactivation(current_user))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+class RunForm(FlaskForm):
+    cluster_id = SelectField(_l("Cluster"), coerce=int)
+    role = SelectField(
+        _l("Wie"),
+        choices=[
+            ("", _l("Scholen en bedrijven")),
+            ("school", _l("Alleen scholen")),
+            ("company", _l("Alleen bedrijven")),
+        ],
+    )
+    inactive_days = IntegerField(
+        _l("Niet ingelogd sinds (dagen)"), validators=[DataRequired(), NumberRange(1, 3650)]
+    )
+    limit = IntegerField(_l("Maximum aantal ontvangers"), validators=[Optional(), NumberRange(min=1)])
+
+
+class ConfirmForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul je naam in.")), Length(max=200)])
+    organisation = StringField(_l("Organisatie"), validators=[Optional(), Length(max=200)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=7)])
+    password = PasswordField(_l("Nieuw wachtwoord"), validators=[Optional(), Length(min=10, max=200)])
+    agree = BooleanField(_l("Mijn gegevens kloppen; zet mijn account weer aan"), validators=[DataRequired()])
+
+
+class EmptyForm(FlaskForm):
+    pass
+
+
+# --- runs (staff) --------------------------------------------------------------------------------
+@bp.get("/heractivering/")
+@staff_required
+def runs():
+    page = queries.visible_runs(
+        current_user, request.args.get("page", 1, type=int), current_app.config["LOKET_PAGE_SIZE"]
+    )
+    names = {r.id: queries.cluster_name(r.cluster_id) for r in page.items}
+    progress = {r.id: svc.progress(r) for r in page.items}
+    return render_template("reactivation/runs.html", page=page, names=names, progress=progress)
+
+
+@bp.route("/heractivering/nieuw", methods=["GET", "POST"])
+@staff_required
+def new_run():
+    form = RunForm()
+    clusters = queries.startable_clusters(current_user)
+    choices = [(c.id, c.name) for c in clusters]
+    if can_start_reactivation(current_user, None):
+        choices.insert(0, (0, str(_l("Alle clusters"))))
+    form.cluster_id.choices = choices
+    if request.method == "GET":
+        form.inactive_days.data = current_app.config["LOKET_INACTIVITY_DAYS"]
+    preview = None
+    if form.validate_on_submit():
+        scope = svc.Scope(
+            inactive_days=form.inactive_days.data,
+            cluster_id=form.cluster_id.data or None,
+            role=form.role.data or None,
+            limit=form.limit.data or None,
+        )
+        try:
+            if request.form.get("action") == "preview":
+                preview = svc.count_recipients(scope)
+            else:
+                run = launch_run(current_user, scope)
+                flash(_l("Verzendronde %(id)s is gestart.", id=run.id), "success")
+                return redirect(url_for("reactivation.run", run_id=run.id))
+        except PermissionDenied:
+            raise
+        except ServiceError as exc:
+            target = getattr(form, exc.field or "", None)
+            if target is not None:
+                target.errors = [*target.errors, exc.message]
+            else:
+                flash(exc.message, "error")
+    return render_template("reactivation/new.html", form=form, preview=preview), 200
+
+
+@bp.get("/heractivering/<int:run_id>")
+@staff_required
+def run(run_id: int):
+    r = queries.run_for(current_user, run_id)
+    return render_template(
+        "reactivation/run.html",
+        run=r,
+        cluster=queries.cluster_name(r.cluster_id),
+        progress=svc.progress(r),
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/heractivering/<int:run_id>/voortgang")
+@staff_required
+def run_progress(run_id: int):
+    return jsonify(svc.progress(queries.run_for(current_user, run_id)))
+
+
+@bp.get("/heractivering/<int:run_id>/rapport")
+@staff_required
+def report(run_id: int):
+    r = queries.run_for(current_user, run_id)
+    rep = svc.run_report(r)
+    chart = svc.reactivation_chart(
+        rep.per_day, label=str(_l("Heractiveringen per dag na de start van de ronde"))
+    )
+    if request.args.get("format") == "json":
+        return jsonify(rep.as_dict())
+    return render_template("reactivation/report.html", run=r, report=rep, chart=chart)
+
+
+@bp.post("/heractivering/<int:run_id>/herinnering")
+@staff_required
+def reminder(run_id: int):
+    queries.run_for(current_user, run_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        child = launch_reminder(current_user, run_id)
+    except PermissionDenied:
+        raise
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("reactivation.run", run_id=run_id))
+    flash(_l("Herinnering (ronde %(id)s) is gestart.", id=child.id), "success")
+    return redirect(url_for("reactivation.run", run_id=child.id))
+
+
+@bp.route("/heractivering/archief", methods=["GET", "POST"])
+@staff_required
+def archive():
+    require(can_archive_users(current_user))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        done = svc.archive_dormant(current_user)
+        flash(_l("%(n)s gebruikers gearchiveerd.", n=len(done)), "success")
+        return redirect(url_for("reactivation.archive"))
+    return render_template("reactivation/archive.html", candidates=svc.archive_candidates(), form=form)
+
+
+# --- public pages behind the links in the mail ------------------------------------------------------
+@bp.route("/heractiveren/<token>", methods=["GET", "POST"])
+def landing(token: str):
+    try:
+        tok, profile = svc.profile_for(token)
+    except TokenError as exc:
+        code = 410 if exc.reason in ("used", "expired") else 404
+        return render_template("reactivation/link_error.html", reason=exc.reason, message=exc.message), code
+    form = ConfirmForm()
+    if request.method == "GET":
+        form.name.data, form.organisation.data, form.postcode.data = (
+            profile.name,
+            profile.organisation,
+            profile.postcode,
+        )
+    if form.validate_on_submit():
+        try:
+            user = svc.confirm_reactivation(
+                token,
+                name=form.name.data,
+                organisation=form.organisation.data or "",
+                postcode=form.postcode.data or "",
+                password=form.password.data or None,
+            )
+        except TokenError as exc:
+            return render_template(
+                "reactivation/link_error.html", reason=exc.reason, message=exc.message
+            ), 410
+        except ServiceError as exc:
+            target = getattr(form, exc.field or "", None)
+            (target.errors.append(exc.message) if target is not None else flash(exc.message, "error"))
+        else:
+            login_user(user)
+            flash(_l("Welkom terug! Je account is weer actief."), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if form.errors else 200
+    return render_template("reactivation/landing.html", form=form, profile=profile, user=tok.user), status
+
+
+@bp.get("/afmelden/<token>")
+def unsubscribe(token: str):
+    try:
+        user = user_for_unsubscribe(token)
+    except TokenError as exc:
+        return render_template("reactivation/link_error.html", reason=exc.reason, message=exc.message), 404
+    return render_template("reactivation/unsubscribe.html", user=user, done=False)
+
+
+@bp.post("/afmelden/<token>")
+@csrf.exempt  # RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" without a session
+def unsubscribe_post(token: str):
+    try:
+        user = svc.unsubscribe(token)
+    except TokenError as exc:
+        return render_template("reactivation/link_error.html", reason=exc.reason, message=exc.message), 404
+    return render_template("reactivation/unsubscribe.html", user=user, done=True)
