@@ -8,24 +8,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from loket import taxonomy
+from loket import schoolyear, taxonomy
 from loket.db import db
 from loket.models import User
 from loket.services import ServiceError, StaleEdit
 
-SCHOOL_YEAR_START_MONTH = 8  # a Dutch school year runs from 1 August to 31 July
+STATE_NL = {
+    "open": "open",
+    "paused": "gepauzeerd",
+    "matched": "gekoppeld",
+    "completed": "afgerond",
+    "cancelled": "geannuleerd",
+    "closed": "gesloten",
+}
 
 
-def school_year_start(today: date) -> date:
-    """First day (1 August) of the school year ``today`` lies in."""
-    year = today.year if today.month >= SCHOOL_YEAR_START_MONTH else today.year - 1
-    return date(year, SCHOOL_YEAR_START_MONTH, 1)
+def state_nl(status: str) -> str:
+    """Dutch name of a request/offer status, for messages."""
+    return STATE_NL.get(status, status)
 
 
 def planning_horizon(today: date) -> date:
     """Last day of the next school year: the latest date a request or offer may name."""
-    start = school_year_start(today)
-    return date(start.year + 2, SCHOOL_YEAR_START_MONTH - 1, 31)
+    return schoolyear.of(today).next().end
 
 
 def one(vocab: taxonomy.Vocabulary, value: str | None, field: str, what: str) -> str:

@@ -132,7 +132,7 @@ def _transition(
     if offer.status == to:
         return offer
     if offer.status not in allowed_from:
-        raise ServiceError(f"Dit aanbod heeft status '{offer.status}'; dat kan nu niet.")
+        raise ServiceError(f"Dit aanbod heeft status '{rules.state_nl(offer.status)}'; dat kan nu niet.")
     before = offer.status
     offer.status = to
     rules.flush()

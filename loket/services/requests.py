@@ -111,7 +111,9 @@ def update_request(
     req = get_for_edit(actor, request_id)
     rules.check_version(req, version_id, required=True)
     if req.status not in EDITABLE_STATES:
-        raise ServiceError(f"Een aanvraag met status '{req.status}' kan niet meer worden gewijzigd.")
+        raise ServiceError(
+            f"Een aanvraag met status '{rules.state_nl(req.status)}' kan niet meer worden gewijzigd."
+        )
     # an existing request may keep a start date that has passed in the meantime
     values = validate(data, today, earliest_may_be_past=data.earliest == req.earliest)
     changed = [k for k, v in values.items() if getattr(req, k) != v]
@@ -139,7 +141,7 @@ def _transition(
     if req.status == to:
         return req
     if req.status not in allowed_from:
-        raise ServiceError(f"Deze aanvraag heeft status '{req.status}'; dat kan nu niet.")
+        raise ServiceError(f"Deze aanvraag heeft status '{rules.state_nl(req.status)}'; dat kan nu niet.")
     before = req.status
     req.status = to
     rules.flush()
@@ -165,7 +167,9 @@ def cancel_request(
     req = get_for_edit(actor, request_id)
     rules.check_version(req, version_id)
     if req.status not in (REQ_OPEN, REQ_PAUSED, REQ_MATCHED):
-        raise ServiceError(f"Deze aanvraag heeft status '{req.status}' en kan niet worden geannuleerd.")
+        raise ServiceError(
+            f"Deze aanvraag heeft status '{rules.state_nl(req.status)}' en kan niet worden geannuleerd."
+        )
     reason = (reason or "").strip() or "Aanvraag geannuleerd door de school."
     open_ids = db.session.scalars(
         select(Match.id).where(Match.request_id == req.id, Match.status.in_(OPEN_MATCH_STATES))
