@@ -58,6 +58,9 @@ class DutchFloatField(_StopOnParseError, FloatField):
 
 class DutchDateField(_StopOnParseError, DateField):
     def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            self.data = None  # empty: InputRequired says which date is missing
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
