@@ -328,3 +328,41 @@ def worker_command(burst: bool, queue: str | None) -> None:
 
 
 COMMANDS += [reactivate_command, bounces_command, archive_dormant_command, worker_command]
+
+
+def _parse_now(value: str | None):
+    """``--now`` as an ISO date/time (UTC when no zone is given); None means now."""
+    if not value:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"geen geldige ISO-datum/tijd: {value!r} (bijv. 2026-09-01T06:00)") from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+@click.command("deadlines")
+@click.option("--now", "now_text", default=None, help="Pretend it is this ISO date/time (UTC).")
+@with_appcontext
+@transactional
+def deadlines_command(now_text: str | None) -> None:
+    """Daily match deadlines: reminders (7 days), expiry (21), feedback requests, completion. Idempotent."""
+    from loket.services import deadlines
+
+    echo_json(deadlines.run(_parse_now(now_text)))
+
+
+@click.command("digest")
+@click.option("--now", "now_text", default=None, help="Pretend it is this ISO date/time (UTC).")
+@with_appcontext
+@transactional
+def digest_command(now_text: str | None) -> None:
+    """Send the daily digest email to users who chose it (unmailed notifications only)."""
+    from loket.services import notifications
+
+    echo_json(notifications.send_digests(_parse_now(now_text)))
+
+
+COMMANDS += [deadlines_command, digest_command]
