@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from loket.extensions import csrf
@@ -42,10 +43,11 @@ class RunForm(FlaskForm):
     role = SelectField(
         _l("Wie"),
         choices=[
-            ("", _l("Scholen en bedrijven")),
-            ("school", _l("Alleen scholen")),
-            ("company", _l("Alleen bedrijven")),
+            SelectChoice("", _l("Scholen en bedrijven")),
+            SelectChoice("school", _l("Alleen scholen")),
+            SelectChoice("company", _l("Alleen bedrijven")),
         ],
+        default="",
     )
     inactive_days = IntegerField(
         _l("Niet ingelogd sinds (dagen)"), validators=[DataRequired(), NumberRange(1, 3650)]
@@ -82,9 +84,9 @@ def runs():
 def new_run():
     form = RunForm()
     clusters = queries.startable_clusters(current_user)
-    choices = [(c.id, c.name) for c in clusters]
+    choices = [SelectChoice(c.id, c.name) for c in clusters]
     if can_start_reactivation(current_user, None):
-        choices.insert(0, (0, str(_l("Alle clusters"))))
+        choices.insert(0, SelectChoice(0, str(_l("Alle clusters"))))
     form.cluster_id.choices = choices
     if request.method == "GET":
         form.inactive_days.data = current_app.config["LOKET_INACTIVITY_DAYS"]

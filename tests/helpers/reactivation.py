@@ -31,9 +31,17 @@ def dormant_population(make, n: int = 4, place: str = "Zwolle", cluster=None, pr
 
 
 def login(client, user) -> None:
+    from flask_login.utils import _create_identifier
+
+    with client.application.test_request_context(environ_base=client.environ_base):
+        ident = _create_identifier()  # session_protection = "strong" compares it
     with client.session_transaction() as s:
         s["_user_id"] = user.get_id()
         s["_fresh"] = True
+        s["_id"] = ident
+    from flask import g
+
+    g.pop("_login_user", None)  # the test's app context (and so ``g``) outlives each request
 
 
 def link(text: str, kind: str = "heractiveren") -> str:

@@ -10,7 +10,6 @@ import pytest
 from loket.db import db
 from loket.models import ActionToken, EmailRun, OutboxMessage
 from loket.services.reactivation import Scope, create_run, execute_run, select_recipients, totals
-from loket.services.reactivation import dry_run as do_dry_run
 from tests.conftest import Mailbox
 from tests.helpers.reactivation import ago, dormant_population
 
@@ -114,8 +113,14 @@ def test_rerun_and_resume_never_mail_twice(make, mailbox: Mailbox):
 
     row = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.run_id == run.id)).first()
     db.session.add(
-        OutboxMessage(run_id=run.id, user_id=row.user_id, kind="reactivation", to_addr="x@example.test",
-                      subject="x", body_text="x")
+        OutboxMessage(
+            run_id=run.id,
+            user_id=row.user_id,
+            kind="reactivation",
+            to_addr="x@example.test",
+            subject="x",
+            body_text="x",
+        )
     )
     with pytest.raises(IntegrityError):
         db.session.flush()
