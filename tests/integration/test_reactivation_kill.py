@@ -50,7 +50,7 @@ def test_sigkill_mid_run_then_resume_mails_everyone_exactly_once(app, make, mail
     users = dormant_population(make, N)
     db.session.commit()
     env = child_env(app, LOKET_MAIL_RATE_PER_S="5")
-    errlog = open(tmp_path / "first.log", "wb")
+    errlog = open(tmp_path / "first.log", "wb")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [*LOKET_CMD, "reactivate", "--inactive-days", "365", "--quiet"], env=env, stdout=errlog, stderr=errlog
     )
