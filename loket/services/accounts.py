@@ -465,16 +465,17 @@ def update_organisation(
     org = organisation_for_edit(actor, org_id)
     if version_id is None or int(version_id) != org.version_id:
         raise StaleEdit()
-    org.name = _check_name(name, "name", "de naam van de organisatie")
-    pc = check_postcode(postcode)
-    if org.kind == SCHOOL:
-        org.brin = check_brin(brin)
-        org.levels = _check_terms(levels, taxonomy.levels(), "levels")
-    else:
-        org.kvk = check_kvk(kvk)
-        org.sectors = _check_terms(sectors, taxonomy.sectors(), "sectors")
-    _set_location(org, pc, city)
-    org.updated_at = utcnow()  # always an UPDATE, so the version moves also for location-only edits
+    with db.session.no_autoflush:  # one UPDATE (one version step) per edit
+        org.name = _check_name(name, "name", "de naam van de organisatie")
+        pc = check_postcode(postcode)
+        if org.kind == SCHOOL:
+            org.brin = check_brin(brin)
+            org.levels = _check_terms(levels, taxonomy.levels(), "levels")
+        else:
+            org.kvk = check_kvk(kvk)
+            org.sectors = _check_terms(sectors, taxonomy.sectors(), "sectors")
+        _set_location(org, pc, city)
+        org.updated_at = utcnow()  # always an UPDATE, so the version moves also for location-only edits
     audit.record(actor, "organisation_updated", org)
     try:
         db.session.flush()

@@ -14,11 +14,11 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
-from loket.web.forms.validators import Brin, DutchPostcode, Kvk, PasswordStrength, choices
+from loket.web.forms.validators import Brin, DutchPostcode, EmailAddress, Kvk, PasswordStrength, choices
 
 EMAIL_REQUIRED = _l("Vul je e-mailadres in.")
 PASSWORDS_DIFFER = _l("De wachtwoorden verschillen.")
@@ -32,10 +32,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _email(label=None):
+def _email(label=None, check: bool = True):
+    """An email field; ``check=False`` for login/reset, where any typed address is just looked up."""
     return EmailField(
         label or _l("E-mailadres"),
-        validators=[InputRequired(EMAIL_REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
+        validators=[
+            InputRequired(EMAIL_REQUIRED),
+            Length(max=254),
+            *([EmailAddress(EMAIL_INVALID)] if check else []),
+        ],
         filters=[lambda v: (v or "").strip().lower()],
     )
 
@@ -57,7 +62,7 @@ def _sectors_field():
 
 
 class LoginForm(FlaskForm):
-    email = _email()
+    email = _email(check=False)
     password = PasswordField(_l("Wachtwoord"), validators=[InputRequired(_l("Vul je wachtwoord in."))])
     remember = BooleanField(_l("Ingelogd blijven op dit apparaat"))
     next = HiddenField()
@@ -89,7 +94,7 @@ class RegisterForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = _email()
+    email = _email(check=False)
 
 
 class SetPasswordForm(FlaskForm):

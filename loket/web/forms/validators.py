@@ -15,7 +15,15 @@ from wtforms.validators import StopValidation, ValidationError
 from loket.services import ServiceError
 from loket.services.accounts import check_brin, check_kvk, check_password, check_postcode
 
-__all__ = ["Brin", "DutchPostcode", "Kvk", "PasswordStrength", "apply_service_error", "choices"]
+__all__ = [
+    "Brin",
+    "DutchPostcode",
+    "EmailAddress",
+    "Kvk",
+    "PasswordStrength",
+    "apply_service_error",
+    "choices",
+]
 
 
 def choices(pairs) -> list:
@@ -70,6 +78,26 @@ class Kvk(_Check):
     """Optional KvK number: exactly 8 digits."""
 
     check = staticmethod(check_kvk)
+
+
+class EmailAddress:
+    """A syntactically valid email address (no DNS lookups). Test domains such as ``.test`` are
+    accepted only when the app runs with TESTING on."""
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or "Dit is geen geldig e-mailadres, bijvoorbeeld naam@school.nl."
+
+    def __call__(self, form: Form, field: Field) -> None:
+        from email_validator import EmailNotValidError, validate_email
+        from flask import current_app
+
+        value = (field.data or "").strip()
+        if not value:
+            return
+        try:
+            validate_email(value, check_deliverability=False, test_environment=current_app.testing)
+        except EmailNotValidError as exc:
+            raise ValidationError(str(self.message)) from exc
 
 
 class PasswordStrength:
