@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Float, ForeignKey, String, Table
+from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loket.db import Base, UTCDateTime, utcnow
@@ -33,8 +33,11 @@ class Cluster(Base):
     centre_lon: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking (admin edits)
 
     organisations: Mapped[list[Organisation]] = relationship(back_populates="cluster")
     managers: Mapped[list[User]] = relationship(
         secondary=cluster_manager, back_populates="managed_clusters", order_by="User.name"
     )
+
+    __mapper_args__ = {"version_id_col": version_id}

@@ -1,0 +1,691 @@
+"""Regional clusters: the adapter between the ORM and the pure engine in ``loket.clusters``.
+
+    report = run_clustering(actor, ClusterParams(max_radius_km=25), dry_run=True)   # preview
+    report = run_clustering(actor, params)                                          # store
+    join_nearest_cluster(org)          # a new school/company joins the nearest suitable cluster
+
+A run clusters every active organisation with coordinates, warm-started from the stored clusters
+(``previous=``), then matches the new clusters to the stored ones by overlap (Hungarian
+assignment, ``relabel``) so ids, keys, names and managers survive; pinned organisations
+(``Organisation.cluster_pinned``) stay in their cluster and admin-renamed names
+(``Cluster.name_locked``) are never replaced. Admin operations (rename, merge, split, pins,
+managers) are in ``loket.services.cluster_admin``. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from loket.clusters import (
+    ClusterError,
+    ClusterInfo,
+    ClusterParams,
+    Join,
+    Site,
+    feasible_pairs,
+    form_clusters,
+    nearest_cluster,
+    relabel,
+)
+from loket.db import db, utcnow
+from loket.models import AuditEvent, Cluster, Location, Match, Organisation, Request, User
+from loket.models.matches import OPEN_MATCH_STATES
+from loket.models.users import ARCHIVED
+from loket.services import ServiceError, audit, policies
+
+PAIRS_KM = 10.0  # feasible school-company pairs for the border-crossing measure
+MOVES_IN_AUDIT = 200
+
+
+# --------------------------------------------------------------------------- reading organisations
+@dataclass(frozen=True, slots=True)
+class SiteRow:
+    """One organisation with its primary location, as the engine sees it."""
+
+    org_id: int
+    site_id: str
+    kind: str
+    name: str
+    lat: float
+    lon: float
+    place: str
+    cluster_id: int | None
+    pinned: bool
+
+
+def site_id_of(org_id: int, external_id: str | None) -> str:
+    """The id of an organisation in cluster output: its import external id, else ``org:<id>``."""
+    return external_id or f"org:{org_id}"
+
+
+def first_location():
+    """Subquery: the primary (lowest id) location per organisation."""
+    return (
+        select(Location.organisation_id.label("org_id"), func.min(Location.id).label("loc_id"))
+        .group_by(Location.organisation_id)
+        .subquery()
+    )
+
+
+def live_organisation():
+    """SQL condition: the organisation takes part (no users, or at least one not archived)."""
+    any_user = exists().where(User.organisation_id == Organisation.id)
+    live_user = exists().where(User.organisation_id == Organisation.id, User.status != ARCHIVED)
+    return or_(~any_user, live_user)
+
+
+def load_sites(*, org_ids: Iterable[int] | None = None, unclustered_only: bool = False) -> list[SiteRow]:
+    """Active organisations with coordinates (optionally only some ids / only those without cluster)."""
+    first = first_location()
+    stmt = (
+        select(
+            Organisation.id,
+            Organisation.external_id,
+            Organisation.kind,
+            Organisation.name,
+            Organisation.cluster_id,
+            Organisation.cluster_pinned,
+            Location.lat,
+            Location.lon,
+            Location.city,
+        )
+        .join(first, first.c.org_id == Organisation.id)
+        .join(Location, Location.id == first.c.loc_id)
+        .where(live_organisation(), Location.lat.is_not(None), Location.lon.is_not(None))
+        .order_by(Organisation.id)
+    )
+    if org_ids is not None:
+        stmt = stmt.where(Organisation.id.in_(list(org_ids)))
+    if unclustered_only:
+        stmt = stmt.where(Organisation.cluster_id.is_(None))
+    return [
+        SiteRow(
+            org_id=r.id,
+            site_id=site_id_of(r.id, r.external_id),
+            kind=r.kind,
+            name=r.name,
+            lat=float(r.lat),
+            lon=float(r.lon),
+            place=(r.city or "").strip(),
+            cluster_id=r.cluster_id,
+            pinned=bool(r.cluster_pinned),
+        )
+        for r in db.session.execute(stmt)
+    ]
+
+
+def active_clusters() -> list[Cluster]:
+    """Every cluster that is not archived, by name, with managers loaded."""
+    stmt = (
+        select(Cluster)
+        .where(Cluster.archived_at.is_(None))
+        .options(selectinload(Cluster.managers))
+        .order_by(Cluster.name, Cluster.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def get_active_cluster(cluster_id: int | None) -> Cluster:
+    """The cluster, or NotFound when it does not exist or was archived."""
+    from loket.services import NotFound
+
+    cluster = db.session.get(Cluster, cluster_id) if cluster_id is not None else None
+    if cluster is None or cluster.archived_at is not None:
+        raise NotFound("Dit cluster bestaat niet (meer).")
+    return cluster
+
+
+# --------------------------------------------------------------------------- bounds
+def make_params(
+    max_radius_km: float | None = None,
+    min_schools: int | None = None,
+    max_schools: int | None = None,
+    method: str | None = None,
+) -> ClusterParams:
+    """Bounds for a run: the given values over the last applied run's bounds (or the defaults).
+
+    A bad combination raises ServiceError naming the field (Dutch)."""
+    base = current_bounds()
+    values = {
+        "max_radius_km": float(max_radius_km) if max_radius_km is not None else base.max_radius_km,
+        "min_schools": int(min_schools) if min_schools is not None else base.min_schools,
+        "max_schools": int(max_schools) if max_schools is not None else base.max_schools,
+        "method": method or base.method,
+    }
+    try:
+        return ClusterParams(**values)
+    except ClusterError as exc:
+        message = str(exc)
+        fld = next(
+            (f for f in ("max_radius_km", "min_schools", "max_schools", "method") if f in message), None
+        )
+        raise ServiceError(message, field=fld) from exc
+
+
+def current_bounds() -> ClusterParams:
+    """The bounds of the last applied run (stored in its audit event), else the engine defaults."""
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.action == "clusters_applied")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    bounds = (event.data or {}).get("bounds") if event is not None else None
+    if not bounds:
+        return ClusterParams()
+    try:
+        return ClusterParams(
+            max_radius_km=float(bounds["max_radius_km"]),
+            min_schools=int(bounds["min_schools"]),
+            max_schools=int(bounds["max_schools"]),
+            method=str(bounds["method"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return ClusterParams()
+
+
+def bounds_dict(params: ClusterParams) -> dict[str, Any]:
+    return {
+        "max_radius_km": params.max_radius_km,
+        "min_schools": params.min_schools,
+        "max_schools": params.max_schools,
+        "method": params.method,
+    }
+
+
+# --------------------------------------------------------------------------- run report
+@dataclass(slots=True)
+class PlannedCluster:
+    """One cluster of a run: ``id`` is None for a cluster a dry run would create."""
+
+    key: str
+    id: int | None
+    name: str
+    centre: tuple[float, float]
+    members: list[str]
+    managers: list[str]
+    schools: int
+    companies: int
+    is_new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """An organisation whose cluster changed (``from_id`` None: it had no cluster before)."""
+
+    org_id: int
+    member: str
+    name: str
+    from_id: int | None
+    from_name: str | None
+    to_id: int | None
+    to_name: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "member": self.member,
+            "name": self.name,
+            "from": self.from_id,
+            "from_name": self.from_name,
+            "to": self.to_id,
+            "to_name": self.to_name,
+        }
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What a clustering run did (or, with dry_run, would do)."""
+
+    clusters: list[PlannedCluster]
+    measures: dict[str, Any]
+    moved: list[Move]
+    new_clusters: list[str] = field(default_factory=list)
+    dissolved: list[tuple[int, str]] = field(default_factory=list)
+    bounds: dict[str, Any] = field(default_factory=dict)
+    warm: bool = False
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``loket cluster --json`` document."""
+        return {
+            "clusters": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "centre": [round(c.centre[0], 6), round(c.centre[1], 6)],
+                    "members": c.members,
+                    "managers": c.managers,
+                }
+                for c in self.clusters
+            ],
+            "measures": self.measures,
+            "moved": [m.as_dict() for m in self.moved],
+        }
+
+
+class _RunRecord:
+    """Audit object for a run (no table of its own)."""
+
+    __tablename__ = "clustering_run"
+    id = None
+
+
+def _unique_name(base: str, taken: set[str]) -> str:
+    name, n = base, 2
+    while name in taken:
+        name = f"{base} {n}"
+        n += 1
+    taken.add(name)
+    return name
+
+
+def new_cluster_key() -> str:
+    """A fresh stable key for a new cluster."""
+    return "k" + uuid.uuid4().hex[:15]
+
+
+# --------------------------------------------------------------------------- full run
+def run_clustering(
+    actor: User | None,
+    params: ClusterParams | None = None,
+    *,
+    dry_run: bool = False,
+    warm: bool = True,
+    refresh_names: bool = False,
+    pairs_km: float | None = PAIRS_KM,
+    on_progress: Callable[[str], None] | None = None,
+) -> RunReport:
+    """Cluster all active organisations and (unless ``dry_run``) store the result.
+
+    ``warm`` starts from the stored clusters (few sites move); ``warm=False`` is a fresh run (for
+    new bounds). ``refresh_names`` renames clusters after their largest place, except names an
+    admin locked. ``actor`` None is the system (CLI); otherwise it must be an admin.
+    """
+    if actor is not None:
+        policies.require(policies.can_edit_clusters(actor), "Alleen beheerders kunnen clusters indelen.")
+    params = params or current_bounds()
+    say = on_progress or (lambda _msg: None)
+    rows = load_sites()
+    clusters = {c.key: c for c in active_clusters()}
+    by_id = {c.id: c for c in clusters.values()}
+    previous = {r.site_id: by_id[r.cluster_id].key for r in rows if r.cluster_id in by_id}
+    sites = [
+        Site(
+            id=r.site_id,
+            kind=r.kind,  # type: ignore[arg-type]
+            lat=r.lat,
+            lon=r.lon,
+            place=r.place,
+            pinned_cluster=by_id[r.cluster_id].key if r.pinned and r.cluster_id in by_id else None,
+        )
+        for r in rows
+    ]
+    say(f"{len(sites)} organisaties, {len(clusters)} bestaande clusters")
+    pairs = feasible_pairs(sites, pairs_km) if pairs_km else None
+    use_previous = previous if (warm and previous) else None
+    try:
+        result = form_clusters(sites, params, pairs=pairs, previous=use_previous)
+    except ClusterError as exc:
+        raise ServiceError(str(exc)) from exc
+    say(f"{result.n_clusters} clusters gevormd ({params.method}{', warme start' if use_previous else ''})")
+
+    counter = iter(range(1, 1_000_000))
+    mint: Callable[[int], str] = (
+        (lambda _l: f"nieuw-{next(counter)}") if dry_run else (lambda _l: new_cluster_key())
+    )
+    change = relabel(previous, result.labels, fixed=result.pinned_keys, new_key=mint)
+
+    members = result.members()
+    kinds = {r.site_id: r.kind for r in rows}
+    row_of = {r.site_id: r for r in rows}
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for key in change.mapping.values():  # kept names first: they never change
+        old = clusters.get(key)
+        if old is not None and (old.name_locked or not refresh_names):
+            names[key] = old.name
+            taken.add(old.name)
+    for label, key in change.mapping.items():
+        if key in names:
+            continue
+        old = clusters.get(key)
+        base = result.names[label]
+        names[key] = (
+            base
+            if (old is not None and old.name == base and base not in taken)
+            else _unique_name(base, taken)
+        )
+        taken.add(names[key])
+    planned: list[PlannedCluster] = []
+    for label, key in change.mapping.items():
+        old = clusters.get(key)
+        ids = members[label]
+        planned.append(
+            PlannedCluster(
+                key=key,
+                id=old.id if old is not None else None,
+                name=names[key],
+                centre=result.centres[label],
+                members=ids,
+                managers=[u.email or u.display_name for u in old.managers] if old is not None else [],
+                schools=sum(1 for s in ids if kinds[s] == "school"),
+                companies=sum(1 for s in ids if kinds[s] == "company"),
+                is_new=old is None,
+            )
+        )
+    planned.sort(key=lambda c: (c.name, c.key))
+
+    name_of_key = {pc.key: pc.name for pc in planned}
+    moved = [
+        Move(
+            org_id=row_of[site].org_id,
+            member=site,
+            name=row_of[site].name,
+            from_id=clusters[previous[site]].id if site in previous else None,
+            from_name=clusters[previous[site]].name if site in previous else None,
+            to_id=clusters[key].id if key in clusters else None,
+            to_name=name_of_key[key],
+        )
+        for site, key in change.keys.items()
+        if previous.get(site) != key
+    ]
+    report = RunReport(
+        clusters=planned,
+        measures=result.measures.to_dict(),
+        moved=moved,
+        new_clusters=[name_of_key[k] for k in change.new_clusters],
+        dissolved=[(clusters[k].id, clusters[k].name) for k in change.dissolved],
+        bounds=bounds_dict(params),
+        warm=use_previous is not None,
+        dry_run=dry_run,
+    )
+    if dry_run:
+        return report
+    _apply(actor, report, clusters, change.keys, row_of, change.dissolved)
+    say(f"opgeslagen: {len(moved)} organisaties verplaatst, {len(report.new_clusters)} nieuw")
+    return report
+
+
+def _apply(
+    actor: User | None,
+    report: RunReport,
+    clusters: dict[str, Cluster],
+    keys: dict[str, str],
+    row_of: dict[str, SiteRow],
+    dissolved_keys: Sequence[str],
+) -> None:
+    now = utcnow()
+    for pc in report.clusters:
+        cluster = clusters.get(pc.key)
+        if cluster is None:
+            cluster = Cluster(key=pc.key, name=pc.name, centre_lat=pc.centre[0], centre_lon=pc.centre[1])
+            db.session.add(cluster)
+            clusters[pc.key] = cluster
+        else:
+            if cluster.name != pc.name:
+                cluster.name = pc.name
+            cluster.centre_lat, cluster.centre_lon = pc.centre
+    dissolved_ids: list[int] = []
+    for key in dissolved_keys:
+        cluster = clusters[key]
+        cluster.archived_at = now
+        dissolved_ids.append(cluster.id)
+    db.session.flush()
+    for pc in report.clusters:
+        if pc.id is None:
+            pc.id = clusters[pc.key].id
+            audit.record(actor, "cluster_created", clusters[pc.key], to_state="active", name=pc.name)
+    for key in dissolved_keys:
+        cluster = clusters[key]
+        audit.record(actor, "cluster_dissolved", cluster, to_state="archived", name=cluster.name)
+    id_of_key = {k: c.id for k, c in clusters.items()}
+    report.moved = [
+        Move(m.org_id, m.member, m.name, m.from_id, m.from_name, id_of_key[keys[m.member]], m.to_name)
+        for m in report.moved
+    ]
+    org_t = Organisation.__table__
+    set_cluster = (
+        org_t.update().where(org_t.c.id == bindparam("b_id")).values(cluster_id=bindparam("b_cluster"))
+    )
+    params = [{"b_id": m.org_id, "b_cluster": m.to_id} for m in report.moved]
+    for start in range(0, len(params), 2000):
+        db.session.execute(set_cluster, params[start : start + 2000])
+    if dissolved_ids:
+        db.session.execute(
+            org_t.update()
+            .where(org_t.c.cluster_id.in_(dissolved_ids))
+            .values(cluster_id=None, cluster_pinned=False)
+        )
+    follow_school_clusters()
+    audit.record(
+        actor,
+        "clusters_applied",
+        _RunRecord(),
+        bounds=report.bounds,
+        warm=report.warm,
+        measures=report.measures,
+        clusters=len(report.clusters),
+        moved=len(report.moved),
+        moves=[m.as_dict() for m in report.moved[:MOVES_IN_AUDIT]],
+        new_clusters=report.new_clusters,
+        dissolved=[name for _, name in report.dissolved],
+    )
+    db.session.flush()
+    db.session.expire_all()
+
+
+def follow_school_clusters(org_ids: Iterable[int] | None = None) -> None:
+    """Open matches follow their school to its (new) cluster, so the right manager sees them."""
+    match_t, req_t, org_t = Match.__table__, Request.__table__, Organisation.__table__
+    school_cluster = (
+        select(org_t.c.cluster_id)
+        .select_from(req_t.join(org_t, org_t.c.id == req_t.c.organisation_id))
+        .where(req_t.c.id == match_t.c.request_id)
+        .scalar_subquery()
+    )
+    cond = [match_t.c.status.in_(OPEN_MATCH_STATES), match_t.c.cluster_id.is_distinct_from(school_cluster)]
+    if org_ids is not None:
+        ids = list(org_ids)
+        if not ids:
+            return
+        cond.append(match_t.c.request_id.in_(select(req_t.c.id).where(req_t.c.organisation_id.in_(ids))))
+    db.session.execute(match_t.update().where(and_(*cond)).values(cluster_id=school_cluster))
+
+
+def recompute_centres(cluster_ids: Iterable[int]) -> None:
+    """Centre = mean location of the cluster's schools (unchanged when it has none)."""
+    ids = sorted(set(cluster_ids))
+    if not ids:
+        return
+    first = first_location()
+    rows = db.session.execute(
+        select(Organisation.cluster_id, func.avg(Location.lat), func.avg(Location.lon))
+        .join(first, first.c.org_id == Organisation.id)
+        .join(Location, Location.id == first.c.loc_id)
+        .where(Organisation.cluster_id.in_(ids), Organisation.kind == "school")
+        .group_by(Organisation.cluster_id)
+    ).all()
+    for cid, lat, lon in rows:
+        cluster = db.session.get(Cluster, cid)
+        if cluster is not None and lat is not None:
+            cluster.centre_lat, cluster.centre_lon = float(lat), float(lon)
+
+
+# --------------------------------------------------------------------------- incremental join
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    """Outcome of a join: the cluster (None when no cluster suits), distance and reason (Dutch)."""
+
+    cluster: Cluster | None
+    distance_km: float | None
+    reason: str
+
+
+def _infos() -> tuple[list[ClusterInfo], dict[str, int]]:
+    counts = dict(
+        db.session.execute(
+            select(Organisation.cluster_id, func.count(Organisation.id))
+            .where(Organisation.kind == "school", Organisation.cluster_id.is_not(None))
+            .group_by(Organisation.cluster_id)
+        ).all()
+    )
+    rows = db.session.execute(
+        select(Cluster.id, Cluster.key, Cluster.centre_lat, Cluster.centre_lon).where(
+            Cluster.archived_at.is_(None)
+        )
+    ).all()
+    infos = [
+        ClusterInfo(key=r.key, lat=r.centre_lat, lon=r.centre_lon, school_count=counts.get(r.id, 0))
+        for r in rows
+    ]
+    return infos, {r.key: r.id for r in rows}
+
+
+def join_nearest_cluster(
+    org: Organisation, *, actor: User | None = None, params: ClusterParams | None = None
+) -> JoinResult:
+    """Put a new organisation in the nearest suitable cluster at once (no full run).
+
+    Schools go to the nearest cluster within the radius that has room; companies to the nearest
+    within the radius. Organisations that already have a cluster keep it. When none suits, the
+    organisation stays without a cluster until the next run; the reason says why.
+    """
+    db.session.flush()
+    if org.cluster_id is not None:
+        return JoinResult(db.session.get(Cluster, org.cluster_id), None, "heeft al een cluster")
+    rows = load_sites(org_ids=[org.id])
+    if not rows:
+        return JoinResult(None, None, "geen locatie met coördinaten")
+    ((_, join, cluster_id),) = _join(rows, actor, params or current_bounds())
+    db.session.refresh(org)
+    cluster = db.session.get(Cluster, cluster_id) if cluster_id is not None else None
+    return JoinResult(cluster, join.distance_km, join.reason)
+
+
+def join_unclustered(
+    org_ids: Iterable[int] | None = None, *, actor: User | None = None, params: ClusterParams | None = None
+) -> int:
+    """Join every active organisation without a cluster (or only those in ``org_ids``) to its
+    nearest suitable cluster in bulk, e.g. after an import. Returns how many joined; the others
+    stay without a cluster until the next full run."""
+    rows = load_sites(org_ids=org_ids, unclustered_only=True)
+    if not rows:
+        return 0
+    outcomes = _join(rows, actor, params or current_bounds())
+    return sum(1 for _, _, cid in outcomes if cid is not None)
+
+
+def _join(
+    rows: Sequence[SiteRow], actor: User | None, params: ClusterParams
+) -> list[tuple[SiteRow, Join, int | None]]:
+    infos, id_of_key = _infos()
+    index = {info.key: i for i, info in enumerate(infos)}
+    outcomes: list[tuple[SiteRow, Join, int | None]] = []
+    for r in rows:
+        site = Site(id=r.site_id, kind=r.kind, lat=r.lat, lon=r.lon, place=r.place)  # type: ignore[arg-type]
+        join = nearest_cluster(site, infos, params)
+        if join.key is None:
+            outcomes.append((r, join, None))
+            continue
+        if r.kind == "school":  # the next school sees this one in the count
+            i = index[join.key]
+            old = infos[i]
+            infos[i] = ClusterInfo(old.key, old.lat, old.lon, old.school_count + 1)
+        outcomes.append((r, join, id_of_key[join.key]))
+    updates = [{"b_id": r.org_id, "b_cluster": cid} for r, _, cid in outcomes if cid is not None]
+    if not updates:
+        return outcomes
+    org_t = Organisation.__table__
+    stmt = org_t.update().where(org_t.c.id == bindparam("b_id")).values(cluster_id=bindparam("b_cluster"))
+    for start in range(0, len(updates), 2000):
+        db.session.execute(stmt, updates[start : start + 2000])
+    recompute_centres({u["b_cluster"] for u in updates})
+    follow_school_clusters([u["b_id"] for u in updates])
+    for r, join, cid in [o for o in outcomes if o[2] is not None][:MOVES_IN_AUDIT]:
+        audit.record(
+            actor,
+            "cluster_joined",
+            _OrgRef(r.org_id),
+            to_state="joined",
+            reason=join.reason,
+            cluster_id=cid,
+            distance_km=round(join.distance_km or 0.0, 2),
+        )
+    db.session.flush()
+    return outcomes
+
+
+class _OrgRef:
+    __tablename__ = "organisation"
+
+    def __init__(self, org_id: int) -> None:
+        self.id = org_id
+
+
+# --------------------------------------------------------------------------- text report
+MEASURE_LABELS = {
+    "clusters": "clusters",
+    "schools": "scholen",
+    "companies": "bedrijven",
+    "schools_min": "scholen per cluster (min)",
+    "schools_median": "scholen per cluster (mediaan)",
+    "schools_max": "scholen per cluster (max)",
+    "members_min": "leden per cluster (min)",
+    "members_median": "leden per cluster (mediaan)",
+    "members_max": "leden per cluster (max)",
+    "max_distance_km": "grootste afstand school-centrum (km)",
+    "mean_distance_km": "gemiddelde afstand school-centrum (km)",
+    "schools_beyond_radius": "scholen buiten de straal",
+    "schools_without_company": "scholen zonder bedrijf in hun cluster",
+    "clusters_without_company": "clusters zonder bedrijf",
+    "clusters_below_min": "clusters onder het minimum",
+    "clusters_above_max": "clusters boven het maximum",
+    "companies_beyond_radius": "bedrijven buiten de straal",
+    "crossing_share": "haalbare koppelingen over een clustergrens",
+}
+
+
+def measure_rows(measures: dict[str, Any]) -> list[tuple[str, str]]:
+    """(Dutch label, formatted value) for every measure, in a fixed order."""
+    out = []
+    for key, value in measures.items():
+        if key == "crossing_share":
+            shown = "-" if value is None else f"{100 * float(value):.1f} %"
+        elif isinstance(value, float):
+            shown = f"{value:g}"
+        else:
+            shown = str(value)
+        out.append((MEASURE_LABELS.get(key, key), shown))
+    return out
+
+
+def format_report(report: RunReport, max_moves: int = 50) -> str:
+    """Plain-text summary of a run for the CLI."""
+    b = report.bounds
+    lines = [
+        ("Proefrun (niets opgeslagen)" if report.dry_run else "Clusters opgeslagen")
+        + f": straal {b.get('max_radius_km')} km, {b.get('min_schools')}-{b.get('max_schools')} scholen, "
+        f"methode {b.get('method')}" + (", warme start" if report.warm else ", vanaf nul"),
+        "",
+        "Maten:",
+    ]
+    lines += [f"  {label}: {value}" for label, value in measure_rows(report.measures)]
+    lines += ["", f"Clusters ({len(report.clusters)}):"]
+    for c in report.clusters:
+        ident = f"#{c.id}" if c.id is not None else "nieuw"
+        managers = ", ".join(c.managers) or "GEEN beheerder"
+        lines.append(f"  {ident:>6} {c.name}: {c.schools} scholen, {c.companies} bedrijven; {managers}")
+    lines += ["", f"Nieuwe clusters: {', '.join(report.new_clusters) or '-'}"]
+    lines.append(f"Opgeheven clusters: {', '.join(n for _, n in report.dissolved) or '-'}")
+    lines.append(f"Verplaatst: {len(report.moved)} organisatie(s)")
+    for m in report.moved[:max_moves]:
+        lines.append(f"  {m.member} ({m.name}): {m.from_name or '(geen cluster)'} -> {m.to_name}")
+    if len(report.moved) > max_moves:
+        lines.append(f"  ... en {len(report.moved) - max_moves} meer (zie --json)")
+    return "\n".join(lines)
