@@ -366,3 +366,42 @@ def digest_command(now_text: str | None) -> None:
 
 
 COMMANDS += [deadlines_command, digest_command]
+
+
+@click.command("cluster")
+@click.option("--dry-run", is_flag=True, help="Show the clusters, measures and moves; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+@click.option("--max-radius-km", type=float, default=None, help="Maximum distance of a school to its centre.")
+@click.option("--min-schools", type=int, default=None, help="Minimum number of schools per cluster.")
+@click.option("--max-schools", type=int, default=None, help="Maximum number of schools per cluster.")
+@click.option("--method", type=click.Choice(["kmeans", "grow"]), default=None, help="Clustering method.")
+@click.option("--fresh", is_flag=True, help="Start from scratch instead of from the stored clusters.")
+@click.option("--rename", is_flag=True, help="Rename clusters after their largest place (not admin-locked names).")
+@with_appcontext
+@transactional
+def cluster_command(dry_run, as_json, max_radius_km, min_schools, max_schools, method, fresh, rename) -> None:
+    """Form regional clusters (keeps ids, names and managers of the stored ones) and print the changes."""
+    from loket.services import ServiceError
+    from loket.services import clusters as svc
+
+    try:
+        params = svc.make_params(max_radius_km, min_schools, max_schools, method)
+        report = svc.run_clustering(
+            None,
+            params,
+            dry_run=dry_run,
+            warm=not fresh,
+            refresh_names=rename,
+            on_progress=lambda msg: click.echo(msg, err=True),
+        )
+    except ServiceError as exc:
+        raise click.UsageError(exc.message) from exc
+    if as_json:
+        echo_json(report.as_json())
+    else:
+        click.echo(svc.format_report(report))
+    if dry_run:
+        db.session.rollback()
+
+
+COMMANDS += [cluster_command]
