@@ -139,9 +139,10 @@ def test_another_companys_offer_is_refused(client, make, auth):
     theirs, _ = company_user(make, place="Deventer")
     other = make.offer(theirs, topic="geheim recept")
     school = make.school()
-    make.match(make.request(school), other, status="approved")
+    their_match = make.match(make.request(school), other, status="approved")
     commit()
     auth.login(me.email)
+    assert client.get(f"/koppelingen/{their_match.id}").status_code in (403, 404)
     for method, url in [
         ("get", f"/bedrijf/aanbod/{other.id}"),
         ("get", f"/bedrijf/aanbod/{other.id}/wijzigen"),

@@ -171,9 +171,10 @@ def test_another_schools_request_is_refused(client, make, auth):
     theirs, _ = school_user(make, place="Kampen")
     other = make.request(theirs, topic="geheim onderwerp")
     company = make.company()
-    make.match(other, make.offer(company), status="proposed")
+    their_match = make.match(other, make.offer(company), status="proposed")
     commit()
     auth.login(me.email)
+    assert client.get(f"/koppelingen/{their_match.id}").status_code in (403, 404)
     for method, url in [
         ("get", f"/school/aanvragen/{other.id}"),
         ("get", f"/school/aanvragen/{other.id}/wijzigen"),
