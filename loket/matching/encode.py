@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -30,6 +30,7 @@ class Vocab:
     sector_related: tuple[int, ...]  # sector bit -> mask of related sectors (symmetric)
     compat_kind: NDArray[np.int8]  # [request act, offer act]: 0 no, 1 same, 2 compatible
     compat_modes: NDArray[np.uint8]  # [request act, offer act]: modes in which the pair may happen
+    labels: dict[str, str]  # code -> Dutch label, for activities, levels and sectors
 
     @classmethod
     def load(cls) -> Vocab:
@@ -53,7 +54,12 @@ class Vocab:
                 kind[i, j] = 2
                 req = entry.get("requires_mode")
                 cmodes[i, j] = MODE_BITS[req] if req else PHYSICAL | ONLINE
-        return cls(acts, lvls, secs, expand, related, kind, cmodes)
+        labels = {
+            t.code: t.nl
+            for voc in (taxonomy.activities(), taxonomy.levels(), taxonomy.sectors())
+            for t in voc.terms
+        }
+        return cls(acts, lvls, secs, expand, related, kind, cmodes, labels)
 
 
 def _mask(values: Sequence[str], codes: tuple[str, ...], kind: str, obj: str, what: str) -> int:
@@ -117,9 +123,40 @@ class Table:
     cap_left: NDArray[np.int64]  # offers only
     acts_year: NDArray[np.int64]  # requests only (offers: zeros)
     topics: list[str]
+    packed: tuple[NDArray[np.int64], NDArray[np.float64]] | None = field(default=None, repr=False)
+
+    _INT_COLS = (
+        "act",
+        "sect",
+        "sect_rel",
+        "lvl",
+        "lvl_x",
+        "modes",
+        "start",
+        "end",
+        "active",
+        "cap",
+        "cap_left",
+    )
+    _FLOAT_COLS = ("lat", "lon", "reach")
+
+    def pack(self) -> Table:
+        """Keep a row-major copy of the columns so that :meth:`take` gathers two matrices, not 16 arrays."""
+        ints = np.column_stack([getattr(self, c).astype(np.int64) for c in self._INT_COLS])
+        floats = np.column_stack([getattr(self, c) for c in self._FLOAT_COLS])
+        self.packed = (ints, floats)
+        return self
 
     def take(self, idx: NDArray[np.intp]) -> Table:
         """The rows ``idx`` as a new table (topics/ids are left as references: use the index for those)."""
+        if self.packed is not None:
+            ints = np.take(self.packed[0], idx, axis=0).T
+            floats = np.take(self.packed[1], idx, axis=0).T
+            cols = dict(zip(self._INT_COLS, ints, strict=True)) | dict(
+                zip(self._FLOAT_COLS, floats, strict=True)
+            )
+            cols["active"] = cols["active"] != 0
+            return Table(ids=self.ids, acts_year=self.acts_year[idx], topics=self.topics, **cols)
         return Table(
             ids=self.ids,
             lat=self.lat[idx],

@@ -10,9 +10,10 @@ from numpy.typing import NDArray
 from sklearn.neighbors import BallTree
 
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
-from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, Vocab, encode
+from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, Vocab, bits, encode
 from loket.matching.features import MODE_CODES, Checks, Fits, check, fits
 from loket.matching.reasons import failures, reasons
+from loket.matching.topic import Terms, TopicModel
 from loket.matching.types import (
     Explanation,
     MatchConfig,
@@ -25,6 +26,8 @@ from loket.matching.types import (
 Excluded = Iterable[tuple[str, str]]
 Progress = Callable[[int, int], None]
 _SLACK_KM = 0.05  # the tree query is widened a little; exact distances are filtered afterwards
+Key = tuple[int, int]  # (offer activity index, level bit)
+_CHUNK = 1000  # suggest_all batches tree queries and topic vectors per this many requests
 
 
 class Engine:
@@ -35,8 +38,6 @@ class Engine:
     """
 
     def __init__(self, offers: Sequence[OfferRecord], config: MatchConfig | None = None) -> None:
-        from loket.matching.topic import TopicModel
-
         self.config = config or MatchConfig()
         self.vocab = Vocab.load()
         self.offers = list(offers)
@@ -45,22 +46,35 @@ class Engine:
             if o.id in self._pos:
                 raise MatchInputError("aanbod", o.id, "komt meer dan eens voor")
             self._pos[o.id] = i
-        self.table: Table = encode(self.offers, self.vocab)
+        self.table: Table = encode(self.offers, self.vocab).pack()
         order = sorted(range(len(self.offers)), key=lambda i: self.offers[i].id)
         self._id_rank = np.empty(len(self.offers), dtype=np.int64)
         self._id_rank[order] = np.arange(len(self.offers))
         self.topics = TopicModel([o.topic or "" for o in self.offers])
         t = self.table
         matchable = t.active & (t.cap_left > 0)
-        self._trees: dict[int, tuple[BallTree, NDArray[np.intp], float]] = {}
-        self._online: dict[int, NDArray[np.intp]] = {}
+        # per (offer activity, level bit the offer matches): a haversine BallTree over the matchable
+        # offers with a physical mode, and the online offers split into online-only rows and
+        # tree-local positions of the hybrid ones. A request looks only under its own level bits.
+        self._trees: dict[Key, tuple[BallTree, NDArray[np.intp], float]] = {}
+        self._online_only: dict[Key, NDArray[np.intp]] = {}
+        self._online_hybrid: dict[Key, NDArray[np.intp]] = {}
+        has_phys = (t.modes & PHYSICAL) != 0
+        has_online = (t.modes & ONLINE) != 0
         for a in range(len(self.vocab.activities)):
-            base = matchable & (t.act == a)
-            phys = np.flatnonzero(base & ((t.modes & PHYSICAL) != 0))
-            if len(phys):
-                pts = np.radians(np.column_stack([t.lat[phys], t.lon[phys]]))
-                self._trees[a] = (BallTree(pts, metric="haversine"), phys, float(t.reach[phys].max()))
-            self._online[a] = np.flatnonzero(base & ((t.modes & ONLINE) != 0))
+            for j in range(len(self.vocab.levels)):
+                base = matchable & (t.act == a) & (((t.lvl_x >> j) & 1) != 0)
+                phys = np.flatnonzero(base & has_phys)
+                key = (a, j)
+                if len(phys):
+                    pts = np.radians(np.column_stack([t.lat[phys], t.lon[phys]]))
+                    self._trees[key] = (BallTree(pts, metric="haversine"), phys, float(t.reach[phys].max()))
+                    hybrid = np.flatnonzero(has_online[phys])
+                    if len(hybrid):
+                        self._online_hybrid[key] = hybrid
+                only = np.flatnonzero(base & has_online & ~has_phys)
+                if len(only):
+                    self._online_only[key] = only
         act_n = len(self.vocab.activities)
         self._compatible: list[list[tuple[int, int]]] = [
             [
@@ -102,12 +116,18 @@ class Engine:
         total = len(requests)
         step = max(1, total // 100)
         empty = np.zeros(0, dtype=np.intp)
-        for i, req in enumerate(requests):
-            rq = table.take(np.array([i]))
-            ex = np.asarray(by_req[req.id], dtype=np.intp) if req.id in by_req else empty
-            out[req.id] = self._suggest(rq, req, top_k, ex)
-            if progress is not None and ((i + 1) % step == 0 or i + 1 == total):
-                progress(i + 1, total)
+        for lo in range(0, total, _CHUNK):
+            chunk = np.arange(lo, min(total, lo + _CHUNK))
+            part = table.take(chunk)
+            hits = self._tree_hits(part)
+            queries = self.topics.query_terms([requests[i].topic or "" for i in chunk])
+            for k, i in enumerate(chunk):
+                req = requests[i]
+                rq = part.take(np.array([k]))
+                ex = np.asarray(by_req[req.id], dtype=np.intp) if req.id in by_req else empty
+                out[req.id] = self._suggest(rq, req, top_k, ex, hits[k], queries[k])
+                if progress is not None and ((i + 1) % step == 0 or i + 1 == total):
+                    progress(int(i) + 1, total)
         return out
 
     def explain(self, request: RequestRecord, offer_id: str, excluded: Excluded = frozenset()) -> Explanation:
@@ -195,31 +215,79 @@ class Engine:
         return out
 
     # ------------------------------------------------------------------ internals
-    def _candidates(self, rq: Table) -> NDArray[np.intp]:
-        """Offer rows that might be feasible for the single request ``rq`` (activity, mode and reach)."""
-        a = int(rq.act[0])
-        rmodes = int(rq.modes[0])
-        parts: list[NDArray[np.intp]] = []
-        for b, allowed in self._compatible[a]:
+    def _tree_needs(self, rq: Table, i: int) -> list[tuple[Key, float]]:
+        """(tree key, search radius km) of the tree queries request row ``i`` needs."""
+        out = []
+        rmodes = int(rq.modes[i])
+        levels = bits(int(rq.lvl[i]))
+        for b, allowed in self._compatible[int(rq.act[i])]:
             m = rmodes & allowed
-            if m & PHYSICAL and b in self._trees:
-                tree, rows, max_radius = self._trees[b]
-                reach = max(
-                    float(rq.reach[0]) if m & AT_COMPANY else 0.0, max_radius if m & AT_SCHOOL else 0.0
-                )
-                r = (reach + _SLACK_KM) / EARTH_RADIUS_KM
-                pt = np.radians([[rq.lat[0], rq.lon[0]]])
-                parts.append(rows[tree.query_radius(pt, r=r)[0]])
-            if m & ONLINE and len(self._online.get(b, ())):
-                parts.append(self._online[b])
+            if not m & PHYSICAL:
+                continue
+            for j in levels:
+                if (b, j) in self._trees:
+                    max_radius = self._trees[(b, j)][2]
+                    reach = max(
+                        float(rq.reach[i]) if m & AT_COMPANY else 0.0, max_radius if m & AT_SCHOOL else 0.0
+                    )
+                    out.append(((b, j), reach + _SLACK_KM))
+        return out
+
+    def _tree_hits(self, rq: Table) -> list[dict[Key, NDArray[np.intp]]]:
+        """Tree-local offer positions within reach, for every request row, one batched query per tree."""
+        hits: list[dict[Key, NDArray[np.intp]]] = [{} for _ in range(len(rq.act))]
+        todo: dict[Key, tuple[list[int], list[float]]] = {}
+        for i in range(len(rq.act)):
+            for key, radius in self._tree_needs(rq, i):
+                rows, radii = todo.setdefault(key, ([], []))
+                rows.append(i)
+                radii.append(radius)
+        for key, (rows, radii) in todo.items():
+            pts = np.radians(np.column_stack([rq.lat[rows], rq.lon[rows]]))
+            found = self._trees[key][0].query_radius(pts, r=np.asarray(radii) / EARTH_RADIUS_KM)
+            for i, local in zip(rows, found, strict=True):
+                hits[i][key] = local
+        return hits
+
+    def _candidates(self, rq: Table, hits: dict[Key, NDArray[np.intp]] | None = None) -> NDArray[np.intp]:
+        """Offer rows that might be feasible for the single request ``rq`` (activity, level, mode, reach)."""
+        if hits is None:
+            hits = self._tree_hits(rq)[0]
+        rmodes = int(rq.modes[0])
+        levels = bits(int(rq.lvl[0]))
+        parts: list[NDArray[np.intp]] = []
+        for b, allowed in self._compatible[int(rq.act[0])]:
+            m = rmodes & allowed
+            for j in levels:
+                key = (b, j)
+                local = hits.get(key)
+                if m & ONLINE:
+                    if key in self._online_only:
+                        parts.append(self._online_only[key])
+                    hybrid = self._online_hybrid.get(key)
+                    if hybrid is not None:
+                        if local is not None and len(local):
+                            seen = np.zeros(len(self._trees[key][1]), dtype=np.bool_)
+                            seen[local] = True
+                            hybrid = hybrid[~seen[hybrid]]
+                        parts.append(self._trees[key][1][hybrid])
+                if local is not None and len(local):
+                    parts.append(self._trees[key][1][local])
         if not parts:
             return np.zeros(0, dtype=np.intp)
-        return np.unique(np.concatenate(parts))
+        cand = np.concatenate(parts)
+        return np.unique(cand) if len(levels) > 1 else cand  # one offer can sit under several level bits
 
     def _suggest(
-        self, rq: Table, req: RequestRecord, top_k: int | None, excl: NDArray[np.intp]
+        self,
+        rq: Table,
+        req: RequestRecord,
+        top_k: int | None,
+        excl: NDArray[np.intp],
+        hits: dict[int, NDArray[np.intp]] | None = None,
+        query: Terms | None = None,
     ) -> list[Suggestion]:
-        cand = self._candidates(rq)
+        cand = self._candidates(rq, hits)
         if len(excl) and len(cand):
             cand = cand[~np.isin(cand, excl)]
         if not len(cand):
@@ -234,7 +302,17 @@ class Engine:
         sub_of = of.take(keep)
         sub_ch = ch.subset(keep)
         dk = d[keep]
-        sim = self.topics.similarity(self.topics.vectorise([req.topic or ""]), rows)
+        w_topic = self.config.weights["topic"]
+        if top_k is not None and len(rows) > 2 * top_k and w_topic > 0:
+            # the topic adds at most w_topic: pairs whose score without it stays below the k-th best
+            # score without it can never reach the top-k, so their similarity is not computed
+            base = fits(rq, sub_of, dk, np.zeros(len(rows)), sub_ch, self.config).score
+            kth = np.partition(base, len(base) - top_k)[len(base) - top_k]
+            sel = np.flatnonzero(base + w_topic >= kth - 1e-9)
+            rows, sub_of, sub_ch, dk = rows[sel], sub_of.take(sel), sub_ch.subset(sel), dk[sel]
+        if query is None:
+            query = self.topics.query_terms([req.topic or ""])[0]
+        sim = self.topics.similarity(query, rows)
         ft = fits(rq, sub_of, dk, sim, sub_ch, self.config)
         order = _top(ft.score, self._id_rank[rows], top_k)
         return [

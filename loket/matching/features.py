@@ -65,8 +65,8 @@ def check(rq: Table, of: Table, dist_km: NDArray[np.float64], vocab: Vocab) -> C
         "capacity": of.cap_left > 0,
     }
     shape = np.broadcast(*ok.values()).shape
-    ok = {k: np.broadcast_to(v, shape) for k, v in ok.items()}
-    b = np.broadcast_to
+    ok = {k: _b(v, shape) for k, v in ok.items()}
+    b = _b
     return Checks(
         ok=ok,
         kind=b(kind, shape),
@@ -130,9 +130,15 @@ def fits(
         "date": f_date,
         "equity": f_equity,
     }
-    out = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for k, v in out.items()}
+    out = {k: _b(np.asarray(v, dtype=np.float64), shape) for k, v in out.items()}
     w = config.weights
     score = np.zeros(shape)
     for name in FEATURES:
         score = score + w[name] * out[name]
-    return Fits(fits=out, mode=np.broadcast_to(mode, shape), score=np.clip(score, 0.0, 1.0))
+    return Fits(fits=out, mode=_b(mode, shape), score=np.clip(score, 0.0, 1.0))
+
+
+def _b(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a`` broadcast to ``shape`` (no copy; returned as is when it has that shape already)."""
+    a = np.asarray(a)
+    return a if a.shape == shape else np.broadcast_to(a, shape)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from loket import taxonomy
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL, Vocab, bits
 from loket.matching.types import MatchConfig
 
@@ -42,22 +41,20 @@ def reasons(
         out.append("online")
     elif distance_km is not None:
         out.append(km(distance_km))
-    svoc = taxonomy.sectors()
     shared = bits(req_sect & off_sect)
     if shared:
-        out.append("zelfde sector: " + ", ".join(svoc.label(vocab.sectors[j]) for j in shared[:2]))
+        out.append("zelfde sector: " + ", ".join(vocab.labels[vocab.sectors[j]] for j in shared[:2]))
     else:
         rel = bits(req_rel & off_sect)
         if rel:
-            out.append("verwante sector: " + ", ".join(svoc.label(vocab.sectors[j]) for j in rel[:2]))
+            out.append("verwante sector: " + ", ".join(vocab.labels[vocab.sectors[j]] for j in rel[:2]))
     if topic_sim >= config.topic_reason_threshold and offer_topic.strip():
         out.append(f"onderwerp lijkt op: {_short(offer_topic)}")
-    lvoc = taxonomy.levels()
     covered = [vocab.levels[j] for j in bits(req_lvl & off_lvl_x)]
     if covered:
-        out.append("past bij " + ", ".join(lvoc.label(c) for c in covered[:3]))
+        out.append("past bij " + ", ".join(vocab.labels[c] for c in covered[:3]))
     if kind == 2:
-        out.append("verwante activiteit: " + taxonomy.activities().label(vocab.activities[offer_activity]))
+        out.append("verwante activiteit: " + vocab.labels[vocab.activities[offer_activity]])
     if acts_year == 0:
         out.append("school had dit schooljaar nog geen activiteit")
     return out

@@ -9,6 +9,8 @@ from numpy.typing import NDArray
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+Terms = tuple[NDArray[np.int32], NDArray[np.float64]]
+
 
 class TopicModel:
     """Fitted once on all offer topics; cosine similarity of a request topic against offer rows."""
@@ -29,11 +31,20 @@ class TopicModel:
             return sparse.csr_matrix((len(topics), 1))
         return sparse.csr_matrix(self._vec.transform(list(topics)))
 
-    def similarity(self, query: sparse.csr_matrix, offer_idx: NDArray[np.intp]) -> NDArray[np.float64]:
-        """Cosine similarity of one query row against the offers ``offer_idx``."""
-        if query.nnz == 0 or len(offer_idx) == 0:
+    def query_terms(self, topics: Sequence[str]) -> list[Terms]:
+        """Vectorise ``topics`` at once and return each row's (term indices, weights)."""
+        m = self.vectorise(topics)
+        p = m.indptr
+        return [(m.indices[p[i] : p[i + 1]], m.data[p[i] : p[i + 1]]) for i in range(m.shape[0])]
+
+    def similarity(self, query: Terms, offer_idx: NDArray[np.intp]) -> NDArray[np.float64]:
+        """Cosine similarity of one query (term indices, weights) against the offers ``offer_idx``."""
+        q_idx, q_val = query
+        if len(q_idx) == 0 or len(offer_idx) == 0:
             return np.zeros(len(offer_idx))
-        return np.asarray((self.offers[offer_idx] @ query.T).toarray()).ravel()
+        qd = np.zeros(self.offers.shape[1])
+        qd[q_idx] = q_val
+        return np.asarray(self.offers[offer_idx] @ qd, dtype=np.float64).ravel()
 
     def similarity_rows(self, rows: sparse.csr_matrix, col: sparse.csr_matrix) -> NDArray[np.float64]:
         """Cosine similarity of many query rows against one vectorised topic ``col`` (1 x V)."""

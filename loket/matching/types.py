@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 FEATURES: tuple[str, ...] = ("distance", "sector", "topic", "activity", "level", "date", "equity")
@@ -99,7 +100,7 @@ class MatchConfig:
         if self.distance_scale_km <= 0:
             raise ValueError("MatchConfig.distance_scale_km moet groter dan 0 zijn")
 
-    @property
+    @cached_property
     def weights(self) -> dict[str, float]:
         """Feature name -> normalised weight (summing to 1)."""
         total = self.total_weight

@@ -119,6 +119,8 @@ def test_suggestions_are_exactly_the_feasible_pairs(w: tuple) -> None:
                 naive_score(r, o, d, s.mode, engine.config)
             )
             assert engine.explain(r, o.id, excluded).feasible
+        top2 = engine.suggest(r, top_k=2, excluded=excluded)  # pruned path must give the same head
+        assert [(s.offer_id, s.score) for s in top2] == [(s.offer_id, s.score) for s in got[r.id][:2]]
         scores = [s.score for s in got[r.id]]
         assert scores == sorted(scores, reverse=True)
         assert [s.rank for s in got[r.id]] == list(range(1, len(scores) + 1))

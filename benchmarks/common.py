@@ -1,0 +1,50 @@
+"""Small shared helpers for the benchmarks: timing, peak memory, the JSON report."""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    """Run ``fn`` once; return its value and the wall time in seconds."""
+    t0 = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - t0
+
+
+def percentile_ms(seconds: list[float], q: float) -> float:
+    """The q-th percentile (0-100) of durations given in seconds, in milliseconds."""
+    xs = sorted(seconds)
+    if not xs:
+        return 0.0
+    k = min(len(xs) - 1, max(0, round(q / 100 * (len(xs) - 1))))
+    return xs[k] * 1000.0
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import os
+
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
+
+
+def write_json(name: str, data: dict[str, Any]) -> Path:
+    """Write ``benchmarks/results/<name>.json`` (pretty, UTF-8) and return its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
