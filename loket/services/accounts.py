@@ -256,6 +256,9 @@ def register(data: Registration) -> User | None:
     db.session.add_all([org, user])
     db.session.flush()
     audit.record(user, "register", org, to_state=ACTIVE, user_id=user.id)
+    from loket.services.clusters import join_nearest_cluster
+
+    join_nearest_cluster(org, actor=user)  # in a region at once, not only after the next clustering run
     send_verification(user)
     return user
 

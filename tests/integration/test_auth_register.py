@@ -210,3 +210,11 @@ def test_unverified_user_may_log_in_and_sees_the_request_to_verify(client, auth,
     link = _verify_link(mailbox, "anna@school.example")
     assert client.get(link).status_code == 200
     assert "Bevestig je e-mailadres via" not in client.get("/account").get_data(as_text=True)
+
+
+def test_new_organisation_joins_the_nearest_cluster(client, make):
+    cluster = make.cluster(name="Cluster Zwolle", place="Zwolle", members=[make.school(place="Zwolle")])
+    db.session.commit()
+    assert client.post("/aanmelden", data=school_form(postcode="8011 AB")).status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "anna@school.example"))
+    assert user.organisation.cluster_id == cluster.id
