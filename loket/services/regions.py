@@ -343,3 +343,13 @@ def visible_clusters_all() -> list[Cluster]:
         .order_by(Cluster.name, Cluster.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def cluster_members(cluster_id: int, *, page: int = 1, per_page: int = 25):
+    """The organisations of a cluster, schools first, by name (a Flask-SQLAlchemy pagination)."""
+    stmt = (
+        select(Organisation)
+        .where(Organisation.cluster_id == cluster_id)
+        .order_by(Organisation.kind.desc(), Organisation.name, Organisation.id)
+    )
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -70,7 +70,8 @@ def test_dry_run_stores_nothing(runner, world):
     assert len(doc["clusters"]) == 3 and all(c["id"] is None for c in doc["clusters"])
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Cluster.id))) == 0
-    assert db.session.scalar(select(func.count(Organisation.id)).where(Organisation.cluster_id.is_not(None))) == 0
+    clustered = select(func.count(Organisation.id)).where(Organisation.cluster_id.is_not(None))
+    assert db.session.scalar(clustered) == 0
     assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
     text = run_cli(runner, "--dry-run", *BOUNDS).stdout
     assert "Proefrun" in text and "Cluster Zwolle" in text and "Maten:" in text
@@ -100,7 +101,8 @@ def test_second_run_keeps_ids_names_managers_and_reports_moves(runner, make, wor
     assert {n: c["id"] for n, c in again.items()} == ids
     assert again["Cluster Zwolle"]["managers"] == ["beheer@zwolle.test"]
     moved = {m["member"]: m for m in second["moved"]}
-    assert moved["S-GR-1"]["from"] == ids["Cluster Groningen"] and moved["S-GR-1"]["to"] == ids["Cluster Zwolle"]
+    assert moved["S-GR-1"]["from"] == ids["Cluster Groningen"]
+    assert moved["S-GR-1"]["to"] == ids["Cluster Zwolle"]
     assert moved["S-ZW-new"]["from"] is None and moved["S-ZW-new"]["to"] == ids["Cluster Zwolle"]
     assert len(moved) == 2
     assert "S-ZW-0" not in moved  # unchanged organisations are not reported

@@ -1,0 +1,281 @@
+"""Admins: platform dashboard and cluster management (runs, rename, merge, split, pins, managers)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from loket.clusters import METHODS
+from loket.db import db
+from loket.services import ServiceError, cluster_admin, regions
+from loket.services import clusters as svc
+
+bp = Blueprint("admin", __name__, url_prefix="/beheer")
+
+
+class RunForm(FlaskForm):
+    max_radius_km = DecimalField(
+        _l("Maximale straal (km)"),
+        places=1,
+        validators=[InputRequired(_l("Vul een straal in.")), NumberRange(1, 200, _l("Tussen 1 en 200 km."))],
+    )
+    min_schools = IntegerField(
+        _l("Minimaal aantal scholen per cluster"),
+        validators=[InputRequired(_l("Vul een aantal in.")), NumberRange(1, 10000, _l("Minstens 1."))],
+    )
+    max_schools = IntegerField(
+        _l("Maximaal aantal scholen per cluster"),
+        validators=[InputRequired(_l("Vul een aantal in.")), NumberRange(1, 10000, _l("Minstens 1."))],
+    )
+    method = SelectField(_l("Methode"), choices=[(m, m) for m in METHODS])
+    fresh = BooleanField(_l("Opnieuw vanaf nul indelen (alleen bij nieuwe grenzen)"))
+    rename = BooleanField(_l("Namen opnieuw bepalen (behalve door beheerders gekozen namen)"))
+
+
+class RenameForm(FlaskForm):
+    name = StringField(
+        _l("Nieuwe naam"),
+        validators=[
+            DataRequired(_l("Vul een naam in.")),
+            Length(max=120, message=_l("Maximaal 120 tekens.")),
+        ],
+    )
+    version_id = HiddenField()
+
+
+class MergeForm(FlaskForm):
+    source_id = SelectField(_l("Voeg dit cluster hierbij"), coerce=int, choices=[])
+    version_id = HiddenField()
+
+
+class VersionForm(FlaskForm):
+    version_id = HiddenField()
+
+
+class IdForm(FlaskForm):
+    target = IntegerField(validators=[InputRequired()])
+
+
+@bp.before_request
+def _only_admins():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.is_admin:
+        abort(403)
+    return None
+
+
+def _fail(exc: ServiceError, endpoint: str, **values):
+    db.session.rollback()
+    flash(exc.message, "error")
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+@bp.get("/")
+def dashboard():
+    return render_template("admin/dashboard.html", fig=regions.platform_figures())
+
+
+def _run_form() -> RunForm:
+    b = svc.current_bounds()
+    form = RunForm(
+        data={
+            "max_radius_km": b.max_radius_km,
+            "min_schools": b.min_schools,
+            "max_schools": b.max_schools,
+            "method": b.method,
+        }
+    )
+    return form
+
+
+@bp.get("/clusters")
+def clusters():
+    rows = regions.visible_clusters(current_user)
+    counts = regions.organisation_counts([c.id for c in rows])
+    return render_template("admin/clusters.html", clusters=rows, counts=counts, form=_run_form())
+
+
+@bp.post("/clusters/indelen")
+def run():
+    form = RunForm()
+    rows = regions.visible_clusters(current_user)
+    counts = regions.organisation_counts([c.id for c in rows])
+    if not form.validate_on_submit():
+        return render_template("admin/clusters.html", clusters=rows, counts=counts, form=form), 422
+    apply = request.form.get("action") == "apply"
+    try:
+        params = svc.make_params(
+            float(form.max_radius_km.data), form.min_schools.data, form.max_schools.data, form.method.data
+        )
+        report = svc.run_clustering(
+            current_user, params, dry_run=not apply, warm=not form.fresh.data, refresh_names=form.rename.data
+        )
+    except ServiceError as exc:
+        if exc.field and hasattr(form, exc.field):
+            getattr(form, exc.field).errors = [exc.message]
+        else:
+            flash(exc.message, "error")
+        db.session.rollback()
+        return render_template("admin/clusters.html", clusters=rows, counts=counts, form=form), 422
+    if apply:
+        flash(
+            _(
+                "Clusters opgeslagen: %(n)s clusters, %(m)s organisaties verplaatst.",
+                n=len(report.clusters),
+                m=len(report.moved),
+            ),
+            "success",
+        )
+    return render_template(
+        "admin/run.html", report=report, form=form, measures=svc.measure_rows(report.measures)
+    )
+
+
+def _detail(cluster_id: int, status: int = 200, **forms):
+    cluster = svc.get_active_cluster(cluster_id)
+    others = [c for c in regions.visible_clusters(current_user) if c.id != cluster.id]
+    forms.setdefault("rename_form", RenameForm(data={"name": cluster.name, "version_id": cluster.version_id}))
+    merge = forms.setdefault("merge_form", MergeForm(data={"version_id": cluster.version_id}))
+    merge.source_id.choices = [(c.id, c.name) for c in others]
+    q = request.args.get("q", "").strip()
+    org_q = request.args.get("org", "").strip()
+    page = regions.cluster_members(
+        cluster.id,
+        page=max(1, request.args.get("page", 1, type=int) or 1),
+        per_page=int(current_app.config.get("LOKET_PAGE_SIZE", 25)),
+    )
+    return render_template(
+        "admin/cluster.html",
+        cluster=cluster,
+        counts=regions.organisation_counts([cluster.id]).get(cluster.id, {}),
+        members=page,
+        q=q,
+        candidates=cluster_admin.search_managers(current_user, q) if q else [],
+        org_q=org_q,
+        org_hits=cluster_admin.search_organisations(current_user, org_q) if org_q else [],
+        version_form=VersionForm(data={"version_id": cluster.version_id}),
+        id_form=IdForm(),
+        **forms,
+    ), status
+
+
+@bp.get("/clusters/<int:cluster_id>")
+def cluster(cluster_id: int):
+    return _detail(cluster_id)
+
+
+@bp.post("/clusters/<int:cluster_id>/naam")
+def rename(cluster_id: int):
+    form = RenameForm()
+    if not form.validate_on_submit():
+        return _detail(cluster_id, 422, rename_form=form)
+    try:
+        cluster_admin.rename_cluster(
+            current_user, cluster_id, form.name.data, version_id=form.version_id.data
+        )
+    except ServiceError as exc:
+        if type(exc) is not ServiceError:
+            raise
+        db.session.rollback()
+        form.name.errors = [exc.message]
+        return _detail(cluster_id, 422, rename_form=form)
+    flash(_("De naam is gewijzigd."), "success")
+    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+
+
+@bp.post("/clusters/<int:cluster_id>/samenvoegen")
+def merge(cluster_id: int):
+    form = MergeForm()
+    form.source_id.choices = [(c.id, c.name) for c in regions.visible_clusters(current_user)]
+    if not form.validate_on_submit():
+        return _detail(cluster_id, 422, merge_form=form)
+    try:
+        cluster_admin.merge_clusters(
+            current_user, cluster_id, form.source_id.data, version_id=form.version_id.data
+        )
+    except ServiceError as exc:
+        if type(exc) is not ServiceError:
+            raise
+        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
+    flash(_("De clusters zijn samengevoegd."), "success")
+    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+
+
+@bp.post("/clusters/<int:cluster_id>/splitsen")
+def split(cluster_id: int):
+    form = VersionForm()
+    form.validate_on_submit()
+    try:
+        new = cluster_admin.split_cluster(current_user, cluster_id, version_id=form.version_id.data)
+    except ServiceError as exc:
+        if type(exc) is not ServiceError:
+            raise
+        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
+    flash(_("Het cluster is gesplitst; het nieuwe cluster heet %(n)s.", n=new.name), "success")
+    return redirect(url_for("admin.cluster", cluster_id=new.id), code=303)
+
+
+@bp.post("/clusters/<int:cluster_id>/beheerders")
+def add_manager(cluster_id: int):
+    form = IdForm()
+    if not form.validate_on_submit():
+        return _detail(cluster_id, 422)
+    try:
+        cluster_admin.assign_manager(current_user, cluster_id, form.target.data)
+    except ServiceError as exc:
+        if type(exc) is not ServiceError:
+            raise
+        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
+    flash(_("De beheerder is toegevoegd."), "success")
+    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+
+
+@bp.post("/clusters/<int:cluster_id>/beheerders/verwijderen")
+def remove_manager(cluster_id: int):
+    form = IdForm()
+    if not form.validate_on_submit():
+        return _detail(cluster_id, 422)
+    try:
+        cluster_admin.remove_manager(current_user, cluster_id, form.target.data)
+    except ServiceError as exc:
+        if type(exc) is not ServiceError:
+            raise
+        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
+    flash(_("De beheerder is van dit cluster gehaald."), "success")
+    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+
+
+@bp.post("/clusters/<int:cluster_id>/vastzetten")
+def pin(cluster_id: int):
+    form = IdForm()
+    if not form.validate_on_submit():
+        return _detail(cluster_id, 422)
+    try:
+        org = cluster_admin.pin_organisation(current_user, form.target.data, cluster_id)
+    except ServiceError as exc:
+        if type(exc) is not ServiceError:
+            raise
+        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
+    flash(_("%(o)s is vastgezet in dit cluster.", o=org.name), "success")
+    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+
+
+@bp.post("/clusters/<int:cluster_id>/losmaken")
+def unpin(cluster_id: int):
+    form = IdForm()
+    if not form.validate_on_submit():
+        return _detail(cluster_id, 422)
+    try:
+        org = cluster_admin.unpin_organisation(current_user, form.target.data)
+    except ServiceError as exc:
+        if type(exc) is not ServiceError:
+            raise
+        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
+    flash(_("%(o)s is niet meer vastgezet.", o=org.name), "success")
+    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
