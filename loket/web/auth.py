@@ -49,7 +49,8 @@ def _token_invalid(exc: TokenError):
 
 # --------------------------------------------------------------------------- login / logout
 @bp.route("/inloggen", methods=["GET", "POST"])
-@limiter.limit(_cfg("LOKET_LOGIN_LIMIT"), methods=["POST"])
+# only failed attempts count: many colleagues behind one school NAT address can all log in
+@limiter.limit(_cfg("LOKET_LOGIN_LIMIT"), methods=["POST"], deduct_when=_failed)
 @limiter.limit(_cfg("LOKET_LOGIN_EMAIL_LIMIT"), methods=["POST"], key_func=_email_key, deduct_when=_failed)
 def login():
     form = LoginForm()
