@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from loket.clusters import METHODS
@@ -32,7 +33,7 @@ class RunForm(FlaskForm):
         _l("Maximaal aantal scholen per cluster"),
         validators=[InputRequired(_l("Vul een aantal in.")), NumberRange(1, 10000, _l("Minstens 1."))],
     )
-    method = SelectField(_l("Methode"), choices=[(m, m) for m in METHODS])
+    method = SelectField(_l("Methode"), choices=[SelectChoice(m, m) for m in METHODS])
     fresh = BooleanField(_l("Opnieuw vanaf nul indelen (alleen bij nieuwe grenzen)"))
     rename = BooleanField(_l("Namen opnieuw bepalen (behalve door beheerders gekozen namen)"))
 
@@ -142,7 +143,7 @@ def _detail(cluster_id: int, status: int = 200, **forms):
     others = [c for c in regions.visible_clusters(current_user) if c.id != cluster.id]
     forms.setdefault("rename_form", RenameForm(data={"name": cluster.name, "version_id": cluster.version_id}))
     merge = forms.setdefault("merge_form", MergeForm(data={"version_id": cluster.version_id}))
-    merge.source_id.choices = [(c.id, c.name) for c in others]
+    merge.source_id.choices = [SelectChoice(c.id, c.name) for c in others]
     q = request.args.get("q", "").strip()
     org_q = request.args.get("org", "").strip()
     page = regions.cluster_members(
@@ -192,7 +193,7 @@ def rename(cluster_id: int):
 @bp.post("/clusters/<int:cluster_id>/samenvoegen")
 def merge(cluster_id: int):
     form = MergeForm()
-    form.source_id.choices = [(c.id, c.name) for c in regions.visible_clusters(current_user)]
+    form.source_id.choices = [SelectChoice(c.id, c.name) for c in regions.visible_clusters(current_user)]
     if not form.validate_on_submit():
         return _detail(cluster_id, 422, merge_form=form)
     try:
