@@ -182,3 +182,13 @@ def test_schedule_validation(world):
         svc.give_feedback(w.teacher, m.id, 4, "")
     with pytest.raises(ServiceError, match="1 tot en met 5"):
         svc.give_feedback(w.teacher, m.id, 9, "", now=start + timedelta(hours=1))
+
+
+def test_infeasible_pair_is_refused_with_the_engines_reason(make):
+    school = make.school(place="Maastricht")
+    company = make.company(place="Groningen")
+    teacher = make.user(school)
+    req = make.request(school, modes=["at_school"], max_travel_km=20.0)
+    off = make.offer(company, modes=["at_school"], radius_km=20.0)
+    with pytest.raises(ServiceError, match="past niet bij de aanvraag"):
+        svc.propose(teacher, req.id, off.id, source="school")
