@@ -149,6 +149,7 @@ def _session_app(request, database_urls, smtp_server, tmp_path_factory):
     _, port = smtp_server
     app = create_app(test_config(database_urls[request.param], port, tmp_path_factory.mktemp("instance")))
     app.config["LOKET_TEST_BACKEND"] = request.param
+    _forget_user_per_request(app)
     with app.app_context():
         db.create_all()
     yield app
@@ -156,6 +157,17 @@ def _session_app(request, database_urls, smtp_server, tmp_path_factory):
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+def _forget_user_per_request(app) -> None:
+    """Tests keep one app context (and so one ``g``) across requests; a real server has one per
+    request. Forget Flask-Login's cached user at each request start, as a real server would."""
+    from flask import g, request_started
+
+    def forget_user(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget_user, app, weak=False)
 
 
 def _empty_tables() -> None:

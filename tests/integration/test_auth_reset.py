@@ -109,22 +109,7 @@ def test_reset_request_is_rate_limited(client, app, user):
     assert client.post("/wachtwoord-vergeten", data={"email": "laatste@school.example"}).status_code == 429
 
 
-@pytest.fixture
-def separate_requests(app):
-    """The test app keeps one app context (and so one ``g``) across requests, which would let
-    Flask-Login reuse the user of the previous request; forget it at the start of each request,
-    as a real server (one app context per request) does."""
-    from flask import g, request_started
-
-    def forget_user(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget_user, app)
-    yield
-    request_started.disconnect(forget_user, app)
-
-
-def test_password_change_logs_out_other_sessions(app, user, separate_requests):
+def test_password_change_logs_out_other_sessions(app, user):
     phone, laptop = app.test_client(), app.test_client()
     for c in (phone, laptop):
         c.post("/inloggen", data={"email": "decaan@school.example", "password": "wachtwoord-123"})
