@@ -190,9 +190,10 @@ class Candidate:
 
 
 def _int_id(value: Any) -> int | None:
+    """Engine ids are the internal ids as text (``loket.services.matching.request_record``)."""
     try:
-        return int(str(value).lstrip("ROro"))
-    except ValueError:
+        return int(value)
+    except (TypeError, ValueError):
         return None
 
 
