@@ -14,6 +14,7 @@ Public interface
 - ``assign(candidates, capacity) -> Assignment`` (optimal) and ``greedy_assign(...)`` (baseline), assign.py.
 - ``Suggestion.to_json()``: the DOMAIN.md exchange shape; ``Explanation``: failed filters (Dutch) or the
   suggestion; ``MatchInputError(ValueError)``: bad input, naming ``aanvraag <id>`` / ``aanbod <id>``.
+- ``split_valid(records) -> (accepted, errors)``: pre-check rows from a database before a batch run.
 - ``naive``: pair-by-pair reference implementation (benchmark baseline, test oracle).
 
 Hard filters: active organisations, compatible activity, a shared mode, distance within that mode's reach
@@ -23,6 +24,7 @@ char 3-5 grams), activity, level, date and equity; see MatchConfig for the defau
 """
 
 from loket.matching.assign import Assignment, assign, greedy_assign
+from loket.matching.encode import split_valid
 from loket.matching.engine import Engine
 from loket.matching.types import (
     FEATURES,
@@ -46,4 +48,5 @@ __all__ = [
     "Suggestion",
     "assign",
     "greedy_assign",
+    "split_valid",
 ]

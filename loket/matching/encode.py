@@ -264,3 +264,20 @@ def _union(mask: int, table: tuple[int, ...]) -> int:
 def bits(mask: int) -> list[int]:
     """Indices of the set bits of ``mask``, lowest first."""
     return [j for j in range(int(mask).bit_length()) if mask >> j & 1]
+
+
+def split_valid(
+    records: Sequence[RequestRecord] | Sequence[OfferRecord], vocab: Vocab | None = None
+) -> tuple[list, list[MatchInputError]]:
+    """Records that the engine accepts, and the errors of those it would refuse (one per record)."""
+    vocab = vocab or Vocab.load()
+    good: list = []
+    errors: list[MatchInputError] = []
+    for rec in records:
+        try:
+            encode([rec], vocab)
+        except MatchInputError as exc:
+            errors.append(exc)
+        else:
+            good.append(rec)
+    return good, errors

@@ -1,0 +1,365 @@
+"""Adapter between the database and the pure matching engine (loket.matching).
+
+Turns open requests and offers into engine records (organisations without an active user are marked
+inactive, capacity_left comes from the offer, the school's activities this school year feed the equity
+term, earlier rejected/declined pairs are excluded), and stores engine suggestions as ``proposed``
+matches (never a second row for a pair that has a match already), with an audit event per new match.
+Flushes, never commits: the CLI commits.
+
+Suggestions carry internal ids (as strings: ``"12"``); ``MatchRun.as_json()`` and the CLI show the
+external_id of the request/offer instead (the internal id when it has none).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from loket.db import db
+from loket.matching import (
+    Engine,
+    Explanation,
+    MatchConfig,
+    MatchInputError,
+    OfferRecord,
+    RequestRecord,
+    Suggestion,
+    assign,
+    greedy_assign,
+    split_valid,
+)
+from loket.models import Match, Offer, Organisation, Request, User
+from loket.models.activities import OFF_OPEN, REQ_OPEN
+from loket.models.matches import CAPACITY_HOLDING_STATES, DECLINED, PROPOSED, REJECTED
+from loket.models.users import ACTIVE
+from loket.services import NotFound, audit
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+ASSIGN_CANDIDATES = 30  # each request's top-K that the assignment chooses from (at least --top)
+
+
+def public_id(obj: Request | Offer) -> str:
+    """The id shown in JSON output: external_id, or the internal id when there is none."""
+    return obj.external_id or str(obj.id)
+
+
+def school_year_start(today: date) -> date:
+    """1 August of the Dutch school year ``today`` lies in."""
+    return date(today.year if today.month >= 8 else today.year - 1, 8, 1)
+
+
+# --------------------------------------------------------------------------- rows -> records
+def _coords(obj: Request | Offer) -> tuple[float | None, float | None]:
+    loc = obj.location or obj.organisation.primary_location
+    return (loc.lat, loc.lon) if loc is not None else (None, None)
+
+
+def _inactive_org_ids() -> set[int]:
+    """Organisations whose users are all dormant, invited or archived (none active).
+
+    An organisation without any user row is not counted as inactive: there is nobody to reactivate.
+    """
+    active = func.sum(case((User.status == ACTIVE, 1), else_=0))
+    rows = db.session.execute(
+        select(User.organisation_id)
+        .where(User.organisation_id.is_not(None))
+        .group_by(User.organisation_id)
+        .having(active == 0)
+    )
+    return {int(r) for (r,) in rows}
+
+
+def _activities_this_year(today: date) -> dict[int, int]:
+    since = datetime.combine(school_year_start(today), time.min, tzinfo=UTC)
+    rows = db.session.execute(
+        select(Request.organisation_id, func.count(Match.id))
+        .join(Match, Match.request_id == Request.id)
+        .where(Match.status.in_(CAPACITY_HOLDING_STATES), Match.created_at >= since)
+        .group_by(Request.organisation_id)
+    )
+    return {int(org): int(n) for org, n in rows}
+
+
+def request_record(req: Request, active: bool, activities_this_year: int = 0) -> RequestRecord:
+    """Engine record of one request row."""
+    lat, lon = _coords(req)
+    return RequestRecord(
+        id=str(req.id),
+        lat=lat,
+        lon=lon,
+        activity=req.activity,
+        sectors=list(req.sectors or []),
+        topic=req.topic or "",
+        levels=list(req.levels or []),
+        pupils=req.pupils,
+        earliest=req.earliest,
+        latest=req.latest,
+        modes=list(req.modes or []),
+        max_travel_km=float(req.max_travel_km or 0.0),
+        active=active,
+        activities_this_year=activities_this_year,
+    )
+
+
+def offer_record(offer: Offer, active: bool) -> OfferRecord:
+    """Engine record of one offer row."""
+    lat, lon = _coords(offer)
+    return OfferRecord(
+        id=str(offer.id),
+        lat=lat,
+        lon=lon,
+        activity=offer.activity,
+        sectors=list(offer.sectors or []),
+        topic=offer.topic or "",
+        levels=list(offer.levels or []),
+        capacity=offer.capacity,
+        capacity_left=offer.capacity_left,
+        earliest=offer.earliest,
+        latest=offer.latest,
+        modes=list(offer.modes or []),
+        radius_km=float(offer.radius_km or 0.0),
+        active=active,
+    )
+
+
+@dataclass
+class Inputs:
+    """Everything one matching run needs, loaded once."""
+
+    engine: Engine
+    requests: list[RequestRecord]
+    request_rows: dict[str, Request]
+    offer_rows: dict[str, Offer]
+    excluded: set[tuple[str, str]]
+    existing: set[tuple[int, int]]
+    skipped: list[str] = field(default_factory=list)
+
+
+def _load(
+    request_ids: list[int] | None = None, today: date | None = None, config: MatchConfig | None = None
+) -> Inputs:
+    today = today or date.today()
+    inactive = _inactive_org_ids()
+    acts = _activities_this_year(today)
+    loc_opts = (
+        selectinload(Request.location),
+        selectinload(Request.organisation).selectinload(Organisation.locations),
+    )
+    q = select(Request).options(*loc_opts).order_by(Request.id)
+    q = (
+        q.where(Request.id.in_(request_ids))
+        if request_ids is not None
+        else q.where(Request.status == REQ_OPEN)
+    )
+    reqs = list(db.session.scalars(q))
+    offers = list(
+        db.session.scalars(
+            select(Offer)
+            .options(
+                selectinload(Offer.location),
+                selectinload(Offer.organisation).selectinload(Organisation.locations),
+            )
+            .where(Offer.status == OFF_OPEN)
+            .order_by(Offer.id)
+        )
+    )
+    req_recs, req_err = split_valid(
+        [request_record(r, r.organisation_id not in inactive, acts.get(r.organisation_id, 0)) for r in reqs]
+    )
+    off_recs, off_err = split_valid([offer_record(o, o.organisation_id not in inactive) for o in offers])
+    skipped = [str(e) for e in (*req_err, *off_err)]
+    for msg in skipped:
+        log.warning("matching: overgeslagen: %s", msg)
+    pairs = db.session.execute(select(Match.request_id, Match.offer_id, Match.status)).all()
+    req_by_id = {r.id: r for r in reqs}
+    off_by_id = {o.id: o for o in offers}
+    excluded: set[tuple[str, str]] = set()
+    for rid, oid, status in pairs:
+        if status in (REJECTED, DECLINED) and rid in req_by_id and oid in off_by_id:
+            excluded.add((str(rid), str(oid)))
+    return Inputs(
+        engine=Engine(off_recs, config),
+        requests=req_recs,
+        request_rows={str(r.id): r for r in reqs},
+        offer_rows={str(o.id): o for o in offers},
+        excluded=excluded,
+        existing={(int(r), int(o)) for r, o, _ in pairs},
+        skipped=skipped,
+    )
+
+
+def find_request(key: str | int) -> Request:
+    """A request by internal id (int), or by external_id / internal id given as text."""
+    if isinstance(key, int):
+        found = db.session.get(Request, key)
+        if found is None:
+            raise NotFound(f"Aanvraag {key} bestaat niet.")
+        return found
+    key = str(key).strip()
+    req = db.session.scalar(select(Request).where(Request.external_id == key))
+    if req is None and key.isdigit():
+        req = db.session.get(Request, int(key))
+    if req is None:
+        raise NotFound(f"Aanvraag {key!r} bestaat niet.")
+    return req
+
+
+def find_offer(key: str | int) -> Offer:
+    """An offer by internal id (int), or by external_id / internal id given as text."""
+    if isinstance(key, int):
+        found = db.session.get(Offer, key)
+        if found is None:
+            raise NotFound(f"Aanbod {key} bestaat niet.")
+        return found
+    key = str(key).strip()
+    off = db.session.scalar(select(Offer).where(Offer.external_id == key))
+    if off is None and key.isdigit():
+        off = db.session.get(Offer, int(key))
+    if off is None:
+        raise NotFound(f"Aanbod {key!r} bestaat niet.")
+    return off
+
+
+# --------------------------------------------------------------------------- queries
+def suggest_for_request(request_id: str | int, top_k: int = 10) -> list[Suggestion]:
+    """The best ``top_k`` open offers for one request (any status), best first."""
+    req = find_request(request_id)
+    inputs = _load([req.id])
+    if not inputs.requests:
+        return []
+    return inputs.engine.suggest(inputs.requests[0], top_k, inputs.excluded)
+
+
+def suggest_all(top_k: int = 10, progress: Progress | None = None) -> dict[str, list[Suggestion]]:
+    """The best ``top_k`` offers for every open request (keyed by the request's public id)."""
+    inputs = _load()
+    return inputs.engine.suggest_all(inputs.requests, top_k, inputs.excluded, progress)
+
+
+def requests_for_offer(offer_id: str | int, top_k: int = 10) -> list[Suggestion]:
+    """The best ``top_k`` open requests for one offer (a company's view), best first."""
+    offer = find_offer(offer_id)
+    inputs = _load()
+    active = offer.organisation_id not in _inactive_org_ids()
+    try:
+        record = offer_record(offer, active)
+        return inputs.engine.rank_requests(record, inputs.requests, top_k, inputs.excluded)
+    except MatchInputError:
+        return []
+
+
+def explain_pair(req: Request, offer: Offer) -> Explanation:
+    """Hard-filter check of one pair for a manual proposal (services.matches); Dutch failure reasons.
+
+    People may propose to organisations without an active user, so that filter is not applied here.
+    """
+    try:
+        engine = Engine([offer_record(offer, True)])
+        return engine.explain(request_record(req, True), str(offer.id))
+    except MatchInputError as exc:
+        return Explanation(False, [exc.problem], None)
+
+
+# --------------------------------------------------------------------------- the run
+@dataclass
+class MatchRun:
+    """What ``run_matching`` did: the suggestions (or chosen pairs) and what was stored."""
+
+    suggestions: list[Suggestion]
+    created: int = 0
+    existing: int = 0
+    requests: int = 0
+    offers: int = 0
+    skipped: list[str] = field(default_factory=list)
+    assignment_total: float | None = None
+    assignment_unmatched: int | None = None
+    greedy_total: float | None = None
+    greedy_unmatched: int | None = None
+    public: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict, repr=False)
+
+    def as_json(self) -> list[dict]:
+        """The suggestions in the DOMAIN.md shape, with external ids."""
+        out = []
+        for s in self.suggestions:
+            doc = s.to_json()
+            key = (s.request_id, s.offer_id)
+            doc["request"], doc["offer"] = self.public.get(key, key)
+            out.append(doc)
+        return out
+
+
+def run_matching(
+    top_k: int = 10,
+    *,
+    assign_pairs: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    request_id: str | int | None = None,
+) -> MatchRun:
+    """Suggest ``top_k`` offers per open request (or for one request), or with ``assign_pairs`` choose
+    the optimal assignment (each request once, offers within capacity) beside greedy's; unless
+    ``dry_run``, store each new pair as a ``proposed`` match with an audit event (flush, no commit)."""
+    ids = [find_request(request_id).id] if request_id is not None else None
+    inputs = _load(ids)
+    width = max(top_k, ASSIGN_CANDIDATES) if assign_pairs else top_k
+    lists = inputs.engine.suggest_all(inputs.requests, width, inputs.excluded, progress)
+    run = MatchRun(
+        [], requests=len(inputs.requests), offers=len(inputs.engine.offers), skipped=inputs.skipped
+    )
+    if assign_pairs:
+        cap = inputs.engine.capacities()
+        best, greedy = assign(lists, cap), greedy_assign(lists, cap)
+        run.suggestions = sorted(best.pairs, key=lambda s: (s.request_id, s.rank))
+        run.assignment_total, run.assignment_unmatched = best.total, len(best.unmatched)
+        run.greedy_total, run.greedy_unmatched = greedy.total, len(greedy.unmatched)
+    else:
+        run.suggestions = [s for r in inputs.requests for s in lists.get(r.id, [])]
+    run.public = {
+        (s.request_id, s.offer_id): (
+            public_id(inputs.request_rows[s.request_id]),
+            public_id(inputs.offer_rows[s.offer_id]),
+        )
+        for s in run.suggestions
+    }
+    if not dry_run:
+        run.created, run.existing = _store(inputs, run.suggestions)
+    return run
+
+
+def _store(inputs: Inputs, suggestions: list[Suggestion]) -> tuple[int, int]:
+    """Add a proposed Match per new pair (flush) and an audit event each; return (created, existing)."""
+    created: list[Match] = []
+    existing = 0
+    seen = set(inputs.existing)
+    for s in suggestions:
+        req = inputs.request_rows[s.request_id]
+        offer = inputs.offer_rows[s.offer_id]
+        if (req.id, offer.id) in seen:
+            existing += 1
+            continue
+        seen.add((req.id, offer.id))
+        match = Match(
+            request_id=req.id,
+            offer_id=offer.id,
+            cluster_id=req.organisation.cluster_id,
+            status=PROPOSED,
+            score=round(s.score, 6),
+            distance_km=None if s.distance_km is None else round(s.distance_km, 3),
+            mode=s.mode,
+            breakdown={k: round(v, 6) for k, v in s.contributions.items()},
+            reasons=list(s.reasons),
+            proposed_by="engine",
+        )
+        db.session.add(match)
+        created.append(match)
+    db.session.flush()
+    for m in created:
+        audit.record(None, "propose", m, from_state=None, to_state=PROPOSED, source="engine", score=m.score)
+    db.session.flush()
+    return len(created), existing

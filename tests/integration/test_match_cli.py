@@ -1,0 +1,140 @@
+"""`loket match` through the real CLI on the real database: JSON shape, dry run, no duplicates,
+rejected pairs stay out, organisations without an active user are not matched, assignment."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from loket.db import db
+from loket.models import AuditEvent, Match
+from tests.factories import commit
+
+KEYS = {"request", "offer", "rank", "score", "distance_km", "reasons"}
+
+
+@pytest.fixture
+def world(make):
+    w = type("W", (), {})()
+    w.cluster = make.cluster()
+    w.school = make.school(place="Zwolle", external_id="S-ZW")
+    make.user(w.school)
+    w.school2 = make.school(place="Kampen", external_id="S-KA")
+    make.user(w.school2)
+    w.sleepy_school = make.school(place="Zwolle", external_id="S-SLAAP")
+    make.user(w.sleepy_school, status="dormant")
+    for org in (w.school, w.school2):
+        org.cluster_id = w.cluster.id
+    near = make.company(place="Zwolle", external_id="C-ZW")
+    make.user(near)
+    mid = make.company(place="Kampen", external_id="C-KA", sectors=("chemie",))
+    make.user(mid)
+    far = make.company(place="Groningen", external_id="C-GR")
+    make.user(far)
+    dormant = make.company(place="Zwolle", external_id="C-SLAAP")
+    make.user(dormant, status="dormant")
+    make.user(dormant, status="invited")
+    w.req = make.request(w.school, external_id="R-1", topic="zonne-energie", max_travel_km=30)
+    w.req2 = make.request(w.school2, external_id="R-2", topic="windenergie")
+    w.sleepy_req = make.request(w.sleepy_school, external_id="R-SLAAP")
+    w.near = make.offer(near, external_id="O-NEAR", capacity=1)
+    w.mid = make.offer(mid, external_id="O-MID", topic="zonnepanelen")
+    w.far = make.offer(far, external_id="O-FAR", radius_km=20, modes=["at_school"])
+    w.sleepy = make.offer(dormant, external_id="O-SLAAP")
+    commit()
+    return w
+
+
+def run(runner, *args: str, ok: bool = True):
+    result = runner.invoke(args=["match", *args])
+    if ok:
+        assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def doc_of(result) -> list[dict]:
+    return json.loads(result.stdout)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_json_shape_and_ranking(runner, world):
+    out = doc_of(run(runner, "--json", "--dry-run"))
+    assert out and all(set(d) == KEYS for d in out)
+    by_req: dict[str, list[dict]] = {}
+    for d in out:
+        by_req.setdefault(d["request"], []).append(d)
+    assert set(by_req) == {"R-1", "R-2"}  # the dormant school's request is not matched
+    r1 = by_req["R-1"]
+    assert [d["offer"] for d in r1] == ["O-NEAR", "O-MID"]  # Groningen out of reach, dormant company left out
+    assert [d["rank"] for d in r1] == [1, 2] and r1[0]["score"] >= r1[1]["score"]
+    assert 0 < r1[0]["score"] <= 1 and r1[0]["distance_km"] == 0.0
+    assert "zelfde sector: Energie" in r1[0]["reasons"] and "past bij havo" in r1[0]["reasons"]
+    assert r1[1]["distance_km"] == pytest.approx(12.8, abs=1.0)
+    assert all(d["offer"] not in ("O-SLAAP", "O-FAR") for d in out)
+
+
+def test_dry_run_stores_nothing(runner, world):
+    result = run(runner, "--dry-run")
+    assert "R-1\tO-NEAR\t#1" in result.stdout
+    assert "proefrun" in result.stderr
+    assert count(Match) == 0 and count(AuditEvent) == 0
+
+
+def test_stores_proposals_once(runner, world):
+    first = doc_of(run(runner, "--json"))
+    matches = db.session.scalars(select(Match).order_by(Match.id)).all()
+    assert len(matches) == len(first) == 4
+    m = next(m for m in matches if (m.request_id, m.offer_id) == (world.req.id, world.near.id))
+    assert m.status == "proposed" and m.proposed_by == "engine" and m.cluster_id == world.cluster.id
+    assert m.score == pytest.approx(first[0]["score"], abs=1e-3) and m.reasons == first[0]["reasons"]
+    assert set(m.breakdown) == {"distance", "sector", "topic", "activity", "level", "date", "equity"}
+    assert m.mode == "at_school" and m.distance_km == pytest.approx(0.0)
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "match")).all()
+    assert sorted(e.object_id for e in events) == sorted(m.id for m in matches)
+    assert all(e.action == "propose" and e.to_state == "proposed" for e in events)
+    second = run(runner, "--json")
+    assert doc_of(second) == first  # same suggestions ...
+    assert count(Match) == 4  # ... not stored twice
+    assert "0 nieuw voorgesteld, 4 bestonden al" in second.stderr
+
+
+def test_rejected_pair_is_not_proposed_again(runner, world, make):
+    make.match(world.req, world.near, status="rejected", reason="past niet")
+    make.match(world.req2, world.mid, status="declined", reason="geen tijd")
+    commit()
+    out = doc_of(run(runner, "--json"))
+    pairs = {(d["request"], d["offer"]) for d in out}
+    assert ("R-1", "O-NEAR") not in pairs and ("R-2", "O-MID") not in pairs
+    assert ("R-1", "O-MID") in pairs
+    assert count(Match) == 2 + len(out)
+
+
+def test_reactivated_organisation_is_matched_again(runner, world, make):
+    assert "O-SLAAP" not in {d["offer"] for d in doc_of(run(runner, "--json", "--dry-run"))}
+    make.user(world.sleepy.organisation)  # someone is active again
+    commit()
+    assert "O-SLAAP" in {d["offer"] for d in doc_of(run(runner, "--json", "--dry-run"))}
+
+
+def test_single_request_by_external_or_internal_id(runner, world):
+    out = doc_of(run(runner, "--request", "R-1", "--top", "1", "--json", "--dry-run"))
+    assert [(d["request"], d["offer"], d["rank"]) for d in out] == [("R-1", "O-NEAR", 1)]
+    assert doc_of(run(runner, "--request", str(world.req.id), "--top", "1", "--json", "--dry-run")) == out
+    bad = run(runner, "--request", "R-BESTAAT-NIET", ok=False)
+    assert bad.exit_code != 0 and "Aanvraag 'R-BESTAAT-NIET' bestaat niet" in bad.output
+
+
+def test_assign_respects_capacity(runner, world):
+    result = run(runner, "--assign", "--json")
+    out = doc_of(result)
+    assert all(set(d) == KEYS for d in out)
+    assert len({d["request"] for d in out}) == len(out)  # each request at most once
+    assert sum(d["offer"] == "O-NEAR" for d in out) <= 1  # O-NEAR has capacity 1
+    assert {d["request"] for d in out} == {"R-1", "R-2"}
+    assert "Toewijzing: totaal" in result.stderr and "greedy: totaal" in result.stderr
+    assert count(Match) == len(out)
