@@ -138,3 +138,24 @@ def test_assign_respects_capacity(runner, world):
     assert {d["request"] for d in out} == {"R-1", "R-2"}
     assert "Toewijzing: totaal" in result.stderr and "greedy: totaal" in result.stderr
     assert count(Match) == len(out)
+
+
+def test_service_cache_follows_changes(world, make):
+    from loket.services import matching
+
+    def offers_for_r1() -> list[int]:
+        return [int(s.offer_id) for s in matching.suggest_for_request(world.req.id, 10)]
+
+    assert offers_for_r1() == [world.near.id, world.mid.id]
+    extra = make.offer(world.near.organisation, external_id="O-EXTRA", topic="zonne-energie")
+    commit()
+    assert extra.id in offers_for_r1()
+    for user in world.mid.organisation.users:
+        user.status = "dormant"
+    commit()
+    assert world.mid.id not in offers_for_r1()
+    world.near.capacity_used = world.near.capacity
+    commit()
+    assert world.near.id not in offers_for_r1()
+    reqs = [int(s.request_id) for s in matching.requests_for_offer("O-EXTRA", 10)]
+    assert reqs == [world.req.id, world.req2.id]
