@@ -80,8 +80,10 @@ def live_organisation():
     return or_(~any_user, live_user)
 
 
-def load_sites(*, org_ids: Iterable[int] | None = None, unclustered_only: bool = False) -> list[SiteRow]:
-    """Active organisations with coordinates (optionally only some ids / only those without cluster)."""
+def load_sites(
+    *, org_ids: Iterable[int] | None = None, unclustered_only: bool = False, kind: str | None = None
+) -> list[SiteRow]:
+    """Active organisations with coordinates (optionally: only some ids, one kind, without a cluster)."""
     first = first_location()
     stmt = (
         select(
@@ -104,6 +106,8 @@ def load_sites(*, org_ids: Iterable[int] | None = None, unclustered_only: bool =
         stmt = stmt.where(Organisation.id.in_(list(org_ids)))
     if unclustered_only:
         stmt = stmt.where(Organisation.cluster_id.is_(None))
+    if kind is not None:
+        stmt = stmt.where(Organisation.kind == kind)
     return [
         SiteRow(
             org_id=r.id,
@@ -569,12 +573,18 @@ def join_nearest_cluster(
 
 
 def join_unclustered(
-    org_ids: Iterable[int] | None = None, *, actor: User | None = None, params: ClusterParams | None = None
+    org_ids: Iterable[int] | None = None,
+    *,
+    kind: str | None = None,
+    actor: User | None = None,
+    params: ClusterParams | None = None,
 ) -> int:
-    """Join every active organisation without a cluster (or only those in ``org_ids``) to its
-    nearest suitable cluster in bulk, e.g. after an import. Returns how many joined; the others
-    stay without a cluster until the next full run."""
-    rows = load_sites(org_ids=org_ids, unclustered_only=True)
+    """Join every active organisation without a cluster (or only those in ``org_ids``, or of one
+    ``kind``) to its nearest suitable cluster in bulk, e.g. after an import. Returns how many
+    joined; the others stay without a cluster until the next full run."""
+    if not db.session.scalar(select(Cluster.id).where(Cluster.archived_at.is_(None)).limit(1)):
+        return 0  # nothing to join yet: the first full run places everyone
+    rows = load_sites(org_ids=org_ids, unclustered_only=True, kind=kind)
     if not rows:
         return 0
     outcomes = _join(rows, actor, params or current_bounds())

@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from loket.db import db, utcnow
 from loket.geo import Gazetteer
-from loket.models import Cluster, Location, Organisation, User
+from loket.models import Cluster, Organisation, User
 from loket.models.users import ROLE_ADMIN, ROLE_MANAGER
 from loket.services.imports.formats import ActivityRow, OrgRow
 from loket.services.imports.store import write_activities, write_orgs
@@ -180,40 +180,19 @@ def demo_logins() -> list[dict[str, str]]:
 
 
 def store_clusters() -> int:
-    """Form clusters with loket.clusters (when present) and store them; returns how many.
+    """Form and store clusters through the cluster service (stable keys, names, audit); returns how many.
 
-    Skipped when clusters exist already. Replaceable by a cluster service later.
+    Skipped when clusters exist already.
     """
-    try:
-        from loket.clusters import ClusterParams, Site, form_clusters
-    except ImportError:  # pragma: no cover - engine not installed
-        return 0
     if db.session.scalar(select(func.count()).select_from(Cluster)):
         return 0
-    org_t, loc_t = Organisation.__table__, Location.__table__
-    first = select(func.min(loc_t.c.id)).group_by(loc_t.c.organisation_id)
-    rows = db.session.execute(
-        select(org_t.c.id, org_t.c.kind, loc_t.c.lat, loc_t.c.lon, loc_t.c.city)
-        .join(loc_t, loc_t.c.organisation_id == org_t.c.id)
-        .where(loc_t.c.id.in_(first))
-        .order_by(org_t.c.id)
-    ).all()
-    if not any(r.kind == "school" for r in rows):
+    if not db.session.scalar(
+        select(func.count()).select_from(Organisation).where(Organisation.kind == "school")
+    ):
         return 0
-    sites = [Site(id=str(r.id), kind=r.kind, lat=r.lat, lon=r.lon, place=r.city or "") for r in rows]
-    result = form_clusters(sites, ClusterParams())
-    ids: list[int] = []
-    for i, ((lat, lon), name) in enumerate(zip(result.centres, result.names, strict=True)):
-        c = Cluster(key=f"c{i + 1:03d}", name=name, centre_lat=lat, centre_lon=lon)
-        db.session.add(c)
-        ids.append(c)  # type: ignore[arg-type]
-    db.session.flush()
-    cluster_ids = [c.id for c in ids]  # type: ignore[attr-defined]
-    stmt = org_t.update().where(org_t.c.id == bindparam("b_id")).values(cluster_id=bindparam("b_cluster"))
-    params = [{"b_id": int(k), "b_cluster": cluster_ids[lab]} for k, lab in result.labels.items()]
-    for i in range(0, len(params), 5000):
-        db.session.connection().execute(stmt, params[i : i + 5000])
-    return len(cluster_ids)
+    from loket.services.clusters import run_clustering
+
+    return len(run_clustering(None).clusters)
 
 
 def _demo_accounts(gen: _Generator) -> None:

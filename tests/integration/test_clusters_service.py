@@ -166,3 +166,43 @@ def test_bulk_join_after_import(app, make, world):
     assert cluster_of(new[0]).name == "Cluster Groningen"
     assert cluster_of(new[1]).name == "Cluster Amsterdam"
     assert cluster_of(new[2]) is None
+
+
+def test_imported_schools_join_their_nearest_cluster(runner, tmp_path, world):
+    svc.run_clustering(None, svc.make_params(25, 1, 10))
+    db.session.commit()
+    csv = tmp_path / "schools.csv"
+    csv.write_text(
+        "external_id,name,brin,postcode,city,levels,contact_name,contact_email,last_login\n"
+        "S-IMP-1,De Nieuwe School,,8011 AB,Zwolle,havo,Jan,jan@nieuw.test,\n"
+        "S-IMP-2,Verre School,,6211 AA,Maastricht,havo,Piet,piet@ver.test,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["import", "schools", str(csv)])
+    assert result.exit_code == 0, (result.output, result.exception)
+    db.session.expire_all()
+    near = db.session.scalar(select(Organisation).where(Organisation.external_id == "S-IMP-1"))
+    far = db.session.scalar(select(Organisation).where(Organisation.external_id == "S-IMP-2"))
+    assert near.cluster is not None and near.cluster.name == "Cluster Zwolle"
+    assert far.cluster_id is None  # no cluster within 25 km: placed by the next full run
+
+
+def test_registered_school_joins_its_cluster(app, world):
+    from loket.services import accounts
+
+    svc.run_clustering(None, svc.make_params(25, 1, 10))
+    db.session.commit()
+    data = accounts.Registration(
+        kind="school",
+        org_name="Nieuwe School Groningen",
+        postcode="9711 AA",
+        city="Groningen",
+        name="Els",
+        email="els@school.example.com",
+        password="een-lang-wachtwoord-42",
+        levels=("havo",),
+    )
+    with app.test_request_context():  # the verification mail builds a link
+        user = accounts.register(data)
+    assert user is not None and user.organisation.cluster is not None
+    assert user.organisation.cluster.name == "Cluster Groningen"

@@ -109,6 +109,10 @@ def write_file(
     if parsed.kind in ORG_FILES:
         rows: list[OrgRow] = parsed.rows  # type: ignore[assignment]
         counts = write_orgs(rows, today=today, inactivity_days=days, dry_run=dry_run, on_progress=on_progress)
+        if not dry_run and rows:  # new organisations join their nearest cluster at once
+            from loket.services.clusters import join_unclustered
+
+            join_unclustered(kind=rows[0].kind, actor=actor)
         for r in rows:
             s = status_for(r.last_login, today, days)
             statuses[s] = statuses.get(s, 0) + 1
