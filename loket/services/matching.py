@@ -444,4 +444,27 @@ def _store(inputs: Inputs, suggestions: list[Suggestion]) -> tuple[int, int]:
     for m in created:
         audit.record(None, "propose", m, from_state=None, to_state=PROPOSED, source="engine", score=m.score)
     db.session.flush()
+    _tell_deciders(created)
     return len(created), existing
+
+
+def _tell_deciders(created: list[Match]) -> None:
+    """One notification per cluster (not per pair) to the managers, or admins, who must approve."""
+    from loket.services.notifications import notify
+    from loket.services.recipients import deciders
+
+    by_cluster: dict[int | None, list[Match]] = {}
+    for m in created:
+        by_cluster.setdefault(m.cluster_id, []).append(m)
+    for cluster_id, matches in sorted(by_cluster.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        n = len(matches)
+        where = f" in {matches[0].cluster.name}" if cluster_id is not None and matches[0].cluster else ""
+        link = "/cluster/goedkeuren" + (f"?cluster={cluster_id}" if cluster_id is not None else "")
+        what = f"{n} nieuwe voorstellen" if n != 1 else "1 nieuw voorstel"
+        verb = "wachten" if n != 1 else "wacht"
+        notify(
+            deciders(matches[0]),
+            "engine_proposals",
+            f"{what} van de matchmaker{where} {verb} op je goedkeuring.",
+            link,
+        )

@@ -159,3 +159,21 @@ def test_service_cache_follows_changes(world, make):
     assert world.near.id not in offers_for_r1()
     reqs = [int(s.request_id) for s in matching.requests_for_offer("O-EXTRA", 10)]
     assert reqs == [world.req.id, world.req2.id]
+
+
+def test_managers_get_one_notice_per_cluster_per_run(runner, world, make, mailbox):
+    from loket.models import Notification
+
+    manager = make.manager(clusters=[world.cluster], email="beheer@example.test")
+    admin = make.admin(email="admin@example.test")
+    commit()
+    run(runner, "--json")
+    notes = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()
+    by_user = {n.user_id: n for n in notes}
+    # are in the managed cluster: one summary notice for its manager, none per pair
+    assert set(by_user) == {manager.id}
+    assert by_user[manager.id].message.startswith("4 nieuwe voorstellen van de matchmaker in Cluster Zwolle")
+    assert by_user[manager.id].link == f"/cluster/goedkeuren?cluster={world.cluster.id}"
+    assert len(mailbox.to("beheer@example.test")) == 1 and not mailbox.to(admin.email)
+    run(runner, "--json")  # nothing new: nobody is told again
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
