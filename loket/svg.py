@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 OUTLINE_FILE = Path(__file__).resolve().parent.parent / "data" / "map" / "nl_outline.json"
 NL_BOUNDS = (50.75, 3.36, 53.55, 7.23)  # lat_min, lon_min, lat_max, lon_max
 TILE = 256
+LABEL_LIMIT = 25  # draw area names on the map up to this many areas
 KM_PER_DEG_LAT = 111.32
 
 
@@ -220,9 +221,9 @@ def _bounds(spec: MapSpec) -> tuple[float, float, float, float]:
     if not lats:
         return NL_BOUNDS
     lat0, lat1, lon0, lon1 = min(lats), max(lats), min(lons), max(lons)
-    pad_lat = max(0.08, (lat1 - lat0) * 0.08)
-    pad_lon = max(0.12, (lon1 - lon0) * 0.08)
-    return lat0 - pad_lat, lon0 - pad_lon, lat1 + pad_lat, lon1 + pad_lon
+    pad_lat = max(0.02, (lat1 - lat0) * 0.1)
+    pad_lon = max(0.03, (lon1 - lon0) * 0.1) + (lon1 - lon0) * 0.15  # room for the legend on the right
+    return lat0 - pad_lat, lon0 - pad_lon * 0.4, lat1 + pad_lat, lon1 + pad_lon
 
 
 def map_svg(spec: MapSpec) -> Markup:
@@ -276,7 +277,7 @@ def map_svg(spec: MapSpec) -> Markup:
             )
             out.append(f"{shape}<title>{escape(p.label)}</title>{MARKER_CLOSE[kind]}")
         out.append("</g>")
-    for area in spec.areas:
+    for area in spec.areas if len(spec.areas) <= LABEL_LIMIT else ():  # many areas: names in the table
         if area.centre:
             x, y = frame.xy(*area.centre)
             out.append(
@@ -318,10 +319,10 @@ def _legend(items: Sequence[tuple[str, str]], width: int) -> str:
         return ""
     row = 18
     box_h = row * len(items) + 10
-    x0 = width - 170
+    x0 = width - 208
     out = [
         f'<g class="legend" transform="translate({x0} 8)">',
-        f'<rect width="162" height="{box_h}" fill="#fff" fill-opacity="0.9" stroke="#d8dde3"/>',
+        f'<rect width="200" height="{box_h}" fill="#fff" fill-opacity="0.9" stroke="#d8dde3"/>',
     ]
     samples = {
         "school": '<circle cx="12" cy="{y}" r="4" fill="#0b5cad"/>',
