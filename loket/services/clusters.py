@@ -24,13 +24,10 @@ from sqlalchemy.orm import selectinload
 
 from loket.clusters import (
     ClusterError,
-    ClusterInfo,
     ClusterParams,
-    Join,
     Site,
     feasible_pairs,
     form_clusters,
-    nearest_cluster,
     relabel,
 )
 from loket.db import db, utcnow
@@ -521,181 +518,20 @@ def recompute_centres(cluster_ids: Iterable[int]) -> None:
             cluster.centre_lat, cluster.centre_lon = float(lat), float(lon)
 
 
-# --------------------------------------------------------------------------- incremental join
-@dataclass(frozen=True, slots=True)
-class JoinResult:
-    """Outcome of a join: the cluster (None when no cluster suits), distance and reason (Dutch)."""
+from loket.services.cluster_join import JoinResult, join_nearest_cluster, join_unclustered  # noqa: E402
+from loket.services.cluster_report import format_report, measure_rows  # noqa: E402
 
-    cluster: Cluster | None
-    distance_km: float | None
-    reason: str
-
-
-def _infos() -> tuple[list[ClusterInfo], dict[str, int]]:
-    counts = dict(
-        db.session.execute(
-            select(Organisation.cluster_id, func.count(Organisation.id))
-            .where(Organisation.kind == "school", Organisation.cluster_id.is_not(None))
-            .group_by(Organisation.cluster_id)
-        ).all()
-    )
-    rows = db.session.execute(
-        select(Cluster.id, Cluster.key, Cluster.centre_lat, Cluster.centre_lon).where(
-            Cluster.archived_at.is_(None)
-        )
-    ).all()
-    infos = [
-        ClusterInfo(key=r.key, lat=r.centre_lat, lon=r.centre_lon, school_count=counts.get(r.id, 0))
-        for r in rows
-    ]
-    return infos, {r.key: r.id for r in rows}
-
-
-def join_nearest_cluster(
-    org: Organisation, *, actor: User | None = None, params: ClusterParams | None = None
-) -> JoinResult:
-    """Put a new organisation in the nearest suitable cluster at once (no full run).
-
-    Schools go to the nearest cluster within the radius that has room; companies to the nearest
-    within the radius. Organisations that already have a cluster keep it. When none suits, the
-    organisation stays without a cluster until the next run; the reason says why.
-    """
-    db.session.flush()
-    if org.cluster_id is not None:
-        return JoinResult(db.session.get(Cluster, org.cluster_id), None, "heeft al een cluster")
-    rows = load_sites(org_ids=[org.id])
-    if not rows:
-        return JoinResult(None, None, "geen locatie met coördinaten")
-    ((_, join, cluster_id),) = _join(rows, actor, params or current_bounds())
-    db.session.refresh(org)
-    cluster = db.session.get(Cluster, cluster_id) if cluster_id is not None else None
-    return JoinResult(cluster, join.distance_km, join.reason)
-
-
-def join_unclustered(
-    org_ids: Iterable[int] | None = None,
-    *,
-    kind: str | None = None,
-    actor: User | None = None,
-    params: ClusterParams | None = None,
-) -> int:
-    """Join every active organisation without a cluster (or only those in ``org_ids``, or of one
-    ``kind``) to its nearest suitable cluster in bulk, e.g. after an import. Returns how many
-    joined; the others stay without a cluster until the next full run."""
-    if not db.session.scalar(select(Cluster.id).where(Cluster.archived_at.is_(None)).limit(1)):
-        return 0  # nothing to join yet: the first full run places everyone
-    rows = load_sites(org_ids=org_ids, unclustered_only=True, kind=kind)
-    if not rows:
-        return 0
-    outcomes = _join(rows, actor, params or current_bounds())
-    return sum(1 for _, _, cid in outcomes if cid is not None)
-
-
-def _join(
-    rows: Sequence[SiteRow], actor: User | None, params: ClusterParams
-) -> list[tuple[SiteRow, Join, int | None]]:
-    infos, id_of_key = _infos()
-    index = {info.key: i for i, info in enumerate(infos)}
-    outcomes: list[tuple[SiteRow, Join, int | None]] = []
-    for r in rows:
-        site = Site(id=r.site_id, kind=r.kind, lat=r.lat, lon=r.lon, place=r.place)  # type: ignore[arg-type]
-        join = nearest_cluster(site, infos, params)
-        if join.key is None:
-            outcomes.append((r, join, None))
-            continue
-        if r.kind == "school":  # the next school sees this one in the count
-            i = index[join.key]
-            old = infos[i]
-            infos[i] = ClusterInfo(old.key, old.lat, old.lon, old.school_count + 1)
-        outcomes.append((r, join, id_of_key[join.key]))
-    updates = [{"b_id": r.org_id, "b_cluster": cid} for r, _, cid in outcomes if cid is not None]
-    if not updates:
-        return outcomes
-    org_t = Organisation.__table__
-    stmt = org_t.update().where(org_t.c.id == bindparam("b_id")).values(cluster_id=bindparam("b_cluster"))
-    for start in range(0, len(updates), 2000):
-        db.session.execute(stmt, updates[start : start + 2000])
-    recompute_centres({u["b_cluster"] for u in updates})
-    follow_school_clusters([u["b_id"] for u in updates])
-    for r, join, cid in [o for o in outcomes if o[2] is not None][:MOVES_IN_AUDIT]:
-        audit.record(
-            actor,
-            "cluster_joined",
-            _OrgRef(r.org_id),
-            to_state="joined",
-            reason=join.reason,
-            cluster_id=cid,
-            distance_km=round(join.distance_km or 0.0, 2),
-        )
-    db.session.flush()
-    return outcomes
-
-
-class _OrgRef:
-    __tablename__ = "organisation"
-
-    def __init__(self, org_id: int) -> None:
-        self.id = org_id
-
-
-# --------------------------------------------------------------------------- text report
-MEASURE_LABELS = {
-    "clusters": "clusters",
-    "schools": "scholen",
-    "companies": "bedrijven",
-    "schools_min": "scholen per cluster (min)",
-    "schools_median": "scholen per cluster (mediaan)",
-    "schools_max": "scholen per cluster (max)",
-    "members_min": "leden per cluster (min)",
-    "members_median": "leden per cluster (mediaan)",
-    "members_max": "leden per cluster (max)",
-    "max_distance_km": "grootste afstand school-centrum (km)",
-    "mean_distance_km": "gemiddelde afstand school-centrum (km)",
-    "schools_beyond_radius": "scholen buiten de straal",
-    "schools_without_company": "scholen zonder bedrijf in hun cluster",
-    "clusters_without_company": "clusters zonder bedrijf",
-    "clusters_below_min": "clusters onder het minimum",
-    "clusters_above_max": "clusters boven het maximum",
-    "companies_beyond_radius": "bedrijven buiten de straal",
-    "crossing_share": "haalbare koppelingen over een clustergrens",
-}
-
-
-def measure_rows(measures: dict[str, Any]) -> list[tuple[str, str]]:
-    """(Dutch label, formatted value) for every measure, in a fixed order."""
-    out = []
-    for key, value in measures.items():
-        if key == "crossing_share":
-            shown = "-" if value is None else f"{100 * float(value):.1f} %"
-        elif isinstance(value, float):
-            shown = f"{value:g}"
-        else:
-            shown = str(value)
-        out.append((MEASURE_LABELS.get(key, key), shown))
-    return out
-
-
-def format_report(report: RunReport, max_moves: int = 50) -> str:
-    """Plain-text summary of a run for the CLI."""
-    b = report.bounds
-    lines = [
-        ("Proefrun (niets opgeslagen)" if report.dry_run else "Clusters opgeslagen")
-        + f": straal {b.get('max_radius_km')} km, {b.get('min_schools')}-{b.get('max_schools')} scholen, "
-        f"methode {b.get('method')}" + (", warme start" if report.warm else ", vanaf nul"),
-        "",
-        "Maten:",
-    ]
-    lines += [f"  {label}: {value}" for label, value in measure_rows(report.measures)]
-    lines += ["", f"Clusters ({len(report.clusters)}):"]
-    for c in report.clusters:
-        ident = f"#{c.id}" if c.id is not None else "nieuw"
-        managers = ", ".join(c.managers) or "GEEN beheerder"
-        lines.append(f"  {ident:>6} {c.name}: {c.schools} scholen, {c.companies} bedrijven; {managers}")
-    lines += ["", f"Nieuwe clusters: {', '.join(report.new_clusters) or '-'}"]
-    lines.append(f"Opgeheven clusters: {', '.join(n for _, n in report.dissolved) or '-'}")
-    lines.append(f"Verplaatst: {len(report.moved)} organisatie(s)")
-    for m in report.moved[:max_moves]:
-        lines.append(f"  {m.member} ({m.name}): {m.from_name or '(geen cluster)'} -> {m.to_name}")
-    if len(report.moved) > max_moves:
-        lines.append(f"  ... en {len(report.moved) - max_moves} meer (zie --json)")
-    return "\n".join(lines)
+__all__ = [
+    "JoinResult",
+    "Move",
+    "PlannedCluster",
+    "RunReport",
+    "current_bounds",
+    "format_report",
+    "join_nearest_cluster",
+    "join_unclustered",
+    "load_sites",
+    "make_params",
+    "measure_rows",
+    "run_clustering",
+]

@@ -1,0 +1,68 @@
+"""Plain-text and table forms of a clustering run report (CLI and admin pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loket.services.clusters import RunReport
+
+MEASURE_LABELS = {
+    "clusters": "clusters",
+    "schools": "scholen",
+    "companies": "bedrijven",
+    "schools_min": "scholen per cluster (min)",
+    "schools_median": "scholen per cluster (mediaan)",
+    "schools_max": "scholen per cluster (max)",
+    "members_min": "leden per cluster (min)",
+    "members_median": "leden per cluster (mediaan)",
+    "members_max": "leden per cluster (max)",
+    "max_distance_km": "grootste afstand school-centrum (km)",
+    "mean_distance_km": "gemiddelde afstand school-centrum (km)",
+    "schools_beyond_radius": "scholen buiten de straal",
+    "schools_without_company": "scholen zonder bedrijf in hun cluster",
+    "clusters_without_company": "clusters zonder bedrijf",
+    "clusters_below_min": "clusters onder het minimum",
+    "clusters_above_max": "clusters boven het maximum",
+    "companies_beyond_radius": "bedrijven buiten de straal",
+    "crossing_share": "haalbare koppelingen over een clustergrens",
+}
+
+
+def measure_rows(measures: dict[str, Any]) -> list[tuple[str, str]]:
+    """(Dutch label, formatted value) for every measure, in a fixed order."""
+    out = []
+    for key, value in measures.items():
+        if key == "crossing_share":
+            shown = "-" if value is None else f"{100 * float(value):.1f} %"
+        elif isinstance(value, float):
+            shown = f"{value:g}"
+        else:
+            shown = str(value)
+        out.append((MEASURE_LABELS.get(key, key), shown))
+    return out
+
+
+def format_report(report: RunReport, max_moves: int = 50) -> str:
+    """Plain-text summary of a run for the CLI."""
+    b = report.bounds
+    lines = [
+        ("Proefrun (niets opgeslagen)" if report.dry_run else "Clusters opgeslagen")
+        + f": straal {b.get('max_radius_km')} km, {b.get('min_schools')}-{b.get('max_schools')} scholen, "
+        f"methode {b.get('method')}" + (", warme start" if report.warm else ", vanaf nul"),
+        "",
+        "Maten:",
+    ]
+    lines += [f"  {label}: {value}" for label, value in measure_rows(report.measures)]
+    lines += ["", f"Clusters ({len(report.clusters)}):"]
+    for c in report.clusters:
+        ident = f"#{c.id}" if c.id is not None else "nieuw"
+        managers = ", ".join(c.managers) or "GEEN beheerder"
+        lines.append(f"  {ident:>6} {c.name}: {c.schools} scholen, {c.companies} bedrijven; {managers}")
+    lines += ["", f"Nieuwe clusters: {', '.join(report.new_clusters) or '-'}"]
+    lines.append(f"Opgeheven clusters: {', '.join(n for _, n in report.dissolved) or '-'}")
+    lines.append(f"Verplaatst: {len(report.moved)} organisatie(s)")
+    for m in report.moved[:max_moves]:
+        lines.append(f"  {m.member} ({m.name}): {m.from_name or '(geen cluster)'} -> {m.to_name}")
+    if len(report.moved) > max_moves:
+        lines.append(f"  ... en {len(report.moved) - max_moves} meer (zie --json)")
+    return "\n".join(lines)
