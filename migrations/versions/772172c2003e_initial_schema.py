@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3934ad7c97f3
+Revision ID: 772172c2003e
 Revises: 
-Create Date: 2026-11-28 01:19:16.683053
+Create Date: 2026-11-28 01:50:56.435512
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import loket.db
 
 
 # revision identifiers, used by Alembic.
-revision = '3934ad7c97f3'
+revision = '772172c2003e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('centre_lon', sa.Float(), nullable=False),
     sa.Column('created_at', loket.db.UTCDateTime(), nullable=False),
     sa.Column('archived_at', loket.db.UTCDateTime(), nullable=True),
+    sa.Column('version_id', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cluster')),
     sa.UniqueConstraint('key', name=op.f('uq_cluster_key'))
     )
