@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
@@ -84,6 +85,19 @@ def _filters() -> queries.Filters:
     )
 
 
+WAITING_SHORT = {
+    "clusterbeheerder": _l("clusterbeheerder"),
+    "school": _l("school"),
+    "bedrijf": _l("bedrijf"),
+    "datum (school en bedrijf)": _l("datum (school en bedrijf)"),
+}
+
+
+def _waiting_label(match) -> str:
+    raw = queries.waiting_on(match)
+    return str(WAITING_SHORT.get(raw, raw))
+
+
 def _filter_args(f: queries.Filters) -> dict:
     args = {"cluster": f.cluster_id, "activity": f.activity, "status": f.status, "age": f.min_age_days}
     return {k: v for k, v in args.items() if v is not None}
@@ -121,7 +135,10 @@ def bulk_approve():
         return redirect(url_for("manager.queue"))
     approved, errors = svc.bulk_approve(current_user, ids)
     if approved:
-        flash(_("%(n)s voorstel(len) goedgekeurd.", n=len(approved)), "success")
+        flash(
+            ngettext("%(num)s voorstel goedgekeurd.", "%(num)s voorstellen goedgekeurd.", len(approved)),
+            "success",
+        )
     for match_id, message in errors.items():
         flash(_("Voorstel %(id)s: %(msg)s", id=match_id, msg=message), "error")
     return redirect(url_for("manager.queue"))
@@ -214,5 +231,5 @@ def overview():
         clusters=queries.visible_clusters(current_user),
         activities=taxonomy.activities().choices(),
         ages=AGES,
-        waiting_on=queries.waiting_on,
+        waiting_on=_waiting_label,
     )

@@ -90,6 +90,55 @@ def _error(form, exc: ServiceError) -> None:
         flash(exc.message, "error")
 
 
+# history steps and "waiting on" texts as people read them (the audit log stores codes)
+STEP_LABELS = {
+    "propose": _l("voorstel gedaan"),
+    "reopen": _l("opnieuw voorgesteld"),
+    "approve": _l("goedgekeurd"),
+    "reject": _l("afgewezen"),
+    "reroute": _l("omgeleid naar ander aanbod"),
+    "accept": _l("geaccepteerd"),
+    "decline": _l("geweigerd"),
+    "schedule": _l("datum afgesproken"),
+    "reschedule": _l("datum gewijzigd"),
+    "cancel": _l("geannuleerd"),
+    "feedback": _l("feedback gegeven"),
+    "complete": _l("afgerond"),
+    "expire": _l("verlopen"),
+    "remind": _l("herinnering verstuurd"),
+    "feedback_request": _l("om feedback gevraagd"),
+}
+WAITING_LABELS = {
+    "clusterbeheerder": _l("goedkeuring door de clusterbeheerder"),
+    "school": _l("een reactie van de school"),
+    "bedrijf": _l("een reactie van het bedrijf"),
+    "datum (school en bedrijf)": _l("een datum (school en bedrijf spreken die samen af)"),
+}
+
+
+def _waiting_text(match) -> str:
+    raw = queries.waiting_on(match)
+    if not raw:
+        return ""
+    role = current_user.role
+    if (raw == "school" and role == "school") or (raw == "bedrijf" and role == "company"):
+        return _("jouw reactie")
+    return str(WAITING_LABELS.get(raw, raw))
+
+
+def _back_link() -> tuple[str, str] | None:
+    """Where this user's list of matches lives, for the back link above the match page."""
+    target = {
+        "school": ("school.matches", _l("Koppelingen")),
+        "company": ("company.matches", _l("Koppelingen")),
+        "cluster_manager": ("manager.queue", _l("Goedkeuren")),
+        "admin": ("manager.queue", _l("Goedkeuren")),
+    }.get(current_user.role)
+    if target is None or target[0] not in current_app.view_functions:
+        return None
+    return url_for(target[0]), str(target[1])
+
+
 def _to_detail(match_id: int):
     return redirect(url_for("matches.detail", match_id=match_id))
 
@@ -103,7 +152,9 @@ def detail(match_id: int):
         history=queries.match_history(match.id),
         actions=svc.available_actions(current_user, match),
         form=VersionForm(version_id=match.version_id),
-        waiting_on=queries.waiting_on(match),
+        waiting_on=_waiting_text(match),
+        step_labels=STEP_LABELS,
+        back=_back_link(),
     )
 
 
