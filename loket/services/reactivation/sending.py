@@ -15,9 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from loket.db import db, utcnow
 from loket.mail.outbox import build_message, make_transport
@@ -118,36 +120,67 @@ def _next_retry(run_id: int):
     )
 
 
-def _claim(row_id: int) -> bool:
-    claimed = db.session.execute(
+def _load_batch(ids: list[int]) -> list[tuple[int, EmailMessage]]:
+    """Build the MIME messages of a batch of queued rows up front (one query, no reloads later)."""
+    rows = db.session.scalars(
+        select(OutboxMessage)
+        .options(joinedload(OutboxMessage.user))
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.state == QUEUED)
+        .order_by(OutboxMessage.id)
+    ).all()
+    batch = [(row.id, build_message(row)) for row in rows]
+    for row in rows:
+        db.session.expunge(row)
+    return batch
+
+
+def _claim(row_id: int) -> int | None:
+    """queued -> sending (attempts + 1) and commit, if nobody else took the row; returns attempts."""
+    attempts = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.state == QUEUED)
         .values(state=SENDING, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.attempts)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).scalar()
     db.session.commit()
-    return claimed == 1
+    return attempts
 
 
-def _send_one(row: OutboxMessage, transport, bounce: str | None, max_attempts: int, base_s: float) -> str:
+def _send_one(
+    row_id: int,
+    msg: EmailMessage,
+    attempts: int,
+    transport,
+    bounce: str | None,
+    max_attempts: int,
+    base_s: float,
+) -> str:
+    """Send and record the outcome of one claimed row (one UPDATE + commit)."""
+    values: dict = {}
     try:
-        transport.send(build_message(row), envelope_from=bounce)
+        transport.send(msg, envelope_from=bounce)
     except TemporarySendError as exc:
-        row.last_error = str(exc)[:2000]
-        if row.attempts >= max_attempts:
-            row.state = FAILED
+        values["last_error"] = str(exc)[:2000]
+        if attempts >= max_attempts:
+            values["state"] = FAILED
         else:
-            row.state = QUEUED
-            row.next_attempt_at = utcnow() + timedelta(seconds=min(3600.0, base_s * 2 ** (row.attempts - 1)))
+            values["state"] = QUEUED
+            values["next_attempt_at"] = utcnow() + timedelta(
+                seconds=min(3600.0, base_s * 2 ** (attempts - 1))
+            )
     except PermanentSendError as exc:
-        row.state = FAILED
-        row.last_error = str(exc)[:2000]
+        values.update(state=FAILED, last_error=str(exc)[:2000])
     else:
-        row.state = SENT
-        row.sent_at = utcnow()
-        row.last_error = None
+        values.update(state=SENT, sent_at=utcnow(), last_error=None)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return row.state
+    return values["state"]
 
 
 def execute_run(
@@ -190,16 +223,16 @@ def execute_run(
                     sleep(min(60.0, max(0.0, (retry_at - utcnow()).total_seconds())))
                     continue
                 while ids:
-                    for row_id in ids:
+                    for row_id, msg in _load_batch(ids):
                         if interval:
                             wait = last_send + interval - time.monotonic()
                             if wait > 0:
                                 sleep(wait)
-                        if not _claim(row_id):
+                        attempts = _claim(row_id)
+                        if attempts is None:
                             continue
                         last_send = time.monotonic()
-                        row = db.session.get(OutboxMessage, row_id, populate_existing=True)
-                        state = _send_one(row, transport, bounce, max_attempts, base_s)
+                        state = _send_one(row_id, msg, attempts, transport, bounce, max_attempts, base_s)
                         current.queued -= 1
                         if state == SENT:
                             current.sent += 1
@@ -209,7 +242,6 @@ def execute_run(
                             current.queued += 1
                         if on_progress:
                             on_progress(current)
-                        db.session.expunge(row)
                     after = ids[-1]
                     ids = _due_ids(run_id, after)
     except Exception as exc:
