@@ -21,7 +21,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    logging.basicConfig(level=logging.INFO if not app.debug else logging.DEBUG)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("loket").setLevel(logging.DEBUG if app.debug else logging.INFO)
+    logging.getLogger("werkzeug").setLevel(logging.INFO)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
