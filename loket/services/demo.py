@@ -412,7 +412,7 @@ class _Generator:
                 "offer",
                 company.external_id,
                 "gastles",
-                "Gastles: hoe werkt een warmtepomp?",
+                "Hoe werkt een warmtepomp?",
                 ["energie"],
                 ["havo", "vwo"],
                 4,

@@ -502,8 +502,8 @@ def available_actions(user: User | None, match: Match) -> set[str]:
         acts |= {"accept", "decline"}
     if policies.can_schedule_match(user, match) and st in (ACCEPTED, SCHEDULED):
         acts.add("schedule")
-    if policies.can_cancel_match(user, match) and st in OPEN_MATCH_STATES:
-        acts.add("cancel")
+    if policies.can_cancel_match(user, match) and st in OPEN_MATCH_STATES and "reject" not in acts:
+        acts.add("cancel")  # a manager turns a proposal down with "reject", not "cancel"
     if (
         policies.can_give_feedback(user, match)
         and st == SCHEDULED
