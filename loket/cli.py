@@ -376,7 +376,9 @@ COMMANDS += [deadlines_command, digest_command]
 @click.option("--max-schools", type=int, default=None, help="Maximum number of schools per cluster.")
 @click.option("--method", type=click.Choice(["kmeans", "grow"]), default=None, help="Clustering method.")
 @click.option("--fresh", is_flag=True, help="Start from scratch instead of from the stored clusters.")
-@click.option("--rename", is_flag=True, help="Rename clusters after their largest place (not admin-locked names).")
+@click.option(
+    "--rename", is_flag=True, help="Rename clusters after their largest place (not admin-locked names)."
+)
 @with_appcontext
 @transactional
 def cluster_command(dry_run, as_json, max_radius_km, min_schools, max_schools, method, fresh, rename) -> None:

@@ -261,3 +261,16 @@ def test_taxonomy_api_suggests_as_you_type(client, make, auth):
     assert client.get("/api/taxonomie/activiteiten?q=gast").get_json()["results"][0]["code"] == "gastles"
     assert client.get("/api/taxonomie/planeten?q=x").status_code == 404
     assert client.get("/api/taxonomie/planeten?q=x").get_json()["status"] == 404
+
+
+def test_unverified_school_is_told_to_confirm_before_posting(client, make, auth):
+    org = make.school()
+    user = make.user(org, email="nieuw@school.nl", verified=False)
+    commit()
+    auth.login(user.email)
+    html = client.get("/school/aanvragen/nieuw").get_data(as_text=True)
+    assert "Bevestig eerst je e-mailadres" in html
+    assert re.search(r'<button type="submit" disabled aria-disabled="true">\s*Aanvraag plaatsen', html)
+    resp = client.post("/school/aanvragen/nieuw", data=form())
+    assert resp.status_code != 302
+    assert db.session.query(Request).count() == 0
