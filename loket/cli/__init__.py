@@ -1,0 +1,49 @@
+"""The ``loket`` command line: init-db, seed-demo, import, match, cluster, reactivate, ...
+
+Commands are thin: parse options, call a service, commit once at the end (long runs commit at
+their own natural boundary inside the service), print. With ``--json`` only JSON goes to stdout;
+progress and logs go to stderr. One module per family of commands.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from loket.cli import data, engines, mail, workflow
+from loket.cli.helpers import echo_json, parse_now, progress, transactional
+
+__all__ = ["COMMANDS", "echo_json", "main", "parse_now", "progress", "register", "transactional"]
+
+COMMANDS: list[click.Command] = [
+    data.init_db_command,
+    data.import_command,
+    data.seed_demo_command,
+    data.demo_logins_command,
+    engines.match_command,
+    engines.cluster_command,
+    workflow.deadlines_command,
+    workflow.digest_command,
+    mail.reactivate_command,
+    mail.bounces_command,
+    mail.archive_dormant_command,
+    mail.worker_command,
+]
+
+
+def register(app: Flask) -> None:
+    """Attach every command to ``app.cli``."""
+    for cmd in COMMANDS:
+        app.cli.add_command(cmd)
+
+
+def _create_app() -> Flask:
+    from loket import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main() -> None:
+    """Loket command line."""

@@ -1,0 +1,107 @@
+"""Data commands: schema (init-db), CSV import, demo data and demo logins."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from loket.cli.helpers import echo_json, progress, transactional
+from loket.db import db
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo("Database schema is up to date.", err=True)
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(["schools", "companies", "requests", "offers"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print only a JSON summary on stdout.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Reference date for user status.")
+@with_appcontext
+@transactional
+def import_command(kind: str, path: str, dry_run: bool, as_json: bool, today) -> None:
+    """Import schools, companies, requests or offers from a CSV file (all-or-nothing)."""
+    from pathlib import Path
+
+    from loket.services.imports import validate_file, write_file
+
+    parsed = validate_file(kind, Path(path))
+    if parsed.errors:
+        if as_json:
+            echo_json({"kind": kind, "ok": False, "errors": [e.as_dict() for e in parsed.errors]})
+        for err in parsed.errors:
+            click.echo(str(err), err=True)
+        click.echo(f"{len(parsed.errors)} fout(en) in {path}: er is niets geïmporteerd.", err=True)
+        raise click.exceptions.Exit(1)
+    day = today.date() if today else None
+    if len(parsed.rows) >= 1000:
+        with progress(f"Importeren {kind}", len(parsed.rows)) as bar:
+            report = write_file(parsed, today=day, dry_run=dry_run, on_progress=bar.update)
+    else:
+        report = write_file(parsed, today=day, dry_run=dry_run)
+    if as_json:
+        echo_json({"ok": True, **report.as_dict()})
+    else:
+        verb = "zou maken" if dry_run else "gemaakt"
+        click.echo(
+            f"{kind}: {report.rows} regels; {report.created} {verb}, {report.updated} bijgewerkt, "
+            f"{report.unchanged} ongewijzigd" + (" (proefrun, niets opgeslagen)" if dry_run else "")
+        )
+    if dry_run:
+        db.session.rollback()
+
+
+@click.command("seed-demo")
+@click.option("--schools", type=click.IntRange(min=1), default=None, help="Number of schools (default 300).")
+@click.option(
+    "--companies", type=click.IntRange(min=1), default=None, help="Number of companies (default 1000)."
+)
+@click.option(
+    "--requests", type=click.IntRange(min=0), default=None, help="Open requests (default: one per school)."
+)
+@click.option(
+    "--offers", type=click.IntRange(min=0), default=None, help="Open offers (default: one per company)."
+)
+@click.option("--seed", type=int, default=2024, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when organisations exist already.")
+@with_appcontext
+@transactional
+def seed_demo_command(schools, companies, requests, offers, seed: int, if_empty: bool) -> None:
+    """Fill the database with realistic demo data over real Dutch places, with demo logins."""
+    from loket.services import demo
+
+    if if_empty and not demo.is_empty():
+        click.echo("Er zijn al organisaties: demodata overgeslagen (--if-empty).", err=True)
+        return
+    size = demo.DemoSize.make(schools, companies, requests, offers)
+    total = size.schools + size.companies + size.requests + size.offers
+    with progress("Demodata", total) as bar:
+        summary = demo.seed_demo(size, seed=seed, on_progress=bar.update)
+    click.echo(
+        f"Demodata: {summary['schools']} scholen, {summary['companies']} bedrijven, "
+        f"{summary['requests']} aanvragen, {summary['offers']} aanbiedingen, {summary['clusters']} clusters.",
+        err=True,
+    )
+
+
+@click.command("demo-logins")
+@with_appcontext
+def demo_logins_command() -> None:
+    """Print the demo accounts (one per role) and their password."""
+    from loket.services import demo
+
+    rows = demo.demo_logins()
+    if not rows:
+        click.echo("Geen demo-accounts gevonden: draai eerst `loket seed-demo`.", err=True)
+        return
+    click.echo(f"Demo-accounts (wachtwoord: {demo.DEMO_PASSWORD}):")
+    for row in rows:
+        click.echo(f"  {row['role']:<16} {row['email']:<24} {row['description']}")

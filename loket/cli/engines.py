@@ -1,0 +1,111 @@
+"""Engine runs: `loket match` (suggestions, assignment) and `loket cluster` (regional clusters)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from loket.cli.helpers import echo_json, progress, transactional
+from loket.db import db
+
+
+@click.command("cluster")
+@click.option("--dry-run", is_flag=True, help="Show the clusters, measures and moves; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+@click.option("--max-radius-km", type=float, default=None, help="Maximum distance of a school to its centre.")
+@click.option("--min-schools", type=int, default=None, help="Minimum number of schools per cluster.")
+@click.option("--max-schools", type=int, default=None, help="Maximum number of schools per cluster.")
+@click.option("--method", type=click.Choice(["kmeans", "grow"]), default=None, help="Clustering method.")
+@click.option("--fresh", is_flag=True, help="Start from scratch instead of from the stored clusters.")
+@click.option(
+    "--rename", is_flag=True, help="Rename clusters after their largest place (not admin-locked names)."
+)
+@with_appcontext
+@transactional
+def cluster_command(dry_run, as_json, max_radius_km, min_schools, max_schools, method, fresh, rename) -> None:
+    """Form regional clusters (keeps ids, names and managers of the stored ones) and print the changes."""
+    from loket.services import ServiceError
+    from loket.services import clusters as svc
+
+    try:
+        params = svc.make_params(max_radius_km, min_schools, max_schools, method)
+        report = svc.run_clustering(
+            None,
+            params,
+            dry_run=dry_run,
+            warm=not fresh,
+            refresh_names=rename,
+            on_progress=lambda msg: click.echo(msg, err=True),
+        )
+    except ServiceError as exc:
+        raise click.UsageError(exc.message) from exc
+    if as_json:
+        echo_json(report.as_json())
+    else:
+        click.echo(svc.format_report(report))
+    if dry_run:
+        db.session.rollback()
+
+
+@click.command("match")
+@click.option("--request", "request_key", default=None, help="Only this request (external_id or id).")
+@click.option(
+    "--top", "top_k", type=click.IntRange(1, 100), default=10, show_default=True, help="Offers per request."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+@click.option("--assign", "assign_pairs", is_flag=True, help="Choose one offer per request within capacity.")
+@click.option("--dry-run", is_flag=True, help="Show the suggestions; store nothing.")
+@with_appcontext
+@transactional
+def match_command(
+    request_key: str | None, top_k: int, as_json: bool, assign_pairs: bool, dry_run: bool
+) -> None:
+    """Suggest offers for open requests and store them as proposed matches (or only show them)."""
+    from loket.services import ServiceError
+    from loket.services.matching import run_matching
+
+    bar = None
+
+    def on_progress(done: int, total: int) -> None:
+        nonlocal bar
+        if total < 1000:
+            return
+        if bar is None:
+            bar = progress("Koppelen", total).__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        run = run_matching(
+            top_k, assign_pairs=assign_pairs, dry_run=dry_run, progress=on_progress, request_id=request_key
+        )
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for msg in run.skipped:
+        click.echo(f"overgeslagen: {msg}", err=True)
+    if as_json:
+        echo_json(run.as_json())
+    else:
+        for d in run.as_json():
+            km = "-" if d["distance_km"] is None else f"{d['distance_km']} km"
+            why = "; ".join(d["reasons"])
+            click.echo(f"{d['request']}\t{d['offer']}\t#{d['rank']}\t{d['score']}\t{km}\t{why}")
+    if assign_pairs:
+        click.echo(
+            f"Toewijzing: totaal {run.assignment_total:.3f}, "
+            f"{run.assignment_unmatched} aanvragen zonder aanbod; "
+            f"greedy: totaal {run.greedy_total:.3f}, {run.greedy_unmatched} zonder aanbod.",
+            err=True,
+        )
+    stored = (
+        "proefrun, niets opgeslagen"
+        if dry_run
+        else f"{run.created} nieuw voorgesteld, {run.existing} bestonden al"
+    )
+    click.echo(
+        f"{run.requests} aanvragen, {run.offers} aanbiedingen: "
+        f"{len(run.suggestions)} koppelingen ({stored}).",
+        err=True,
+    )

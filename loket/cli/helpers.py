@@ -1,0 +1,55 @@
+"""Shared pieces of the commands: one commit per command, JSON on stdout, progress on stderr."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from loket.db import db
+
+
+def transactional(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Commit once after the command body; roll back on error; then send queued email."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = fn(*args, **kwargs)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        from loket.mail.outbox import deliver_after_commit
+
+        deliver_after_commit()
+        return result
+
+    return wrapper
+
+
+def echo_json(data: Any) -> None:
+    """Print JSON (only) on stdout."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def progress(label: str, total: int):
+    """A progress bar on stderr (click), usable as a context manager with ``.update(n)``."""
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True)
+
+
+def parse_now(value: str | None):
+    """``--now`` as an ISO date/time (UTC when no zone is given); None means now."""
+    if not value:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"geen geldige ISO-datum/tijd: {value!r} (bijv. 2026-09-01T06:00)") from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
