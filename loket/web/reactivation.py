@@ -19,6 +19,7 @@ from loket.services.policies import can_archive_users, can_start_reactivation, c
 from loket.services.reactivation import queries
 from loket.services.reactivation.launch import launch_reminder, launch_run
 from loket.services.reactivation.tokens import TokenError, user_for_unsubscribe
+from loket.web.template_helpers import status_label
 
 bp = Blueprint("reactivation", __name__)
 
@@ -132,7 +133,9 @@ def run(run_id: int):
 @bp.get("/heractivering/<int:run_id>/voortgang")
 @staff_required
 def run_progress(run_id: int):
-    return jsonify(svc.progress(queries.run_for(current_user, run_id)))
+    doc = svc.progress(queries.run_for(current_user, run_id))
+    doc["status_label"] = status_label(doc["status"])
+    return jsonify(doc)
 
 
 @bp.get("/heractivering/<int:run_id>/rapport")

@@ -58,6 +58,16 @@ STATUS_LABELS = {
     "active": lazy_gettext("actief"),
     "dormant": lazy_gettext("slapend"),
     "archived": lazy_gettext("gearchiveerd"),
+    # email runs and outbox messages
+    "created": lazy_gettext("aangemaakt"),
+    "running": lazy_gettext("bezig"),
+    "done": lazy_gettext("klaar"),
+    "dry_run": lazy_gettext("proefrun"),
+    "failed": lazy_gettext("mislukt"),
+    "queued": lazy_gettext("in de wachtrij"),
+    "sending": lazy_gettext("wordt verstuurd"),
+    "sent": lazy_gettext("verstuurd"),
+    "unknown": lazy_gettext("onbekend (controleren)"),
 }
 
 MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
@@ -66,6 +76,11 @@ MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt
 def _locale() -> str:
     loc = get_locale()
     return str(loc) if loc else "nl"
+
+
+def status_label(status: str) -> str:
+    """The (translated) label of a state code; the code itself when it has none."""
+    return str(STATUS_LABELS.get(status, status))
 
 
 def fmt_date(value: date | datetime | None) -> str:
@@ -120,9 +135,6 @@ def register(app: Flask) -> None:
             )
             or 0
         )
-
-    def status_label(status: str) -> str:
-        return str(STATUS_LABELS.get(status, status))
 
     app.jinja_env.globals.update(
         url_endpoints=url_endpoints,

@@ -93,6 +93,7 @@ def test_admin_sees_run_page_progress_json_and_report(client, make, sent_run):
     assert "<progress" in page and "Verzendronde" in page
     data = client.get(f"/heractivering/{run.id}/voortgang").get_json()
     assert data["total"] == 2 and data["sent"] == 2 and data["status"] == "done" and data["percent"] == 100.0
+    assert data["status_label"] == "klaar" and ">klaar<" in page
     rep = client.get(f"/heractivering/{run.id}/rapport").get_data(as_text=True)
     assert "<svg" in rep and "Cluster Zwolle" in rep and "cdn" not in rep.lower() and "<script" not in rep
     assert client.get("/heractivering/999/voortgang").status_code == 404
