@@ -21,13 +21,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from loket import taxonomy
 from loket.db import db, utcnow
-from loket.geo import Gazetteer, GeoError, Point, make_geocoder
+from loket.geo import Point
 from loket.mail.outbox import queue_email
 from loket.mail.render import absolute_url
 from loket.models import Location, Organisation, User
 from loket.models.organisations import COMPANY, ORG_KINDS, SCHOOL
 from loket.models.users import ACTIVE, ARCHIVED, DORMANT, INVITED
-from loket.services import NotFound, ServiceError, StaleEdit, audit, policies, tokens
+from loket.services import NotFound, ServiceError, StaleEdit, audit, geocoding, policies, tokens
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
@@ -142,22 +142,9 @@ def _check_terms(values, vocab: taxonomy.Vocabulary, field: str) -> list[str]:
 
 
 def resolve_location(postcode: str, city: str | None) -> Point:
-    """Coordinates of a (checked) postcode; an unknown postcode is an error beside the postcode field."""
-    try:
-        point = Gazetteer.default().lookup_postcode(postcode)
-    except GeoError as exc:
-        raise ServiceError(
-            f"Postcode {postcode} is onbekend: dit postcodegebied komt niet voor in Nederland.",
-            field="postcode",
-        ) from exc
-    provider = current_app.config.get("LOKET_GEOCODER")
-    if provider and provider != "none":
-        try:
-            domain = current_app.config.get("LOKET_GEOCODER_DOMAIN")
-            point = make_geocoder(provider, **({"domain": domain} if domain else {})).resolve(postcode, city)
-        except GeoError:
-            pass  # the gazetteer's point stays
-    return point
+    """Coordinates of a (checked) postcode; an unknown postcode is an error beside the postcode field.
+    An online geocoder refines it when one is configured (``loket.services.geocoding``)."""
+    return geocoding.locate(postcode, city)
 
 
 def _set_location(org: Organisation, postcode: str, city: str | None, point: Point | None = None) -> None:

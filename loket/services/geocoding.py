@@ -1,0 +1,60 @@
+"""Where an organisation is: the offline gazetteer, refined by an online geocoder when configured.
+
+``LOKET_GEOCODER`` = ``none`` (default, offline), ``nominatim`` or ``photon``; ``LOKET_GEOCODER_DOMAIN``,
+``LOKET_GEOCODER_SCHEME`` and ``LOKET_GEOCODER_MIN_DELAY_S`` point it at a server and space its calls.
+One resolver per app, so the rate limit holds across requests; any online failure falls back to the
+gazetteer inside ``loket.geo.geocoder``.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from loket.geo import Gazetteer, GeoError, Point, make_geocoder
+from loket.services import ServiceError
+
+_KEY = "loket_geocoder"
+
+
+def resolver():
+    """The configured resolver (gazetteer or online geocoder), created once per app."""
+    app = current_app._get_current_object()
+    cached = app.extensions.get(_KEY)
+    if cached is None:
+        cfg = app.config
+        provider = cfg.get("LOKET_GEOCODER") or "none"
+        kw: dict = {}
+        if provider.lower() not in ("none", "off", "gazetteer"):
+            kw = {
+                "scheme": cfg.get("LOKET_GEOCODER_SCHEME", "https"),
+                "min_delay_s": float(cfg.get("LOKET_GEOCODER_MIN_DELAY_S", 1.0)),
+                "user_agent": cfg.get("LOKET_GEOCODER_USER_AGENT", "loket"),
+            }
+            if cfg.get("LOKET_GEOCODER_DOMAIN"):
+                kw["domain"] = cfg["LOKET_GEOCODER_DOMAIN"]
+        cached = make_geocoder(provider, **kw)
+        app.extensions[_KEY] = cached
+    return cached
+
+
+def reset() -> None:
+    """Forget the cached resolver (after the configuration changed)."""
+    current_app.extensions.pop(_KEY, None)
+
+
+def locate(postcode: str, city: str | None = None, street: str | None = None) -> Point:
+    """Coordinates for a checked Dutch postcode; an unknown postcode is an error on the postcode field."""
+    try:
+        point = Gazetteer.default().lookup_postcode(postcode)
+    except GeoError as exc:
+        raise ServiceError(
+            f"Postcode {postcode} is onbekend: dit postcodegebied komt niet voor in Nederland.",
+            field="postcode",
+        ) from exc
+    online = resolver()
+    if isinstance(online, Gazetteer):
+        return point
+    try:
+        return online.resolve(postcode, city, street)
+    except GeoError:
+        return point
