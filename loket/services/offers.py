@@ -13,8 +13,9 @@ from loket import taxonomy
 from loket.db import db
 from loket.models import Offer, User
 from loket.models.activities import OFF_CLOSED, OFF_OPEN, OFF_PAUSED
-from loket.services import NotFound, ServiceError, audit, policies
+from loket.services import NotFound, ServiceError, policies
 from loket.services import activity_rules as rules
+from loket.services import activity_state as state
 
 EDITABLE_STATES = (OFF_OPEN, OFF_PAUSED)
 
@@ -86,11 +87,7 @@ def publish_offer(actor: User, data: OfferData, *, today: date | None = None) ->
         capacity_used=0,
         **values,
     )
-    db.session.add(offer)
-    rules.flush()
-    audit.record(actor, "offer.published", offer, to_state=OFF_OPEN)
-    rules.flush()
-    return offer
+    return state.add(actor, offer, "offer.published", OFF_OPEN)
 
 
 def update_offer(
@@ -107,13 +104,7 @@ def update_offer(
             f"De capaciteit kan niet lager zijn dan wat al is toegezegd ({offer.capacity_used}).",
             field="capacity",
         )
-    changed = [k for k, v in values.items() if getattr(offer, k) != v]
-    for key in changed:
-        setattr(offer, key, values[key])
-    if changed:
-        rules.flush()
-        audit.record(actor, "offer.edited", offer, fields=changed)
-        rules.flush()
+    state.apply_edit(actor, offer, values, "offer.edited")
     return offer
 
 
@@ -128,17 +119,9 @@ def _transition(
     reason: str | None = None,
 ) -> Offer:
     offer = get_for_edit(actor, offer_id)
-    rules.check_version(offer, version_id)
-    if offer.status == to:
-        return offer
-    if offer.status not in allowed_from:
-        raise ServiceError(f"Dit aanbod heeft status '{rules.state_nl(offer.status)}'; dat kan nu niet.")
-    before = offer.status
-    offer.status = to
-    rules.flush()
-    audit.record(actor, action, offer, from_state=before, to_state=to, reason=reason)
-    rules.flush()
-    return offer
+    return state.transition(
+        actor, offer, allowed_from, to, action, subject="Dit aanbod", version_id=version_id, reason=reason
+    )
 
 
 def pause_offer(actor: User, offer_id: int, *, version_id: int | str | None = None) -> Offer:

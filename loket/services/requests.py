@@ -16,8 +16,9 @@ from loket.db import db
 from loket.models import Match, Request, User
 from loket.models.activities import REQ_CANCELLED, REQ_MATCHED, REQ_OPEN, REQ_PAUSED
 from loket.models.matches import OPEN_MATCH_STATES
-from loket.services import NotFound, ServiceError, audit, policies
+from loket.services import NotFound, ServiceError, policies
 from loket.services import activity_rules as rules
+from loket.services import activity_state as state
 
 EDITABLE_STATES = (REQ_OPEN, REQ_PAUSED)
 
@@ -92,11 +93,7 @@ def create_request(actor: User, data: RequestData, *, today: date | None = None)
         status=REQ_OPEN,
         **values,
     )
-    db.session.add(req)
-    rules.flush()
-    audit.record(actor, "request.created", req, to_state=REQ_OPEN)
-    rules.flush()
-    return req
+    return state.add(actor, req, "request.created", REQ_OPEN)
 
 
 def update_request(
@@ -116,13 +113,7 @@ def update_request(
         )
     # an existing request may keep a start date that has passed in the meantime
     values = validate(data, today, earliest_may_be_past=data.earliest == req.earliest)
-    changed = [k for k, v in values.items() if getattr(req, k) != v]
-    for key in changed:
-        setattr(req, key, values[key])
-    if changed:
-        rules.flush()
-        audit.record(actor, "request.edited", req, fields=changed)
-        rules.flush()
+    state.apply_edit(actor, req, values, "request.edited")
     return req
 
 
@@ -137,17 +128,9 @@ def _transition(
     reason: str | None = None,
 ) -> Request:
     req = get_for_edit(actor, request_id)
-    rules.check_version(req, version_id)
-    if req.status == to:
-        return req
-    if req.status not in allowed_from:
-        raise ServiceError(f"Deze aanvraag heeft status '{rules.state_nl(req.status)}'; dat kan nu niet.")
-    before = req.status
-    req.status = to
-    rules.flush()
-    audit.record(actor, action, req, from_state=before, to_state=to, reason=reason)
-    rules.flush()
-    return req
+    return state.transition(
+        actor, req, allowed_from, to, action, subject="Deze aanvraag", version_id=version_id, reason=reason
+    )
 
 
 def pause_request(actor: User, request_id: int, *, version_id: int | str | None = None) -> Request:

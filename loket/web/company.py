@@ -7,42 +7,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket.models.activities import OFF_OPEN
-from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit, listing
+from loket.services import listing
 from loket.services import offers as offer_service
+from loket.web import activity_views as views
+from loket.web.activity_views import FAILED
 from loket.web.forms.activities import ActionForm, OfferForm, ReasonForm, topic_suggestions
 
 bp = Blueprint("company", __name__, url_prefix="/bedrijf")
 IN_REACH = 20
-# errors rendered as 403/404/409 pages by loket.web.errors, never as a flash
-PASS_THROUGH = (StaleEdit, PermissionDenied, NotFound)
 
 
 @bp.before_request
 def _only_companies():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if current_user.role != "company" or current_user.organisation_id is None:
-        abort(403)
-    return None
-
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
-def _per_page() -> int:
-    return int(current_app.config.get("LOKET_PAGE_SIZE", 25))
-
-
-def _show_error(form, exc: ServiceError) -> None:
-    if form is None or not form.set_service_error(exc):
-        flash(exc.message, "error")
+    return views.only_role("company")
 
 
 @bp.get("/")
 def dashboard():
     org_id = current_user.organisation_id
-    active = listing.company_offers(org_id, page=1, per_page=_per_page(), status="actief")
+    active = listing.company_offers(org_id, page=1, per_page=views.per_page(), status="actief")
     return render_template(
         "company/dashboard.html",
         offers=active,
@@ -57,7 +40,7 @@ def dashboard():
 def offers():
     status = request.args.get("status") or None
     org_id = current_user.organisation_id
-    page = listing.company_offers(org_id, page=_page(), per_page=_per_page(), status=status)
+    page = listing.company_offers(org_id, page=views.page_number(), per_page=views.per_page(), status=status)
     return render_template("company/offers.html", page=page, status=status)
 
 
@@ -68,21 +51,20 @@ def _render_form(form, offer=None, code: int = 200):
     )
 
 
+def _detail_url(offer_id: int) -> str:
+    return url_for("company.offer_detail", offer_id=offer_id)
+
+
 @bp.route("/aanbod/nieuw", methods=["GET", "POST"])
 def new_offer():
     form = OfferForm()
     if request.method == "GET":
         form.radius_km.data = 25
     if form.validate_on_submit():
-        try:
-            offer = offer_service.publish_offer(current_user, form.to_data())
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            _show_error(form, exc)
-        else:
+        offer = views.attempt(lambda: offer_service.publish_offer(current_user, form.to_data()), form)
+        if offer is not FAILED:
             flash(_("Je aanbod is gepubliceerd. Hieronder zie je aanvragen binnen bereik."), "success")
-            return redirect(url_for("company.offer_detail", offer_id=offer.id))
+            return redirect(_detail_url(offer.id))
     return _render_form(form, code=422 if form.is_submitted() else 200)
 
 
@@ -107,43 +89,27 @@ def edit_offer(offer_id: int):
     if request.method == "GET":
         form.version_id.data = offer.version_id
     if form.validate_on_submit():
-        try:
-            offer_service.update_offer(
-                current_user, offer.id, form.to_data(), version_id=form.version_id.data or None
-            )
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            _show_error(form, exc)
-        else:
+        version_id = form.version_id.data or None
+        saved = views.attempt(
+            lambda: offer_service.update_offer(current_user, offer.id, form.to_data(), version_id=version_id),
+            form,
+        )
+        if saved is not FAILED:
             flash(_("Het aanbod is bijgewerkt."), "success")
-            return redirect(url_for("company.offer_detail", offer_id=offer.id))
+            return redirect(_detail_url(offer.id))
     return _render_form(form, offer, code=422 if form.is_submitted() else 200)
-
-
-def _simple_action(offer_id: int, fn, message: str):
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        fn(current_user, offer_id, version_id=form.version_id.data or None)
-    except PASS_THROUGH:
-        raise
-    except ServiceError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(message, "success")
-    return redirect(url_for("company.offer_detail", offer_id=offer_id))
 
 
 @bp.post("/aanbod/<int:offer_id>/pauzeren")
 def pause_offer(offer_id: int):
-    return _simple_action(offer_id, offer_service.pause_offer, _("Het aanbod is gepauzeerd."))
+    message = _("Het aanbod is gepauzeerd.")
+    return views.simple_action(offer_service.pause_offer, offer_id, message, _detail_url(offer_id))
 
 
 @bp.post("/aanbod/<int:offer_id>/hervatten")
 def resume_offer(offer_id: int):
-    return _simple_action(offer_id, offer_service.resume_offer, _("Het aanbod staat weer open."))
+    message = _("Het aanbod staat weer open.")
+    return views.simple_action(offer_service.resume_offer, offer_id, message, _detail_url(offer_id))
 
 
 @bp.route("/aanbod/<int:offer_id>/sluiten", methods=["GET", "POST"])
@@ -153,15 +119,13 @@ def close_offer(offer_id: int):
     if request.method == "GET":
         form.version_id.data = offer.version_id
     if form.validate_on_submit():
-        try:
-            offer_service.close_offer(
-                current_user, offer.id, reason=form.reason.data, version_id=form.version_id.data or None
+        version_id = form.version_id.data or None
+        done = views.attempt(
+            lambda: offer_service.close_offer(
+                current_user, offer.id, reason=form.reason.data, version_id=version_id
             )
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            flash(exc.message, "error")
-        else:
+        )
+        if done is not FAILED:
             flash(_("Het aanbod is gesloten."), "success")
             return redirect(url_for("company.offers"))
     return render_template("company/offer_close.html", offer=offer, form=form)
@@ -175,33 +139,21 @@ def propose(offer_id: int, request_id: int):
     offer = offer_service.get_for_edit(current_user, offer_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    in_reach = listing.requests_in_reach(offer.id, IN_REACH * 5)
-    found = next((c for c in in_reach if c.obj.id == request_id), None)
-    extra = {}
-    if found is not None:
-        extra = dict(
-            score=found.score,
-            breakdown=found.contributions,
-            reasons=found.reasons,
-            distance_km=found.distance_km,
-            mode=found.mode,
-        )
-    try:
-        match = match_service.propose(current_user, request_id, offer.id, source="company", **extra)
-    except PASS_THROUGH:
-        raise
-    except ServiceError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("company.offer_detail", offer_id=offer.id))
+    extra = views.candidate_details(listing.requests_in_reach(offer.id, IN_REACH * 5), request_id)
+    match = views.attempt(
+        lambda: match_service.propose(current_user, request_id, offer.id, source="company", **extra)
+    )
+    if match is FAILED:
+        return redirect(_detail_url(offer.id))
     flash(_("Voorgesteld. De clusterbeheerder bekijkt het voorstel; je krijgt bericht."), "success")
     if "matches.detail" in current_app.view_functions:
         return redirect(url_for("matches.detail", match_id=match.id))
-    return redirect(url_for("company.offer_detail", offer_id=offer.id))
+    return redirect(_detail_url(offer.id))
 
 
 @bp.get("/koppelingen")
 def matches():
     status = request.args.get("status") or None
     org_id = current_user.organisation_id
-    page = listing.company_matches(org_id, page=_page(), per_page=_per_page(), status=status)
+    page = listing.company_matches(org_id, page=views.page_number(), per_page=views.per_page(), status=status)
     return render_template("company/matches.html", page=page, status=status, waiting_on=listing.waiting_on)

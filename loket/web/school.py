@@ -7,42 +7,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket.models.activities import REQ_OPEN
-from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit, listing
+from loket.services import listing
 from loket.services import requests as request_service
+from loket.web import activity_views as views
+from loket.web.activity_views import FAILED
 from loket.web.forms.activities import ActionForm, ReasonForm, RequestForm, topic_suggestions
 
 bp = Blueprint("school", __name__, url_prefix="/school")
 SUGGESTIONS = 10
-# errors rendered as 403/404/409 pages by loket.web.errors, never as a flash
-PASS_THROUGH = (StaleEdit, PermissionDenied, NotFound)
 
 
 @bp.before_request
 def _only_schools():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if current_user.role != "school" or current_user.organisation_id is None:
-        abort(403)
-    return None
-
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
-def _per_page() -> int:
-    return int(current_app.config.get("LOKET_PAGE_SIZE", 25))
-
-
-def _show_error(form, exc: ServiceError) -> None:
-    if form is None or not form.set_service_error(exc):
-        flash(exc.message, "error")
+    return views.only_role("school")
 
 
 @bp.get("/")
 def dashboard():
     org_id = current_user.organisation_id
-    active = listing.school_requests(org_id, page=1, per_page=_per_page(), status="actief")
+    active = listing.school_requests(org_id, page=1, per_page=views.per_page(), status="actief")
     return render_template(
         "school/dashboard.html",
         requests=active,
@@ -58,7 +41,7 @@ def dashboard():
 def requests():
     status = request.args.get("status") or None
     org_id = current_user.organisation_id
-    page = listing.school_requests(org_id, page=_page(), per_page=_per_page(), status=status)
+    page = listing.school_requests(org_id, page=views.page_number(), per_page=views.per_page(), status=status)
     return render_template(
         "school/requests.html",
         page=page,
@@ -74,21 +57,20 @@ def _render_form(form, req=None, code: int = 200):
     )
 
 
+def _detail_url(request_id: int) -> str:
+    return url_for("school.request_detail", request_id=request_id)
+
+
 @bp.route("/aanvragen/nieuw", methods=["GET", "POST"])
 def new_request():
     form = RequestForm()
     if request.method == "GET":
         form.max_travel_km.data = 25
     if form.validate_on_submit():
-        try:
-            req = request_service.create_request(current_user, form.to_data())
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            _show_error(form, exc)
-        else:
+        req = views.attempt(lambda: request_service.create_request(current_user, form.to_data()), form)
+        if req is not FAILED:
             flash(_("Je aanvraag is geplaatst. Hieronder zie je de best passende aanbiedingen."), "success")
-            return redirect(url_for("school.request_detail", request_id=req.id))
+            return redirect(_detail_url(req.id))
     return _render_form(form, code=422 if form.is_submitted() else 200)
 
 
@@ -112,43 +94,29 @@ def edit_request(request_id: int):
     if request.method == "GET":
         form.version_id.data = req.version_id
     if form.validate_on_submit():
-        try:
-            request_service.update_request(
-                current_user, req.id, form.to_data(), version_id=form.version_id.data or None
-            )
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            _show_error(form, exc)
-        else:
+        version_id = form.version_id.data or None
+        saved = views.attempt(
+            lambda: request_service.update_request(
+                current_user, req.id, form.to_data(), version_id=version_id
+            ),
+            form,
+        )
+        if saved is not FAILED:
             flash(_("De aanvraag is bijgewerkt."), "success")
-            return redirect(url_for("school.request_detail", request_id=req.id))
+            return redirect(_detail_url(req.id))
     return _render_form(form, req, code=422 if form.is_submitted() else 200)
-
-
-def _simple_action(request_id: int, fn, message: str):
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        fn(current_user, request_id, version_id=form.version_id.data or None)
-    except PASS_THROUGH:
-        raise
-    except ServiceError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(message, "success")
-    return redirect(url_for("school.request_detail", request_id=request_id))
 
 
 @bp.post("/aanvragen/<int:request_id>/pauzeren")
 def pause_request(request_id: int):
-    return _simple_action(request_id, request_service.pause_request, _("De aanvraag is gepauzeerd."))
+    message = _("De aanvraag is gepauzeerd.")
+    return views.simple_action(request_service.pause_request, request_id, message, _detail_url(request_id))
 
 
 @bp.post("/aanvragen/<int:request_id>/hervatten")
 def resume_request(request_id: int):
-    return _simple_action(request_id, request_service.resume_request, _("De aanvraag staat weer open."))
+    message = _("De aanvraag staat weer open.")
+    return views.simple_action(request_service.resume_request, request_id, message, _detail_url(request_id))
 
 
 @bp.route("/aanvragen/<int:request_id>/annuleren", methods=["GET", "POST"])
@@ -158,15 +126,13 @@ def cancel_request(request_id: int):
     if request.method == "GET":
         form.version_id.data = req.version_id
     if form.validate_on_submit():
-        try:
-            request_service.cancel_request(
-                current_user, req.id, reason=form.reason.data, version_id=form.version_id.data or None
+        version_id = form.version_id.data or None
+        done = views.attempt(
+            lambda: request_service.cancel_request(
+                current_user, req.id, reason=form.reason.data, version_id=version_id
             )
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            flash(exc.message, "error")
-        else:
+        )
+        if done is not FAILED:
             flash(_("De aanvraag is geannuleerd."), "success")
             return redirect(url_for("school.requests"))
     return render_template("school/request_cancel.html", req=req, form=form)
@@ -180,32 +146,21 @@ def ask_offer(request_id: int, offer_id: int):
     req = request_service.get_for_edit(current_user, request_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    found = next((c for c in listing.suggested_offers(req.id, SUGGESTIONS * 5) if c.obj.id == offer_id), None)
-    extra = {}
-    if found is not None:
-        extra = dict(
-            score=found.score,
-            breakdown=found.contributions,
-            reasons=found.reasons,
-            distance_km=found.distance_km,
-            mode=found.mode,
-        )
-    try:
-        match = match_service.propose(current_user, req.id, offer_id, source="school", **extra)
-    except PASS_THROUGH:
-        raise
-    except ServiceError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("school.request_detail", request_id=req.id))
+    extra = views.candidate_details(listing.suggested_offers(req.id, SUGGESTIONS * 5), offer_id)
+    match = views.attempt(
+        lambda: match_service.propose(current_user, req.id, offer_id, source="school", **extra)
+    )
+    if match is FAILED:
+        return redirect(_detail_url(req.id))
     flash(_("Aangevraagd. De clusterbeheerder bekijkt je aanvraag; je krijgt bericht."), "success")
     if "matches.detail" in current_app.view_functions:
         return redirect(url_for("matches.detail", match_id=match.id))
-    return redirect(url_for("school.request_detail", request_id=req.id))
+    return redirect(_detail_url(req.id))
 
 
 @bp.get("/koppelingen")
 def matches():
     status = request.args.get("status") or None
     org_id = current_user.organisation_id
-    page = listing.school_matches(org_id, page=_page(), per_page=_per_page(), status=status)
+    page = listing.school_matches(org_id, page=views.page_number(), per_page=views.per_page(), status=status)
     return render_template("school/matches.html", page=page, status=status, waiting_on=listing.waiting_on)
