@@ -22,7 +22,7 @@ LOCALES=(en)
 for locale in "${LOCALES[@]}"; do
     if [[ -f "$TRANSLATIONS/$locale/LC_MESSAGES/messages.po" ]]; then
         "$PYBABEL" update -i "$POT" -d "$TRANSLATIONS" -l "$locale" \
-            --width 110 --ignore-obsolete
+            --width 110 --ignore-obsolete --ignore-pot-creation-date
     else
         "$PYBABEL" init -i "$POT" -d "$TRANSLATIONS" -l "$locale" --width 110
     fi
