@@ -1,4 +1,6 @@
-"""Accounts: registration, email verification, login, password reset, invites and profiles.
+"""Accounts: registration, email verification, login, password reset and invites.
+
+Editing a profile or an organisation lives in ``loket.services.profile``.
 
 Every function flushes and never commits (the request boundary commits). Nothing here reveals
 whether an email address is registered: registration with a known address and a reset request
@@ -11,9 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import brin as stdnum_brin
 from stdnum.nl import postcode as stdnum_postcode
@@ -27,11 +28,10 @@ from loket.mail.render import absolute_url
 from loket.models import Location, Organisation, User
 from loket.models.organisations import COMPANY, ORG_KINDS, SCHOOL
 from loket.models.users import ACTIVE, ARCHIVED, DORMANT, INVITED
-from loket.services import NotFound, ServiceError, StaleEdit, audit, geocoding, policies, tokens
+from loket.services import ServiceError, audit, geocoding, policies, tokens
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
-NOTIFY_MODES = ("immediate", "digest")
 COMMON_PASSWORDS = frozenset(
     {
         "wachtwoord", "wachtwoord1", "wachtwoord12", "wachtwoord123", "welkom1234", "welkom12345",
@@ -125,7 +125,7 @@ def check_password(password: str | None, *, email: str | None = None, field: str
     return pw
 
 
-def _check_name(raw: str | None, field: str, what: str) -> str:
+def check_name(raw: str | None, field: str, what: str) -> str:
     value = (raw or "").strip()
     if not value:
         raise ServiceError(f"Vul {what} in.", field=field)
@@ -134,7 +134,7 @@ def _check_name(raw: str | None, field: str, what: str) -> str:
     return value
 
 
-def _check_terms(values, vocab: taxonomy.Vocabulary, field: str) -> list[str]:
+def check_terms(values, vocab: taxonomy.Vocabulary, field: str) -> list[str]:
     try:
         return vocab.normalise_list(list(values or []))
     except taxonomy.TaxonomyError as exc:
@@ -147,7 +147,7 @@ def resolve_location(postcode: str, city: str | None) -> Point:
     return geocoding.locate(postcode, city)
 
 
-def _set_location(org: Organisation, postcode: str, city: str | None, point: Point | None = None) -> None:
+def set_location(org: Organisation, postcode: str, city: str | None, point: Point | None = None) -> None:
     point = point or resolve_location(postcode, city)
     loc = org.primary_location
     if loc is None:
@@ -158,7 +158,8 @@ def _set_location(org: Organisation, postcode: str, city: str | None, point: Poi
 
 
 # --------------------------------------------------------------------------- mail helpers
-def _link(endpoint: str, **values) -> str:
+def link_to(endpoint: str, **values) -> str:
+    """Absolute URL of ``endpoint`` for a mail."""
     return absolute_url(url_for(endpoint, _external=False, **values))
 
 
@@ -166,16 +167,16 @@ def send_verification(user: User) -> None:
     """(Re)send the verification link for the user's current address."""
     if user.email and user.email_verified_at is None:
         token = tokens.make_token(user, tokens.VERIFY)
-        queue_email(user, "verify_email", link=_link("auth.verify_email", token=token), change=False)
+        queue_email(user, "verify_email", link=link_to("auth.verify_email", token=token), change=False)
 
 
-def _notice_existing(user: User, reason: str) -> None:
+def notice_existing(user: User, reason: str) -> None:
     queue_email(
         user,
         "account_exists",
         reason=reason,
-        login_link=_link("auth.login"),
-        reset_link=_link("auth.forgot_password"),
+        login_link=link_to("auth.login"),
+        reset_link=link_to("auth.forgot_password"),
     )
 
 
@@ -211,14 +212,14 @@ def register(data: Registration) -> User | None:
     """
     if data.kind not in ORG_KINDS:
         raise ServiceError("Kies of je een school of een bedrijf aanmeldt.", field="kind")
-    org_name = _check_name(data.org_name, "org_name", "de naam van de organisatie")
+    org_name = check_name(data.org_name, "org_name", "de naam van de organisatie")
     postcode = check_postcode(data.postcode)
     point = resolve_location(postcode, data.city)  # raises beside the postcode field
     brin = check_brin(data.brin) if data.kind == SCHOOL else None
     kvk = check_kvk(data.kvk) if data.kind == COMPANY else None
-    levels = _check_terms(data.levels, taxonomy.levels(), "levels") if data.kind == SCHOOL else []
-    sectors = _check_terms(data.sectors, taxonomy.sectors(), "sectors") if data.kind == COMPANY else []
-    name = _check_name(data.name, "name", "je naam")
+    levels = check_terms(data.levels, taxonomy.levels(), "levels") if data.kind == SCHOOL else []
+    sectors = check_terms(data.sectors, taxonomy.sectors(), "sectors") if data.kind == COMPANY else []
+    name = check_name(data.name, "name", "je naam")
     email = normalise_email(data.email)
     if not email or "@" not in email:
         raise ServiceError("Vul een geldig e-mailadres in.", field="email")
@@ -226,11 +227,11 @@ def register(data: Registration) -> User | None:
 
     existing = find_user_by_email(email)
     if existing is not None:
-        _notice_existing(existing, "register")
+        notice_existing(existing, "register")
         return None
 
     org = Organisation(kind=data.kind, name=org_name, brin=brin, kvk=kvk, levels=levels, sectors=sectors)
-    _set_location(org, postcode, data.city, point)
+    set_location(org, postcode, data.city, point)
     user = User(
         email=email,
         name=name,
@@ -290,7 +291,7 @@ def request_password_reset(email: str) -> None:
     if user is None or user.status == ARCHIVED:
         return
     token = tokens.make_token(user, tokens.RESET)
-    queue_email(user, "reset_password", link=_link("auth.reset_password", token=token))
+    queue_email(user, "reset_password", link=link_to("auth.reset_password", token=token))
 
 
 def check_reset_token(token: str) -> User:
@@ -308,7 +309,7 @@ def reset_password(token: str, password: str) -> User:
         audit.record(user, "reactivated", user, from_state=user.status, to_state=ACTIVE, via="reset")
         user.status = ACTIVE
     audit.record(user, "password_reset", user)
-    queue_email(user, "password_changed", reset_link=_link("auth.forgot_password"))
+    queue_email(user, "password_changed", reset_link=link_to("auth.forgot_password"))
     db.session.flush()
     return user
 
@@ -319,7 +320,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ServiceError("Je huidige wachtwoord klopt niet.", field="current_password")
     user.set_password(check_password(new, email=user.email, field="new_password"))
     audit.record(user, "password_changed", user)
-    queue_email(user, "password_changed", reset_link=_link("auth.forgot_password"))
+    queue_email(user, "password_changed", reset_link=link_to("auth.forgot_password"))
     db.session.flush()
 
 
@@ -335,13 +336,13 @@ def invite_colleague(actor: User, *, name: str, email: str) -> User | None:
     Only members of the organisation may invite. A known address gets a notice instead (None).
     """
     require_can_invite(actor)
-    name = _check_name(name, "name", "de naam van je collega")
+    name = check_name(name, "name", "de naam van je collega")
     email = normalise_email(email)
     if not email or "@" not in email:
         raise ServiceError("Vul een geldig e-mailadres in.", field="email")
     existing = find_user_by_email(email)
     if existing is not None:
-        _notice_existing(existing, "invite")
+        notice_existing(existing, "invite")
         return None
     org = actor.organisation
     assert org is not None
@@ -353,7 +354,7 @@ def invite_colleague(actor: User, *, name: str, email: str) -> User | None:
     queue_email(
         user,
         "invite_colleague",
-        link=_link("auth.accept_invite", token=token),
+        link=link_to("auth.accept_invite", token=token),
         inviter=actor,
         organisation=org,
     )
@@ -368,7 +369,7 @@ def check_invite_token(token: str) -> User:
 def accept_invite(token: str, *, name: str, password: str) -> User:
     """Set name and password from an invitation link; the user becomes active and verified."""
     user, _ = tokens.read_token(token, tokens.INVITE)
-    user.name = _check_name(name, "name", "je naam")
+    user.name = check_name(name, "name", "je naam")
     user.set_password(check_password(password, email=user.email))
     user.email_verified_at = user.email_verified_at or utcnow()
     audit.record(user, "invite_accepted", user, from_state=user.status, to_state=ACTIVE)
@@ -378,97 +379,19 @@ def accept_invite(token: str, *, name: str, password: str) -> User:
     return user
 
 
-# --------------------------------------------------------------------------- profile
-def update_profile(
-    user: User, *, name: str, email: str, phone: str | None, locale: str, notify_mode: str
-) -> bool:
-    """Edit the own profile. A new address takes effect after its link is clicked; returns True then."""
-    user.name = _check_name(name, "name", "je naam")
-    phone = (phone or "").strip()
-    if phone and not re.fullmatch(r"[+0-9 ()\-]{6,30}", phone):
-        raise ServiceError(
-            "Vul een telefoonnummer in met alleen cijfers, spaties, +, - of haakjes.", field="phone"
-        )
-    user.phone = phone or None
-    if locale not in current_app.config["LOKET_LOCALES"]:
-        raise ServiceError("Kies Nederlands of Engels.", field="locale")
-    if notify_mode not in NOTIFY_MODES:
-        raise ServiceError("Kies direct of een dagelijkse samenvatting.", field="notify_mode")
-    user.locale, user.notify_mode = locale, notify_mode
-    new_email = normalise_email(email)
-    if not new_email or "@" not in new_email:
-        raise ServiceError("Vul een geldig e-mailadres in.", field="email")
-    changing = new_email != user.email
-    if changing:
-        other = find_user_by_email(new_email)
-        if other is not None:
-            _notice_existing(other, "email_change")
-        else:
-            token = tokens.make_token(user, tokens.CHANGE_EMAIL, new_email=new_email)
-            link = _link("auth.confirm_email_change", token=token)
-            queue_email(user, "verify_email", to_addr=new_email, link=link, change=True)
-    audit.record(user, "profile_updated", user)
-    db.session.flush()
-    return changing
+PROFILE_NAMES = (
+    "NOTIFY_MODES",
+    "update_profile",
+    "confirm_email_change",
+    "organisation_for_edit",
+    "update_organisation",
+)
 
 
-def confirm_email_change(token: str) -> User:
-    """Apply an address change from the link mailed to the new address (works once)."""
-    user, payload = tokens.read_token(token, tokens.CHANGE_EMAIL)
-    new_email = payload["e"]
-    if find_user_by_email(new_email) is not None:
-        raise tokens.TokenError(
-            "Dit e-mailadres is intussen al in gebruik; je adres is niet gewijzigd.", "used"
-        )
-    old = user.email
-    user.email, user.email_verified_at = new_email, utcnow()
-    audit.record(user, "email_changed", user)
-    queue_email(user, "email_changed", to_addr=old, new_email=new_email)
-    db.session.flush()
-    return user
+def __getattr__(name: str):
+    """Old import path: profile and organisation editing moved to ``loket.services.profile``."""
+    if name in PROFILE_NAMES:
+        from loket.services import profile
 
-
-# --------------------------------------------------------------------------- organisation profile
-def organisation_for_edit(actor: User, org_id: int) -> Organisation:
-    """The organisation if the actor may edit it (NotFound / PermissionDenied otherwise)."""
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound("Deze organisatie bestaat niet.")
-    policies.require(policies.can_edit_organisation(actor, org))
-    return org
-
-
-def update_organisation(
-    actor: User,
-    org_id: int,
-    *,
-    version_id: int | None,
-    name: str,
-    postcode: str,
-    city: str | None,
-    brin: str | None = None,
-    kvk: str | None = None,
-    levels=(),
-    sectors=(),
-) -> Organisation:
-    """Edit an organisation's profile and primary location (re-geocoded); StaleEdit on a stale form."""
-    org = organisation_for_edit(actor, org_id)
-    if version_id is None or int(version_id) != org.version_id:
-        raise StaleEdit()
-    with db.session.no_autoflush:  # one UPDATE (one version step) per edit
-        org.name = _check_name(name, "name", "de naam van de organisatie")
-        pc = check_postcode(postcode)
-        if org.kind == SCHOOL:
-            org.brin = check_brin(brin)
-            org.levels = _check_terms(levels, taxonomy.levels(), "levels")
-        else:
-            org.kvk = check_kvk(kvk)
-            org.sectors = _check_terms(sectors, taxonomy.sectors(), "sectors")
-        _set_location(org, pc, city)
-        org.updated_at = utcnow()  # always an UPDATE, so the version moves also for location-only edits
-    audit.record(actor, "organisation_updated", org)
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise StaleEdit() from exc
-    return org
+        return getattr(profile, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

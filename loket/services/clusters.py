@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, bindparam, func, select
 
 from loket.clusters import (
     ClusterError,
@@ -31,173 +30,24 @@ from loket.clusters import (
     relabel,
 )
 from loket.db import db, utcnow
-from loket.models import AuditEvent, Cluster, Location, Match, Organisation, Request, User
+from loket.models import Cluster, Location, Match, Organisation, Request, User
 from loket.models.matches import OPEN_MATCH_STATES
-from loket.models.users import ARCHIVED
 from loket.services import ServiceError, audit, policies
+from loket.services.cluster_inputs import (  # noqa: F401  (old import path: loket.services.clusters)
+    SiteRow,
+    active_clusters,
+    bounds_dict,
+    current_bounds,
+    first_location,
+    get_active_cluster,
+    live_organisation,
+    load_sites,
+    make_params,
+    site_id_of,
+)
 
 PAIRS_KM = 10.0  # feasible school-company pairs for the border-crossing measure
 MOVES_IN_AUDIT = 200
-
-
-# --------------------------------------------------------------------------- reading organisations
-@dataclass(frozen=True, slots=True)
-class SiteRow:
-    """One organisation with its primary location, as the engine sees it."""
-
-    org_id: int
-    site_id: str
-    kind: str
-    name: str
-    lat: float
-    lon: float
-    place: str
-    cluster_id: int | None
-    pinned: bool
-
-
-def site_id_of(org_id: int, external_id: str | None) -> str:
-    """The id of an organisation in cluster output: its import external id, else ``org:<id>``."""
-    return external_id or f"org:{org_id}"
-
-
-def first_location():
-    """Subquery: the primary (lowest id) location per organisation."""
-    return (
-        select(Location.organisation_id.label("org_id"), func.min(Location.id).label("loc_id"))
-        .group_by(Location.organisation_id)
-        .subquery()
-    )
-
-
-def live_organisation():
-    """SQL condition: the organisation takes part (no users, or at least one not archived)."""
-    any_user = exists().where(User.organisation_id == Organisation.id)
-    live_user = exists().where(User.organisation_id == Organisation.id, User.status != ARCHIVED)
-    return or_(~any_user, live_user)
-
-
-def load_sites(
-    *, org_ids: Iterable[int] | None = None, unclustered_only: bool = False, kind: str | None = None
-) -> list[SiteRow]:
-    """Active organisations with coordinates (optionally: only some ids, one kind, without a cluster)."""
-    first = first_location()
-    stmt = (
-        select(
-            Organisation.id,
-            Organisation.external_id,
-            Organisation.kind,
-            Organisation.name,
-            Organisation.cluster_id,
-            Organisation.cluster_pinned,
-            Location.lat,
-            Location.lon,
-            Location.city,
-        )
-        .join(first, first.c.org_id == Organisation.id)
-        .join(Location, Location.id == first.c.loc_id)
-        .where(live_organisation(), Location.lat.is_not(None), Location.lon.is_not(None))
-        .order_by(Organisation.id)
-    )
-    if org_ids is not None:
-        stmt = stmt.where(Organisation.id.in_(list(org_ids)))
-    if unclustered_only:
-        stmt = stmt.where(Organisation.cluster_id.is_(None))
-    if kind is not None:
-        stmt = stmt.where(Organisation.kind == kind)
-    return [
-        SiteRow(
-            org_id=r.id,
-            site_id=site_id_of(r.id, r.external_id),
-            kind=r.kind,
-            name=r.name,
-            lat=float(r.lat),
-            lon=float(r.lon),
-            place=(r.city or "").strip(),
-            cluster_id=r.cluster_id,
-            pinned=bool(r.cluster_pinned),
-        )
-        for r in db.session.execute(stmt)
-    ]
-
-
-def active_clusters() -> list[Cluster]:
-    """Every cluster that is not archived, by name, with managers loaded."""
-    stmt = (
-        select(Cluster)
-        .where(Cluster.archived_at.is_(None))
-        .options(selectinload(Cluster.managers))
-        .order_by(Cluster.name, Cluster.id)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def get_active_cluster(cluster_id: int | None) -> Cluster:
-    """The cluster, or NotFound when it does not exist or was archived."""
-    from loket.services import NotFound
-
-    cluster = db.session.get(Cluster, cluster_id) if cluster_id is not None else None
-    if cluster is None or cluster.archived_at is not None:
-        raise NotFound("Dit cluster bestaat niet (meer).")
-    return cluster
-
-
-# --------------------------------------------------------------------------- bounds
-def make_params(
-    max_radius_km: float | None = None,
-    min_schools: int | None = None,
-    max_schools: int | None = None,
-    method: str | None = None,
-) -> ClusterParams:
-    """Bounds for a run: the given values over the last applied run's bounds (or the defaults).
-
-    A bad combination raises ServiceError naming the field (Dutch)."""
-    base = current_bounds()
-    values = {
-        "max_radius_km": float(max_radius_km) if max_radius_km is not None else base.max_radius_km,
-        "min_schools": int(min_schools) if min_schools is not None else base.min_schools,
-        "max_schools": int(max_schools) if max_schools is not None else base.max_schools,
-        "method": method or base.method,
-    }
-    try:
-        return ClusterParams(**values)
-    except ClusterError as exc:
-        message = str(exc)
-        fld = next(
-            (f for f in ("max_radius_km", "min_schools", "max_schools", "method") if f in message), None
-        )
-        raise ServiceError(message, field=fld) from exc
-
-
-def current_bounds() -> ClusterParams:
-    """The bounds of the last applied run (stored in its audit event), else the engine defaults."""
-    event = db.session.scalar(
-        select(AuditEvent)
-        .where(AuditEvent.action == "clusters_applied")
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
-    bounds = (event.data or {}).get("bounds") if event is not None else None
-    if not bounds:
-        return ClusterParams()
-    try:
-        return ClusterParams(
-            max_radius_km=float(bounds["max_radius_km"]),
-            min_schools=int(bounds["min_schools"]),
-            max_schools=int(bounds["max_schools"]),
-            method=str(bounds["method"]),
-        )
-    except (KeyError, TypeError, ValueError):
-        return ClusterParams()
-
-
-def bounds_dict(params: ClusterParams) -> dict[str, Any]:
-    return {
-        "max_radius_km": params.max_radius_km,
-        "min_schools": params.min_schools,
-        "max_schools": params.max_schools,
-        "method": params.method,
-    }
 
 
 # --------------------------------------------------------------------------- run report

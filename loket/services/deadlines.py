@@ -15,14 +15,62 @@ from sqlalchemy.orm import selectinload
 
 from loket.db import db, utcnow
 from loket.models import Match, Offer, Request
-from loket.models.matches import APPROVED, PROPOSED, SCHEDULED
-from loket.services import matches
+from loket.models.matches import APPROVED, EXPIRED, PROPOSED, SCHEDULED
+from loket.services import audit, matches
+from loket.services import match_steps as step
+from loket.services import recipients as people
 
 REMIND_AFTER = timedelta(days=7)
 EXPIRE_AFTER = timedelta(days=21)
 COMPLETE_AFTER = matches.COMPLETE_AFTER
 
 
+# --------------------------------------------------------------------------- deadline transitions
+def expire(match: Match, now: datetime) -> Match:
+    """A proposal nobody acted on for 21 days expires; capacity and request go back to the pool."""
+    step.need(match, PROPOSED, APPROVED, doing="laten verlopen")
+    waiting = people.must_act(match)
+    step.release_if_held(match)
+    step.move(None, match, EXPIRED, "expire", "Niemand reageerde binnen 21 dagen.")
+    step.flush()
+    step.tell(
+        [*people.both_sides(match), *waiting],
+        "match_expired",
+        f"Voorstel verlopen (geen reactie binnen 21 dagen): {step.label(match)}.",
+        match,
+    )
+    return match
+
+
+def remind(match: Match, now: datetime) -> Match:
+    """Remind whoever has to act on a proposal that waits for 7 days (once per state)."""
+    step.need(match, PROPOSED, APPROVED, doing="herinneren")
+    match.reminder_sent_at = now
+    audit.record(None, "remind", match, from_state=match.status, to_state=match.status)
+    step.flush()
+    what = "goedkeuren of afwijzen" if match.status == PROPOSED else "accepteren of weigeren"
+    step.tell(
+        people.must_act(match),
+        "match_reminder",
+        f"Herinnering: dit voorstel wacht al een week op je ({what}): {step.label(match)}.",
+        match,
+    )
+    return match
+
+
+def request_feedback(match: Match, now: datetime) -> Match:
+    """After the date: ask each side that has not answered yet for feedback (once)."""
+    step.need(match, SCHEDULED, doing="om feedback vragen")
+    match.feedback_requested_at = now
+    given = {f.side for f in match.feedback}
+    users = [u for side in ("school", "company") if side not in given for u in people.side_users(match, side)]
+    audit.record(None, "feedback_request", match, from_state=match.status, to_state=match.status)
+    step.flush()
+    step.tell(users, "match_feedback", f"Hoe ging het? Geef kort feedback op: {step.label(match)}.", match)
+    return match
+
+
+# --------------------------------------------------------------------------- the daily run
 def _load(*where) -> list[Match]:
     return list(
         db.session.scalars(
@@ -44,14 +92,14 @@ def run(now: datetime | None = None) -> dict[str, int]:
     waiting = (PROPOSED, APPROVED)
     counts = {"expired": 0, "reminded": 0, "feedback_requested": 0, "completed": 0}
     for m in _load(Match.status.in_(waiting), Match.status_changed_at <= now - EXPIRE_AFTER):
-        matches.expire(m, now)
+        expire(m, now)
         counts["expired"] += 1
     for m in _load(
         Match.status.in_(waiting),
         Match.status_changed_at <= now - REMIND_AFTER,
         Match.reminder_sent_at.is_(None),
     ):
-        matches.remind(m, now)
+        remind(m, now)
         counts["reminded"] += 1
     for m in _load(Match.status == SCHEDULED, Match.scheduled_start <= now - COMPLETE_AFTER):
         matches.complete(m, now)
@@ -61,7 +109,7 @@ def run(now: datetime | None = None) -> dict[str, int]:
         Match.scheduled_start <= now,
         Match.feedback_requested_at.is_(None),
     ):
-        matches.request_feedback(m, now)
+        request_feedback(m, now)
         counts["feedback_requested"] += 1
     db.session.flush()
     return counts

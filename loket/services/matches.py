@@ -16,8 +16,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from loket.db import db, utcnow
 from loket.models import Match, MatchFeedback, Offer, Request, User
@@ -26,7 +24,6 @@ from loket.models.matches import (
     ACCEPTED,
     APPROVED,
     CANCELLED,
-    CAPACITY_HOLDING_STATES,
     COMPLETED,
     DECLINED,
     EXPIRED,
@@ -35,101 +32,14 @@ from loket.models.matches import (
     REJECTED,
     SCHEDULED,
 )
-from loket.services import NotFound, ServiceError, StaleEdit, audit, capacity, policies
+from loket.services import NotFound, ServiceError, audit, capacity, policies
+from loket.services import match_steps as step
 from loket.services import recipients as people
-from loket.services.notifications import notify
+from loket.services.match_steps import STALE, STATE_NL, get_match, match_path  # noqa: F401  (old import path)
 
 SOURCES = ("school", "company", "engine", "manager")
 REOPENABLE = (CANCELLED, EXPIRED)
-STATE_NL = {
-    PROPOSED: "voorgesteld",
-    APPROVED: "goedgekeurd",
-    ACCEPTED: "geaccepteerd",
-    SCHEDULED: "ingepland",
-    COMPLETED: "afgerond",
-    REJECTED: "afgewezen",
-    DECLINED: "geweigerd",
-    CANCELLED: "geannuleerd",
-    EXPIRED: "verlopen",
-}
 COMPLETE_AFTER = timedelta(days=14)
-STALE = "Deze koppeling is intussen gewijzigd door iemand anders. Herlaad de pagina en probeer het opnieuw."
-
-
-def match_path(match_id: int) -> str:
-    """Site path of the match page (deep link in notifications and emails)."""
-    return f"/koppelingen/{match_id}"
-
-
-# --------------------------------------------------------------------------- helpers
-def get_match(match_id: int) -> Match:
-    match = db.session.scalar(
-        select(Match)
-        .where(Match.id == match_id)
-        .options(
-            selectinload(Match.request).selectinload(Request.organisation),
-            selectinload(Match.offer).selectinload(Offer.organisation),
-            selectinload(Match.feedback),
-        )
-    )
-    if match is None:
-        raise NotFound("Deze koppeling bestaat niet.")
-    return match
-
-
-def _need(match: Match, *states: str, doing: str) -> None:
-    if match.status not in states:
-        state = STATE_NL.get(match.status, match.status)
-        raise ServiceError(f"Je kunt deze koppeling niet {doing}: de koppeling is {state}.")
-
-
-def _check_version(match: Match, version: int | None) -> None:
-    if version is not None and int(version) != match.version_id:
-        raise StaleEdit(STALE)
-
-
-def _reason(reason: str | None, what: str = "een reden") -> str:
-    text = " ".join((reason or "").split())
-    if not text:
-        raise ServiceError(f"Geef {what} op.", field="reason")
-    if len(text) > 1000:
-        raise ServiceError("De reden is te lang (maximaal 1000 tekens).", field="reason")
-    return text
-
-
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise StaleEdit(STALE) from exc
-
-
-def _move(actor: User | None, match: Match, to: str, action: str, reason: str | None = None, **data) -> None:
-    audit.record(actor, action, match, from_state=match.status, to_state=to, reason=reason, **data)
-    match.status = to
-    match.status_changed_at = utcnow()
-    match.reminder_sent_at = None
-    if reason is not None:
-        match.reason = reason
-
-
-def _release_if_held(match: Match) -> None:
-    if match.status in CAPACITY_HOLDING_STATES:
-        capacity.release(match.offer_id)
-
-
-def _back_to_pool(match: Match) -> None:
-    """A match that ends early returns its request to the pool (when it was matched through it)."""
-    if match.request.status == REQ_MATCHED and match.status in (ACCEPTED, SCHEDULED):
-        match.request.status = REQ_OPEN
-
-
-def _label(match: Match) -> str:
-    return f"{match.request.organisation.name} – {match.offer.organisation.name}"
-
-
-def _tell(users, kind: str, message: str, match: Match) -> None:
-    notify(users, kind, message, match_path(match.id), template="match_notice", match=match)
 
 
 def _check_feasible(req: Request, offer: Offer) -> None:
@@ -180,7 +90,7 @@ def propose(
     if existing is not None and existing.status not in REOPENABLE:
         raise ServiceError(
             "Deze aanvraag en dit aanbod zijn al eerder aan elkaar gekoppeld "
-            f"(status: {STATE_NL.get(existing.status, existing.status)})."
+            f"(status: {step.STATE_NL.get(existing.status, existing.status)})."
         )
     _check_feasible(req, offer)
     values = dict(
@@ -196,7 +106,7 @@ def propose(
     if existing is None:
         match = Match(request=req, offer=offer, status=PROPOSED, **values)
         db.session.add(match)
-        _flush()
+        step.flush()
         audit.record(actor, "propose", match, from_state=None, to_state=PROPOSED, source=source)
     else:
         match = existing
@@ -204,13 +114,13 @@ def propose(
             setattr(match, k, v)
         match.scheduled_start = match.scheduled_end = match.place = None
         match.feedback_requested_at = None
-        _move(actor, match, PROPOSED, "reopen", source=source)
+        step.move(actor, match, PROPOSED, "reopen", source=source)
         match.reason = None
-    _flush()
-    _tell(
+    step.flush()
+    step.tell(
         people.deciders(match),
         "match_proposed",
-        f"Nieuw voorstel om goed te keuren: {_label(match)}.",
+        f"Nieuw voorstel om goed te keuren: {step.label(match)}.",
         match,
     )
     return match
@@ -220,18 +130,18 @@ def propose(
 def approve(actor: User, match_id: int, *, version: int | None = None) -> Match:
     match = get_match(match_id)
     policies.require(policies.can_manage_match(actor, match))
-    _check_version(match, version)
-    _need(match, PROPOSED, doing="goedkeuren")
+    step.check_version(match, version)
+    step.need(match, PROPOSED, doing="goedkeuren")
     if match.offer.status != OFF_OPEN:
         raise ServiceError("Het aanbod staat niet meer open; keur dit voorstel niet goed of leid het om.")
     capacity.take(match.offer_id)
-    _move(actor, match, APPROVED, "approve")
-    _flush()
+    step.move(actor, match, APPROVED, "approve")
+    step.flush()
     side = policies.accepting_side(match)
-    _tell(
+    step.tell(
         people.side_users(match, side),
         "match_approved",
-        f"Voorstel goedgekeurd, graag accepteren of weigeren: {_label(match)}.",
+        f"Voorstel goedgekeurd, graag accepteren of weigeren: {step.label(match)}.",
         match,
     )
     return match
@@ -253,15 +163,15 @@ def bulk_approve(actor: User, match_ids: list[int]) -> tuple[list[Match], dict[i
 def reject(actor: User, match_id: int, reason: str, *, version: int | None = None) -> Match:
     match = get_match(match_id)
     policies.require(policies.can_manage_match(actor, match))
-    _check_version(match, version)
-    text = _reason(reason, "een reden voor de afwijzing")
-    _need(match, PROPOSED, doing="afwijzen")
-    _move(actor, match, REJECTED, "reject", text)
-    _flush()
-    _tell(
+    step.check_version(match, version)
+    text = step.reason_text(reason, "een reden voor de afwijzing")
+    step.need(match, PROPOSED, doing="afwijzen")
+    step.move(actor, match, REJECTED, "reject", text)
+    step.flush()
+    step.tell(
         people.side_users(match, "company" if match.proposed_by == "company" else "school"),
         "match_rejected",
-        f"Voorstel afgewezen door de clusterbeheerder: {_label(match)}. Reden: {text}",
+        f"Voorstel afgewezen door de clusterbeheerder: {step.label(match)}. Reden: {text}",
         match,
     )
     return match
@@ -273,7 +183,7 @@ def reroute(actor: User, match_id: int, new_offer_id: int, reason: str) -> Match
     policies.require(policies.can_manage_match(actor, match))
     if int(new_offer_id) == match.offer_id:
         raise ServiceError("Kies een ander aanbod dan het huidige.", field="offer_id")
-    text = _reason(reason, "een reden voor het omleiden")
+    text = step.reason_text(reason, "een reden voor het omleiden")
     reject(actor, match_id, text)
     new = propose(actor, match.request_id, int(new_offer_id), source="manager")
     audit.record(actor, "reroute", match, reason=text, new_match_id=new.id)
@@ -287,9 +197,9 @@ def accept(actor: User, match_id: int, *, version: int | None = None) -> Match:
         policies.can_accept_match(actor, match),
         "Alleen de andere partij kan deze koppeling accepteren.",
     )
-    _check_version(match, version)
-    _need(match, APPROVED, doing="accepteren")
-    _move(actor, match, ACCEPTED, "accept")
+    step.check_version(match, version)
+    step.need(match, APPROVED, doing="accepteren")
+    step.move(actor, match, ACCEPTED, "accept")
     match.request.status = REQ_MATCHED
     others = db.session.scalars(
         select(Match).where(
@@ -299,13 +209,13 @@ def accept(actor: User, match_id: int, *, version: int | None = None) -> Match:
         )
     ).all()
     for other in others:
-        _release_if_held(other)
-        _move(None, other, CANCELLED, "cancel", "De aanvraag is al gekoppeld aan een ander aanbod.")
-    _flush()
-    _tell(
+        step.release_if_held(other)
+        step.move(None, other, CANCELLED, "cancel", "De aanvraag is al gekoppeld aan een ander aanbod.")
+    step.flush()
+    step.tell(
         people.both_sides(match),
         "match_accepted",
-        f"Koppeling geaccepteerd, spreek nu een datum af: {_label(match)}.",
+        f"Koppeling geaccepteerd, spreek nu een datum af: {step.label(match)}.",
         match,
     )
     return match
@@ -317,17 +227,17 @@ def decline(actor: User, match_id: int, reason: str, *, version: int | None = No
         policies.can_accept_match(actor, match),
         "Alleen de andere partij kan deze koppeling weigeren.",
     )
-    _check_version(match, version)
-    text = _reason(reason, "een reden om te weigeren")
-    _need(match, APPROVED, doing="weigeren")
-    _release_if_held(match)
-    _move(actor, match, DECLINED, "decline", text)
-    _flush()
+    step.check_version(match, version)
+    text = step.reason_text(reason, "een reden om te weigeren")
+    step.need(match, APPROVED, doing="weigeren")
+    step.release_if_held(match)
+    step.move(actor, match, DECLINED, "decline", text)
+    step.flush()
     other = "school" if policies.accepting_side(match) == "company" else "company"
-    _tell(
+    step.tell(
         [*people.side_users(match, other), *people.deciders(match)],
         "match_declined",
-        f"Koppeling geweigerd: {_label(match)}. Reden: {text}",
+        f"Koppeling geweigerd: {step.label(match)}. Reden: {text}",
         match,
     )
     return match
@@ -346,8 +256,8 @@ def schedule(
     """Set (or change) date, time and place of an accepted match."""
     match = get_match(match_id)
     policies.require(policies.can_schedule_match(actor, match), "Alleen de school en het bedrijf plannen.")
-    _check_version(match, version)
-    _need(match, ACCEPTED, SCHEDULED, doing="inplannen")
+    step.check_version(match, version)
+    step.need(match, ACCEPTED, SCHEDULED, doing="inplannen")
     now = now or utcnow()
     if not isinstance(start, datetime) or start.tzinfo is None:
         raise ServiceError("Vul een geldige datum en tijd in.", field="start")
@@ -362,17 +272,17 @@ def schedule(
         raise ServiceError("De plaats is te lang (maximaal 300 tekens).", field="place")
     action = "reschedule" if match.status == SCHEDULED else "schedule"
     old = match.scheduled_start
-    _move(actor, match, SCHEDULED, action, start=start.isoformat(), place=place_text)
+    step.move(actor, match, SCHEDULED, action, start=start.isoformat(), place=place_text)
     match.scheduled_start, match.scheduled_end, match.place = start, end, place_text
     match.feedback_requested_at = None
-    _flush()
+    step.flush()
     side = policies.match_side(actor, match)
     other = "company" if side == "school" else "school"
     verb = "gewijzigd" if old else "ingepland"
-    _tell(
+    step.tell(
         people.side_users(match, other),
         "match_scheduled",
-        f"Activiteit {verb}: {_label(match)}, {start:%d-%m-%Y %H:%M} UTC, {place_text}.",
+        f"Activiteit {verb}: {step.label(match)}, {start:%d-%m-%Y %H:%M} UTC, {place_text}.",
         match,
     )
     return match
@@ -381,15 +291,15 @@ def schedule(
 def cancel(actor: User, match_id: int, reason: str, *, version: int | None = None) -> Match:
     match = get_match(match_id)
     policies.require(policies.can_cancel_match(actor, match))
-    _check_version(match, version)
-    text = _reason(reason, "een reden voor het annuleren")
-    _need(match, *OPEN_MATCH_STATES, doing="annuleren")
-    _release_if_held(match)
-    _back_to_pool(match)
-    _move(actor, match, CANCELLED, "cancel", text)
-    _flush()
+    step.check_version(match, version)
+    text = step.reason_text(reason, "een reden voor het annuleren")
+    step.need(match, *OPEN_MATCH_STATES, doing="annuleren")
+    step.release_if_held(match)
+    step.back_to_pool(match)
+    step.move(actor, match, CANCELLED, "cancel", text)
+    step.flush()
     users = [u for u in people.everyone(match) if u.id != actor.id]
-    _tell(users, "match_cancelled", f"Koppeling geannuleerd: {_label(match)}. Reden: {text}", match)
+    step.tell(users, "match_cancelled", f"Koppeling geannuleerd: {step.label(match)}. Reden: {text}", match)
     return match
 
 
@@ -406,7 +316,7 @@ def give_feedback(
     match = get_match(match_id)
     side = policies.match_side(actor, match)
     policies.require(side is not None, "Alleen de school en het bedrijf geven feedback.")
-    _need(match, SCHEDULED, doing="beoordelen")
+    step.need(match, SCHEDULED, doing="beoordelen")
     now = now or utcnow()
     if match.scheduled_start is None or match.scheduled_start > now:
         raise ServiceError("Feedback geven kan pas na de activiteit.")
@@ -432,62 +342,18 @@ def give_feedback(
     audit.record(actor, "feedback", match, side=side, rating=value)
     if {f.side for f in match.feedback} >= {"school", "company"}:
         complete(match, now, actor=actor)
-    _flush()
+    step.flush()
     return fb
 
 
 # --------------------------------------------------------------------------- deadlines
 def complete(match: Match, now: datetime, *, actor: User | None = None) -> Match:
     """Scheduled -> completed (both gave feedback, or 14 days after the date)."""
-    _need(match, SCHEDULED, doing="afronden")
-    _move(actor, match, COMPLETED, "complete")
+    step.need(match, SCHEDULED, doing="afronden")
+    step.move(actor, match, COMPLETED, "complete")
     if match.request.status == REQ_MATCHED:
         match.request.status = REQ_COMPLETED
-    _flush()
-    return match
-
-
-def expire(match: Match, now: datetime) -> Match:
-    """A proposal nobody acted on for 21 days expires; capacity and request go back to the pool."""
-    _need(match, PROPOSED, APPROVED, doing="laten verlopen")
-    waiting = people.must_act(match)
-    _release_if_held(match)
-    _move(None, match, EXPIRED, "expire", "Niemand reageerde binnen 21 dagen.")
-    _flush()
-    _tell(
-        [*people.both_sides(match), *waiting],
-        "match_expired",
-        f"Voorstel verlopen (geen reactie binnen 21 dagen): {_label(match)}.",
-        match,
-    )
-    return match
-
-
-def remind(match: Match, now: datetime) -> Match:
-    """Remind whoever has to act on a proposal that waits for 7 days (once per state)."""
-    _need(match, PROPOSED, APPROVED, doing="herinneren")
-    match.reminder_sent_at = now
-    audit.record(None, "remind", match, from_state=match.status, to_state=match.status)
-    _flush()
-    what = "goedkeuren of afwijzen" if match.status == PROPOSED else "accepteren of weigeren"
-    _tell(
-        people.must_act(match),
-        "match_reminder",
-        f"Herinnering: dit voorstel wacht al een week op je ({what}): {_label(match)}.",
-        match,
-    )
-    return match
-
-
-def request_feedback(match: Match, now: datetime) -> Match:
-    """After the date: ask each side that has not answered yet for feedback (once)."""
-    _need(match, SCHEDULED, doing="om feedback vragen")
-    match.feedback_requested_at = now
-    given = {f.side for f in match.feedback}
-    users = [u for side in ("school", "company") if side not in given for u in people.side_users(match, side)]
-    audit.record(None, "feedback_request", match, from_state=match.status, to_state=match.status)
-    _flush()
-    _tell(users, "match_feedback", f"Hoe ging het? Geef kort feedback op: {_label(match)}.", match)
+    step.flush()
     return match
 
 
@@ -516,3 +382,15 @@ def available_actions(user: User | None, match: Match) -> set[str]:
     if st in (SCHEDULED, COMPLETED) and has_date and policies.can_view_match(user, match):
         acts.add("ics")
     return acts
+
+
+DEADLINE_NAMES = ("expire", "remind", "request_feedback")
+
+
+def __getattr__(name: str):
+    """Old import path: the purely deadline-driven transitions moved to ``loket.services.deadlines``."""
+    if name in DEADLINE_NAMES:
+        from loket.services import deadlines
+
+        return getattr(deadlines, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
@@ -36,97 +36,21 @@ from loket.matching import (
 )
 from loket.models import Location, Match, Offer, Organisation, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
-from loket.models.matches import CAPACITY_HOLDING_STATES, DECLINED, PROPOSED, REJECTED
+from loket.models.matches import DECLINED, PROPOSED, REJECTED
 from loket.models.users import ACTIVE
 from loket.services import NotFound, audit
+from loket.services.matching_records import (
+    activities_this_year,
+    inactive_org_ids,
+    offer_record,
+    public_id,
+    request_record,
+    school_year_start,  # noqa: F401  (old import path)
+)
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 ASSIGN_CANDIDATES = 30  # each request's top-K that the assignment chooses from (at least --top)
-
-
-def public_id(obj: Request | Offer) -> str:
-    """The id shown in JSON output: external_id, or the internal id when there is none."""
-    return obj.external_id or str(obj.id)
-
-
-def school_year_start(today: date) -> date:
-    """1 August of the Dutch school year ``today`` lies in."""
-    return date(today.year if today.month >= 8 else today.year - 1, 8, 1)
-
-
-# --------------------------------------------------------------------------- rows -> records
-def _coords(obj: Request | Offer) -> tuple[float | None, float | None]:
-    loc = obj.location or obj.organisation.primary_location
-    return (loc.lat, loc.lon) if loc is not None else (None, None)
-
-
-def _inactive_org_ids() -> set[int]:
-    """Organisations whose users are all dormant, invited or archived (none active).
-
-    An organisation without any user row is not counted as inactive: there is nobody to reactivate.
-    """
-    active = func.sum(case((User.status == ACTIVE, 1), else_=0))
-    rows = db.session.execute(
-        select(User.organisation_id)
-        .where(User.organisation_id.is_not(None))
-        .group_by(User.organisation_id)
-        .having(active == 0)
-    )
-    return {int(r) for (r,) in rows}
-
-
-def _activities_this_year(today: date) -> dict[int, int]:
-    since = datetime.combine(school_year_start(today), time.min, tzinfo=UTC)
-    rows = db.session.execute(
-        select(Request.organisation_id, func.count(Match.id))
-        .join(Match, Match.request_id == Request.id)
-        .where(Match.status.in_(CAPACITY_HOLDING_STATES), Match.created_at >= since)
-        .group_by(Request.organisation_id)
-    )
-    return {int(org): int(n) for org, n in rows}
-
-
-def request_record(req: Request, active: bool, activities_this_year: int = 0) -> RequestRecord:
-    """Engine record of one request row."""
-    lat, lon = _coords(req)
-    return RequestRecord(
-        id=str(req.id),
-        lat=lat,
-        lon=lon,
-        activity=req.activity,
-        sectors=list(req.sectors or []),
-        topic=req.topic or "",
-        levels=list(req.levels or []),
-        pupils=req.pupils,
-        earliest=req.earliest,
-        latest=req.latest,
-        modes=list(req.modes or []),
-        max_travel_km=float(req.max_travel_km or 0.0),
-        active=active,
-        activities_this_year=activities_this_year,
-    )
-
-
-def offer_record(offer: Offer, active: bool) -> OfferRecord:
-    """Engine record of one offer row."""
-    lat, lon = _coords(offer)
-    return OfferRecord(
-        id=str(offer.id),
-        lat=lat,
-        lon=lon,
-        activity=offer.activity,
-        sectors=list(offer.sectors or []),
-        topic=offer.topic or "",
-        levels=list(offer.levels or []),
-        capacity=offer.capacity,
-        capacity_left=offer.capacity_left,
-        earliest=offer.earliest,
-        latest=offer.latest,
-        modes=list(offer.modes or []),
-        radius_km=float(offer.radius_km or 0.0),
-        active=active,
-    )
 
 
 @dataclass
@@ -166,7 +90,7 @@ def _offer_rows() -> list[Offer]:
 def _request_records(
     reqs: list[Request], inactive: set[int], today: date | None = None
 ) -> tuple[list[RequestRecord], list[str]]:
-    acts = _activities_this_year(today or date.today())
+    acts = activities_this_year(today or date.today())
     recs, errors = split_valid(
         [request_record(r, r.organisation_id not in inactive, acts.get(r.organisation_id, 0)) for r in reqs]
     )
@@ -190,7 +114,7 @@ def _load(
     request_ids: list[int] | None = None, today: date | None = None, config: MatchConfig | None = None
 ) -> Inputs:
     """Fresh inputs for a run (no cache): requests (open, or ``request_ids``), open offers, exclusions."""
-    inactive = _inactive_org_ids()
+    inactive = inactive_org_ids()
     reqs = _request_rows(request_ids)
     offers = _offer_rows()
     req_recs, req_err = _request_records(reqs, inactive, today)
@@ -254,7 +178,7 @@ def offer_engine() -> Engine:
     key = _fingerprint(tuple(agg))
 
     def build() -> Engine:
-        recs, _ = _offer_records(_offer_rows(), _inactive_org_ids())
+        recs, _ = _offer_records(_offer_rows(), inactive_org_ids())
         return Engine(recs)
 
     return _cached("offers", key, build)  # type: ignore[return-value]
@@ -271,7 +195,7 @@ def open_request_records() -> list[RequestRecord]:
     key = _fingerprint(tuple(agg), tuple(matches), date.today())
 
     def build() -> list[RequestRecord]:
-        return _request_records(_request_rows(None), _inactive_org_ids())[0]
+        return _request_records(_request_rows(None), inactive_org_ids())[0]
 
     return _cached("requests", key, build)  # type: ignore[return-value]
 
@@ -312,7 +236,7 @@ def find_offer(key: str | int) -> Offer:
 def suggest_for_request(request_id: str | int, top_k: int = 10) -> list[Suggestion]:
     """The best ``top_k`` open offers for one request (any status), best first; ids are internal ids."""
     req = find_request(request_id)
-    recs, _ = _request_records([req], _inactive_org_ids())
+    recs, _ = _request_records([req], inactive_org_ids())
     if not recs:
         return []
     return offer_engine().suggest(recs[0], top_k, _excluded(Match.request_id == req.id))
@@ -327,7 +251,7 @@ def suggest_all(top_k: int = 10, progress: Progress | None = None) -> dict[str, 
 def requests_for_offer(offer_id: str | int, top_k: int = 10) -> list[Suggestion]:
     """The best ``top_k`` open requests for one offer (a company's view), best first."""
     offer = find_offer(offer_id)
-    active = offer.organisation_id not in _inactive_org_ids()
+    active = offer.organisation_id not in inactive_org_ids()
     try:
         record = offer_record(offer, active)
         excluded = _excluded(Match.offer_id == offer.id)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from loket.services import ServiceError, StaleEdit, accounts, privacy
+from loket.services import profile as profile_service
 from loket.web.forms.accounts import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -41,7 +42,7 @@ def profile():
     form = ProfileForm(obj=user if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            changing = accounts.update_profile(
+            changing = profile_service.update_profile(
                 user,
                 name=form.name.data,
                 email=form.email.data,
@@ -98,7 +99,7 @@ def own_organisation():
 
 @bp.route("/organisatie/<int:org_id>", methods=["GET", "POST"])
 def organisation(org_id: int):
-    org = accounts.organisation_for_edit(current_user, org_id)  # 404 / 403
+    org = profile_service.organisation_for_edit(current_user, org_id)  # 404 / 403
     form = OrganisationForm()
     if request.method == "GET":
         loc = org.primary_location
@@ -117,7 +118,7 @@ def organisation(org_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.update_organisation(
+            profile_service.update_organisation(
                 current_user,
                 org_id,
                 version_id=_int_or_none(form.version_id.data),

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from loket.extensions import limiter
-from loket.services import ServiceError, accounts
+from loket.services import ServiceError, accounts, profile
 from loket.services.tokens import TokenError
 from loket.web.forms.accounts import (
     AcceptInviteForm,
@@ -142,7 +142,7 @@ def resend_verification():
 @bp.get("/email-wijzigen/<token>")
 def confirm_email_change(token: str):
     try:
-        user = accounts.confirm_email_change(token)
+        user = profile.confirm_email_change(token)
     except TokenError as exc:
         return _token_invalid(exc)
     return render_template("auth/email_changed.html", email=user.email)

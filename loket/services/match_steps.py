@@ -1,0 +1,116 @@
+"""Steps shared by the match lifecycle (``loket.services.matches``) and the daily deadlines
+(``loket.services.deadlines``): loading a match, state checks, moving state with an audit entry,
+capacity release, and notifying the parties. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from loket.db import db, utcnow
+from loket.models import Match, Offer, Request, User
+from loket.models.activities import REQ_MATCHED, REQ_OPEN
+from loket.models.matches import (
+    ACCEPTED,
+    APPROVED,
+    CANCELLED,
+    CAPACITY_HOLDING_STATES,
+    COMPLETED,
+    DECLINED,
+    EXPIRED,
+    PROPOSED,
+    REJECTED,
+    SCHEDULED,
+)
+from loket.services import NotFound, ServiceError, StaleEdit, audit, capacity
+from loket.services.notifications import notify
+
+STATE_NL = {
+    PROPOSED: "voorgesteld",
+    APPROVED: "goedgekeurd",
+    ACCEPTED: "geaccepteerd",
+    SCHEDULED: "ingepland",
+    COMPLETED: "afgerond",
+    REJECTED: "afgewezen",
+    DECLINED: "geweigerd",
+    CANCELLED: "geannuleerd",
+    EXPIRED: "verlopen",
+}
+STALE = "Deze koppeling is intussen gewijzigd door iemand anders. Herlaad de pagina en probeer het opnieuw."
+
+
+def match_path(match_id: int) -> str:
+    """Site path of the match page (deep link in notifications and emails)."""
+    return f"/koppelingen/{match_id}"
+
+
+def get_match(match_id: int) -> Match:
+    match = db.session.scalar(
+        select(Match)
+        .where(Match.id == match_id)
+        .options(
+            selectinload(Match.request).selectinload(Request.organisation),
+            selectinload(Match.offer).selectinload(Offer.organisation),
+            selectinload(Match.feedback),
+        )
+    )
+    if match is None:
+        raise NotFound("Deze koppeling bestaat niet.")
+    return match
+
+
+def need(match: Match, *states: str, doing: str) -> None:
+    if match.status not in states:
+        state = STATE_NL.get(match.status, match.status)
+        raise ServiceError(f"Je kunt deze koppeling niet {doing}: de koppeling is {state}.")
+
+
+def check_version(match: Match, version: int | None) -> None:
+    if version is not None and int(version) != match.version_id:
+        raise StaleEdit(STALE)
+
+
+def reason_text(reason: str | None, what: str = "een reden") -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise ServiceError(f"Geef {what} op.", field="reason")
+    if len(text) > 1000:
+        raise ServiceError("De reden is te lang (maximaal 1000 tekens).", field="reason")
+    return text
+
+
+def flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StaleEdit(STALE) from exc
+
+
+def move(actor: User | None, match: Match, to: str, action: str, reason: str | None = None, **data) -> None:
+    audit.record(actor, action, match, from_state=match.status, to_state=to, reason=reason, **data)
+    match.status = to
+    match.status_changed_at = utcnow()
+    match.reminder_sent_at = None
+    if reason is not None:
+        match.reason = reason
+
+
+def release_if_held(match: Match) -> None:
+    if match.status in CAPACITY_HOLDING_STATES:
+        capacity.release(match.offer_id)
+
+
+def back_to_pool(match: Match) -> None:
+    """A match that ends early returns its request to the pool (when it was matched through it)."""
+    if match.request.status == REQ_MATCHED and match.status in (ACCEPTED, SCHEDULED):
+        match.request.status = REQ_OPEN
+
+
+def label(match: Match) -> str:
+    return f"{match.request.organisation.name} – {match.offer.organisation.name}"
+
+
+def tell(users, kind: str, message: str, match: Match) -> None:
+    notify(users, kind, message, match_path(match.id), template="match_notice", match=match)
