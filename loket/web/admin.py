@@ -222,61 +222,52 @@ def split(cluster_id: int):
     return redirect(url_for("admin.cluster", cluster_id=new.id), code=303)
 
 
-@bp.post("/clusters/<int:cluster_id>/beheerders")
-def add_manager(cluster_id: int):
+def _member_action(cluster_id: int, act, message):
+    """A cluster member form (a user or organisation id): run ``act(target)``, flash ``message(result)``."""
     form = IdForm()
     if not form.validate_on_submit():
         return _detail(cluster_id, 422)
     try:
-        cluster_admin.assign_manager(current_user, cluster_id, form.target.data)
+        result = act(form.target.data)
     except ServiceError as exc:
         if type(exc) is not ServiceError:
             raise
         return _fail(exc, "admin.cluster", cluster_id=cluster_id)
-    flash(_("De beheerder is toegevoegd."), "success")
+    flash(message(result), "success")
     return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+
+
+@bp.post("/clusters/<int:cluster_id>/beheerders")
+def add_manager(cluster_id: int):
+    return _member_action(
+        cluster_id,
+        lambda target: cluster_admin.assign_manager(current_user, cluster_id, target),
+        lambda result: _("De beheerder is toegevoegd."),
+    )
 
 
 @bp.post("/clusters/<int:cluster_id>/beheerders/verwijderen")
 def remove_manager(cluster_id: int):
-    form = IdForm()
-    if not form.validate_on_submit():
-        return _detail(cluster_id, 422)
-    try:
-        cluster_admin.remove_manager(current_user, cluster_id, form.target.data)
-    except ServiceError as exc:
-        if type(exc) is not ServiceError:
-            raise
-        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
-    flash(_("De beheerder is van dit cluster gehaald."), "success")
-    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+    return _member_action(
+        cluster_id,
+        lambda target: cluster_admin.remove_manager(current_user, cluster_id, target),
+        lambda result: _("De beheerder is van dit cluster gehaald."),
+    )
 
 
 @bp.post("/clusters/<int:cluster_id>/vastzetten")
 def pin(cluster_id: int):
-    form = IdForm()
-    if not form.validate_on_submit():
-        return _detail(cluster_id, 422)
-    try:
-        org = cluster_admin.pin_organisation(current_user, form.target.data, cluster_id)
-    except ServiceError as exc:
-        if type(exc) is not ServiceError:
-            raise
-        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
-    flash(_("%(o)s is vastgezet in dit cluster.", o=org.name), "success")
-    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+    return _member_action(
+        cluster_id,
+        lambda target: cluster_admin.pin_organisation(current_user, target, cluster_id),
+        lambda org: _("%(o)s is vastgezet in dit cluster.", o=org.name),
+    )
 
 
 @bp.post("/clusters/<int:cluster_id>/losmaken")
 def unpin(cluster_id: int):
-    form = IdForm()
-    if not form.validate_on_submit():
-        return _detail(cluster_id, 422)
-    try:
-        org = cluster_admin.unpin_organisation(current_user, form.target.data)
-    except ServiceError as exc:
-        if type(exc) is not ServiceError:
-            raise
-        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
-    flash(_("%(o)s is niet meer vastgezet.", o=org.name), "success")
-    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+    return _member_action(
+        cluster_id,
+        lambda target: cluster_admin.unpin_organisation(current_user, target),
+        lambda org: _("%(o)s is niet meer vastgezet.", o=org.name),
+    )

@@ -8,13 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import InputRequired
 
 from loket import taxonomy
 from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit, queries
 from loket.services import matches as svc
+from loket.web.forms.reasons import reason_field
 
 bp = Blueprint("manager", __name__, url_prefix="/cluster")
 PASS_THROUGH = (PermissionDenied, NotFound, StaleEdit)
@@ -25,20 +26,8 @@ class CsrfForm(FlaskForm):
     version_id = HiddenField()
 
 
-REASON_RULES = [
-    DataRequired(message=_l("Geef een reden op.")),
-    Length(max=1000, message=_l("Maximaal 1000 tekens.")),
-]
-
-
 class RejectForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reden van de afwijzing"),
-        validators=[
-            DataRequired(message=_l("Geef een reden op.")),
-            Length(max=1000, message=_l("Maximaal 1000 tekens.")),
-        ],
-    )
+    reason = reason_field(_l("Reden van de afwijzing"))
     version_id = HiddenField()
 
 
@@ -46,13 +35,7 @@ class RerouteForm(FlaskForm):
     offer_id = RadioField(
         _l("Ander aanbod"), validators=[InputRequired(message=_l("Kies een aanbod."))], choices=[]
     )
-    reason = TextAreaField(
-        _l("Reden van het omleiden"),
-        validators=[
-            DataRequired(message=_l("Geef een reden op.")),
-            Length(max=1000, message=_l("Maximaal 1000 tekens.")),
-        ],
-    )
+    reason = reason_field(_l("Reden van het omleiden"))
 
 
 @bp.before_request

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from loket import ics
 from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit, queries
 from loket.services import matches as svc
+from loket.web.forms.reasons import reason_field
 from loket.web.template_helpers import AMS
 
 bp = Blueprint("matches", __name__, url_prefix="/koppelingen")
@@ -29,13 +30,7 @@ class VersionForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reden"),
-        validators=[
-            DataRequired(message=_l("Geef een reden op.")),
-            Length(max=1000, message=_l("Maximaal 1000 tekens.")),
-        ],
-    )
+    reason = reason_field(_l("Reden"))
     version_id = HiddenField()
 
 
