@@ -20,11 +20,63 @@ from markupsafe import Markup, escape
 OUTLINE_FILE = Path(__file__).resolve().parent.parent / "data" / "map" / "nl_outline.json"
 NL_BOUNDS = (50.75, 3.36, 53.55, 7.23)  # lat_min, lon_min, lat_max, lon_max
 TILE = 256
-LABEL_LIMIT = 25  # draw area names on the map up to this many areas
+LABEL_LIMIT = 60  # draw area names on the map up to this many areas
 KM_PER_DEG_LAT = 111.32
 
 
-# --------------------------------------------------------------------------- bar chart
+# --------------------------------------------------------------------------- charts
+INK, MUTED, GRID, BLUE, GREEN = "#1b1f24", "#5a6470", "#e3e7ec", "#0b5cad", "#1e7b34"
+
+
+def nice_ticks(top: float, count: int = 4) -> list[float]:
+    """Round axis ticks from 0 up to at least ``top`` (1, 2 or 5 times a power of ten apart)."""
+    top = max(float(top), 1.0)
+    raw = top / count
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    step = max(step, 1.0)
+    return [i * step for i in range(int(math.ceil(top / step - 1e-9)) + 1)]
+
+
+def _svg_open(cid: str, width: int, height: int, title: str, desc: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{cid}" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{cid}-t {cid}-d" '
+        f'font-family="system-ui, sans-serif">',
+        f'<title id="{cid}-t">{escape(title)}</title>',
+        f'<desc id="{cid}-d">{escape(desc)}</desc>',
+    ]
+
+
+def _grid(ticks: list[float], x0: float, x1: float, y_of, y_label: str) -> list[str]:
+    out = []
+    for t in ticks:
+        y = y_of(t)
+        out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="{GRID if t else MUTED}"/>')
+        out.append(
+            f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="{MUTED}">'
+            f"{_num(t)}</text>"
+        )
+    if y_label:
+        out.append(f'<text x="{x0}" y="12" font-size="12" fill="{MUTED}">{escape(y_label)}</text>')
+    return out
+
+
+def _chart_legend(items: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
+    """Legend row: (kind, label) with kind 'bar' (blue block) or 'line' (green line)."""
+    out = []
+    for kind, label in items:
+        if kind == "line":
+            out.append(
+                f'<line x1="{x}" y1="{y - 4}" x2="{x + 16}" y2="{y - 4}" stroke="{GREEN}" stroke-width="3"/>'
+            )
+        else:
+            out.append(f'<rect x="{x + 2}" y="{y - 10}" width="12" height="12" fill="{BLUE}"/>')
+        out.append(f'<text x="{x + 22}" y="{y}" font-size="12" fill="{INK}">{escape(label)}</text>')
+        x += 34 + 7 * len(label)
+    return out
+
+
 def bar_chart(
     labels: Sequence[str],
     values: Sequence[float],
@@ -32,44 +84,113 @@ def bar_chart(
     title: str,
     desc: str = "",
     width: int = 640,
-    height: int = 220,
+    height: int = 240,
     css_class: str = "bar-chart",
+    y_label: str = "",
+    empty_text: str = "",
 ) -> Markup:
-    """A labelled vertical bar chart as inline SVG (role=img with a title and description)."""
+    """A labelled vertical bar chart as inline SVG (role=img with a title and description).
+
+    Gridlines at round values, the value above each bar, and ``empty_text`` across the plot when all
+    values are zero (so an empty year does not look like a broken chart).
+    """
     n = max(1, len(values))
-    top = max([float(v) for v in values] + [1.0])
-    pad_l, pad_r, pad_t, pad_b = 36, 8, 20, 28
+    ticks = nice_ticks(max([float(v) for v in values] + [1.0]))
+    top = ticks[-1]
+    pad_l, pad_r, pad_t, pad_b = 40, 8, 26, 26
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     step = plot_w / n
     bar_w = step * 0.7
-    cid = escape(css_class)
     base = pad_t + plot_h
-    axis = 'text-anchor="end" font-size="11" fill="#5a6470"'
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="{cid}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="{cid}-t {cid}-d">',
-        f'<title id="{cid}-t">{escape(title)}</title>',
-        f'<desc id="{cid}-d">{escape(desc)}</desc>',
-        f'<line x1="{pad_l}" y1="{base}" x2="{width - pad_r}" y2="{base}" stroke="#5a6470"/>',
-        f'<text x="{pad_l - 4}" y="{pad_t + 4}" {axis}>{_num(top)}</text>',
-        f'<text x="{pad_l - 4}" y="{base}" {axis}>0</text>',
-    ]
+    cid = escape(css_class)
+    out = _svg_open(cid, width, height, title, desc)
+    out += _grid(ticks, pad_l, width - pad_r, lambda t: base - plot_h * t / top, y_label)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         h = plot_h * float(value) / top
         x = pad_l + i * step + (step - bar_w) / 2
-        y = pad_t + plot_h - h
+        y = base - h
         out.append(
-            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="#0b5cad">'
+            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{BLUE}">'
             f"<title>{escape(label)}: {_num(value)}</title></rect>"
         )
         if value:
             out.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="11">'
-                f"{_num(value)}</text>"
+                f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="12" '
+                f'font-weight="600" fill="{INK}">{_num(value)}</text>'
             )
         out.append(
-            f'<text x="{x + bar_w / 2:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
-            f'fill="#1b1f24">{escape(label)}</text>'
+            f'<text x="{x + bar_w / 2:.1f}" y="{height - 8}" text-anchor="middle" font-size="12" '
+            f'fill="{INK}">{escape(label)}</text>'
+        )
+    if empty_text and not any(values):
+        out.append(
+            f'<text x="{pad_l + plot_w / 2:.1f}" y="{pad_t + plot_h / 2:.1f}" text-anchor="middle" '
+            f'font-size="14" fill="{MUTED}">{escape(empty_text)}</text>'
+        )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def day_chart(
+    values: Sequence[int],
+    *,
+    title: str,
+    desc: str = "",
+    tick_labels: dict[int, str] | None = None,
+    bar_label: str = "",
+    line_label: str = "",
+    empty_text: str = "",
+    width: int = 640,
+    height: int = 260,
+    css_class: str = "day-chart",
+) -> Markup:
+    """Bars per day and a line of the running total on one scale, with gridlines and a legend.
+
+    ``tick_labels`` maps a day index to its label under the axis (e.g. a date every week).
+    """
+    days = max(1, len(values))
+    running, total = [], 0
+    for v in values:
+        total += v
+        running.append(total)
+    ticks = nice_ticks(max([1, *running]))
+    top = ticks[-1]
+    pad_l, pad_r, pad_t, pad_b = 40, 12, 34, 26
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+    base = pad_t + plot_h
+    bw = plot_w / days
+    cid = escape(css_class)
+    out = _svg_open(cid, width, height, title, desc)
+    out += _grid(ticks, pad_l, width - pad_r, lambda t: base - plot_h * t / top, "")
+    out += _chart_legend([("bar", bar_label), ("line", line_label)], pad_l, 14)
+    for i, v in enumerate(values):
+        if v:
+            h = plot_h * v / top
+            out.append(
+                f'<rect x="{pad_l + i * bw + 1:.1f}" y="{base - h:.1f}" width="{max(1.0, bw - 2):.1f}" '
+                f'height="{h:.1f}" fill="{BLUE}"><title>{escape((tick_labels or {}).get(i, str(i)))}: '
+                f"{v}</title></rect>"
+            )
+    if total:
+        pts = " ".join(
+            f"{pad_l + (i + 0.5) * bw:.1f},{base - plot_h * c / top:.1f}" for i, c in enumerate(running)
+        )
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{GREEN}" stroke-width="2.5"/>')
+        out.append(
+            f'<text x="{width - pad_r}" y="{base - plot_h * total / top - 6:.1f}" text-anchor="end" '
+            f'font-size="12" font-weight="600" fill="{GREEN}">{total}</text>'
+        )
+    elif empty_text:
+        out.append(
+            f'<text x="{pad_l + plot_w / 2:.1f}" y="{pad_t + plot_h / 2:.1f}" text-anchor="middle" '
+            f'font-size="14" fill="{MUTED}">{escape(empty_text)}</text>'
+        )
+    for i, label in sorted((tick_labels or {}).items()):
+        x = pad_l + (i + 0.5) * bw
+        out.append(f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" stroke="{MUTED}"/>')
+        out.append(
+            f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="12" fill="{INK}">'
+            f"{escape(label)}</text>"
         )
     out.append("</svg>")
     return Markup("".join(out))
@@ -122,7 +243,7 @@ MARKERS = {
         '<rect class="marker marker-company" x="{x0}" y="{y0}" width="7" height="7" '
         'fill="#1e7b34" stroke="#fff">'
     ),
-    "request": (
+    "request": (  # larger than a school dot and drawn first, so the school on top stays visible
         '<path class="marker marker-request" d="M{x} {y0}L{x1} {y1}L{x0} {y1}Z" '
         'fill="#ffbf47" stroke="#1b1f24">'
     ),
@@ -222,17 +343,19 @@ def _bounds(spec: MapSpec) -> tuple[float, float, float, float]:
         return NL_BOUNDS
     lat0, lat1, lon0, lon1 = min(lats), max(lats), min(lons), max(lons)
     pad_lat = max(0.02, (lat1 - lat0) * 0.1)
-    pad_lon = max(0.03, (lon1 - lon0) * 0.1) + (lon1 - lon0) * 0.15  # room for the legend on the right
-    return lat0 - pad_lat, lon0 - pad_lon * 0.4, lat1 + pad_lat, lon1 + pad_lon
+    pad_lon = max(0.03, (lon1 - lon0) * 0.1)
+    return lat0 - pad_lat, lon0 - pad_lon, lat1 + pad_lat, lon1 + pad_lon
 
 
 def map_svg(spec: MapSpec) -> Markup:
     """Render the map: tiles (optional) or the NL outline, cluster areas, markers and a legend."""
     frame = _Frame(_bounds(spec), spec.width, spec.max_height, tiles=bool(spec.tile_url))
     w, h = frame.width, frame.height
+    legend, legend_h = _legend(spec.legend, w, h)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="cluster-map" viewBox="0 0 {w} {h}" width="{w}" '
-        f'height="{h}" role="img" aria-labelledby="map-title map-desc">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="cluster-map" viewBox="0 0 {w} {h + legend_h}" '
+        f'width="{w}" height="{h + legend_h}" role="img" aria-labelledby="map-title map-desc" '
+        f'font-family="system-ui, sans-serif">',
         f'<title id="map-title">{escape(spec.title)}</title><desc id="map-desc">{escape(spec.desc)}</desc>',
         f'<rect class="sea" x="0" y="0" width="{w}" height="{h}" fill="#e7f1fb"/>',
     ]
@@ -260,7 +383,7 @@ def map_svg(spec: MapSpec) -> Markup:
                 f'fill-opacity="0.12" stroke="{colour}" stroke-width="1.5">{tip}</circle>'
             )
     out.append("</g>")
-    for kind in ("school", "company", "request"):
+    for kind in ("request", "company", "school"):
         pts = [p for p in spec.points if p.kind == kind]
         if not pts:
             continue
@@ -270,22 +393,25 @@ def map_svg(spec: MapSpec) -> Markup:
             shape = MARKERS[kind].format(
                 x=f"{x:.1f}",
                 y=f"{y:.1f}",
-                x0=f"{x - 4:.1f}",
-                y0=f"{y - 4:.1f}",
-                x1=f"{x + 4:.1f}",
-                y1=f"{y + 4:.1f}",
+                x0=f"{x - (6 if kind == 'request' else 4):.1f}",
+                y0=f"{y - (7 if kind == 'request' else 4):.1f}",
+                x1=f"{x + (6 if kind == 'request' else 4):.1f}",
+                y1=f"{y + (5 if kind == 'request' else 4):.1f}",
             )
             out.append(f"{shape}<title>{escape(p.label)}</title>{MARKER_CLOSE[kind]}")
         out.append("</g>")
+    size = 12 if len(spec.areas) <= 10 else 10
     for area in spec.areas if len(spec.areas) <= LABEL_LIMIT else ():  # many areas: names in the table
         if area.centre:
             x, y = frame.xy(*area.centre)
+            name = area.label[8:] if area.label.lower().startswith("cluster ") else area.label
             out.append(
-                f'<text class="area-label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="12" '
+                f'<text class="area-label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="{size}" '
                 f'font-weight="600" fill="#1b1f24" stroke="#fff" stroke-width="3" paint-order="stroke">'
-                f"{escape(area.label)}</text>"
+                f"{escape(name)}</text>"
             )
-    out.append(_legend(spec.legend, w))
+    out.append(_scale_bar(frame))
+    out.append(legend)
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -314,27 +440,49 @@ def _tiles(frame: _Frame, url: str) -> str:
     return "".join(out)
 
 
-def _legend(items: Sequence[tuple[str, str]], width: int) -> str:
+def _scale_bar(frame: _Frame) -> str:
+    """A scale bar of a round number of kilometres in the lower left corner."""
+    lat = _lat_at(frame, frame.height - 20)
+    per_km = frame.px_per_km(lat)
+    km = next((k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200) if k * per_km >= 60), 200)
+    px, y = km * per_km, frame.height - 14
+    return (
+        f'<g class="scale"><rect x="6" y="{y - 16}" width="{px + 16:.0f}" height="24" fill="#fff" '
+        f'fill-opacity="0.85"/><path d="M14 {y - 5}V{y}H{14 + px:.1f}V{y - 5}" fill="none" stroke="#1b1f24" '
+        f'stroke-width="1.5"/><text x="{14 + px / 2:.1f}" y="{y - 4}" text-anchor="middle" font-size="11">'
+        f"{km} km</text></g>"
+    )
+
+
+def _lat_at(frame: _Frame, y: float) -> float:
+    my = (y + frame.oy) / frame.scale
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * my))))
+
+
+LEGEND_SAMPLES = {
+    "school": '<circle cx="{x6}" cy="{y}" r="4" fill="#0b5cad" stroke="#fff"/>',
+    "company": '<rect x="{x2}" y="{y0}" width="8" height="8" fill="#1e7b34"/>',
+    "request": '<path d="M{x6} {y0}L{x12} {y1}L{x0} {y1}Z" fill="#ffbf47" stroke="#1b1f24"/>',
+    "area": (
+        '<rect x="{x0}" y="{y0}" width="13" height="9" fill="#0b5cad" fill-opacity="0.15" stroke="#0b5cad"/>'
+    ),
+}
+
+
+def _legend(items: Sequence[tuple[str, str]], width: int, top: int) -> tuple[str, int]:
+    """The legend as rows below the map (never over it); returns (svg, height)."""
     if not items:
-        return ""
-    row = 18
-    box_h = row * len(items) + 10
-    x0 = width - 208
-    out = [
-        f'<g class="legend" transform="translate({x0} 8)">',
-        f'<rect width="200" height="{box_h}" fill="#fff" fill-opacity="0.9" stroke="#d8dde3"/>',
-    ]
-    samples = {
-        "school": '<circle cx="12" cy="{y}" r="4" fill="#0b5cad"/>',
-        "company": '<rect x="8" y="{y0}" width="7" height="7" fill="#1e7b34"/>',
-        "request": '<path d="M12 {y0}L16 {y1}L8 {y1}Z" fill="#ffbf47" stroke="#1b1f24"/>',
-        "area": (
-            '<rect x="6" y="{y0}" width="12" height="9" fill="#0b5cad" fill-opacity="0.15" stroke="#0b5cad"/>'
-        ),
-    }
-    for i, (kind, label) in enumerate(items):
-        y = 14 + i * row
-        out.append(samples.get(kind, samples["area"]).format(y=y, y0=y - 4, y1=y + 4))
-        out.append(f'<text x="24" y="{y + 4}" font-size="12">{escape(label)}</text>')
+        return "", 0
+    out, x, y = [f'<g class="legend" transform="translate(0 {top})">'], 10, 20
+    out.append(f'<rect width="{width}" height="{{h}}" fill="#fff"/>')
+    for kind, label in items:
+        item_w = 30 + 7 * len(label)
+        if x + item_w > width and x > 10:
+            x, y = 10, y + 22
+        sample = LEGEND_SAMPLES.get(kind, LEGEND_SAMPLES["area"])
+        out.append(sample.format(x0=x, x2=x + 2, x6=x + 6, x12=x + 12, y=y - 4, y0=y - 9, y1=y + 1))
+        out.append(f'<text x="{x + 20}" y="{y}" font-size="13" fill="#1b1f24">{escape(label)}</text>')
+        x += item_w + 12
+    height = y + 10
     out.append("</g>")
-    return "".join(out)
+    return "".join(out).replace("{h}", str(height)), height
