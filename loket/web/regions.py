@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket.services import regions
-from loket.svg import MapPoint, MapSpec, area_for, bar_chart, map_svg
+from loket.svg import AREA_COLOURS, MapPoint, MapSpec, area_for, bar_chart, map_svg
 
 bp = Blueprint("regions", __name__, url_prefix="/regio")
 
@@ -30,28 +31,63 @@ def _selection():
     return visible, None
 
 
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def month_label(month, *, year: bool = True) -> str:
+    """'okt 2026' in Dutch, 'Oct 2026' in English (the service gives Dutch labels only)."""
+    if str(get_locale() or "nl") == "en":
+        name = MONTHS_EN[month.month - 1]
+    else:
+        name = regions.MONTHS_NL[month.month - 1]
+    return f"{name} {month.year}" if year else name
+
+
+def _chart(cluster, fig):
+    values = [m.completed for m in fig.months]
+    busiest = max(fig.months, key=lambda m: m.completed) if any(values) else None
+    summary = (
+        _(
+            "%(n)s activiteiten afgerond dit schooljaar; de drukste maand was %(m)s met %(k)s.",
+            n=fig.completed_this_year,
+            m=month_label(busiest.month),
+            k=busiest.completed,
+        )
+        if busiest
+        else _("Nog geen afgeronde activiteiten dit schooljaar.")
+    )
+    return bar_chart(
+        [month_label(m.month, year=False) for m in fig.months],
+        values,
+        title=_(
+            "Afgeronde activiteiten per maand, %(c)s, schooljaar %(y)s", c=cluster.name, y=fig.school_year
+        ),
+        desc=summary + " " + _("De tabel onder de grafiek geeft de cijfers per maand."),
+        css_class=f"chart-{cluster.id}",
+        y_label=_("activiteiten"),
+        empty_text=_("Nog geen afgeronde activiteiten dit schooljaar"),
+    )
+
+
 @bp.get("/")
 def dashboard():
     visible, chosen = _selection()
+    overview = []
     if chosen is None:
-        chosen = visible if not current_user.is_admin else visible[:1]
+        # several clusters: one row each first; admins see only the rows until they pick a cluster
+        if len(visible) > 1:
+            overview = [(c, regions.cluster_figures(c.id)) for c in visible]
+        chosen = [] if current_user.is_admin and len(visible) > 1 else visible
     sections = []
     for cluster in chosen:
         fig = regions.cluster_figures(cluster.id)
-        chart = bar_chart(
-            [m.label.split()[0] for m in fig.months],
-            [m.completed for m in fig.months],
-            title=_(
-                "Afgeronde activiteiten per maand, %(c)s, schooljaar %(y)s", c=cluster.name, y=fig.school_year
-            ),
-            desc=_("Staafdiagram; dezelfde cijfers staan in de tabel eronder."),
-            css_class=f"chart-{cluster.id}",
-        )
-        sections.append({"cluster": cluster, "fig": fig, "chart": chart})
+        sections.append({"cluster": cluster, "fig": fig, "chart": _chart(cluster, fig)})
     return render_template(
         "regions/dashboard.html",
         visible=visible,
         sections=sections,
+        overview=overview,
+        month_label=month_label,
         selected=chosen[0].id if len(chosen) == 1 else None,
     )
 
@@ -76,16 +112,19 @@ def map():  # noqa: A001 (endpoint name regions.map)
         "request": sum(c["request"] for c in counts.values()),
     }
     legend = [
-        ("school", _("School")),
-        ("company", _("Bedrijf")),
-        ("request", _("Aanvraag zonder koppeling")),
-        ("area", _("Clustergebied")),
+        ("school", _("School (%(n)s)", n=totals["school"])),
+        ("company", _("Bedrijf (%(n)s)", n=totals["company"])),
+        ("request", _("Aanvraag zonder koppeling (%(n)s)", n=totals["request"])),
+        ("area", _("Clustergebied (eigen kleur per cluster)") if len(shown) > 1 else _("Clustergebied")),
     ]
-    title = (
-        _("Kaart van %(c)s", c=shown[0].name)
-        if len(shown) == 1
-        else _("Kaart van %(n)s clusters", n=len(shown))
-    )
+    if data.too_many:
+        legend = legend[3:]
+    if not shown:
+        title = _("Kaart")
+    elif len(shown) == 1:
+        title = _("Kaart van %(c)s", c=shown[0].name)
+    else:
+        title = _("Kaart van %(n)s clusters", n=len(shown))
     svg = map_svg(
         MapSpec(
             title=title,
@@ -112,4 +151,5 @@ def map():  # noqa: A001 (endpoint name regions.map)
         too_many=data.too_many,
         selected=chosen[0].id if chosen else None,
         title=title,
+        colours={c.id: AREA_COLOURS[i % len(AREA_COLOURS)] for i, c in enumerate(shown)},
     )
