@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -19,7 +20,8 @@ from loket.services.policies import can_archive_users, can_start_reactivation, c
 from loket.services.reactivation import queries
 from loket.services.reactivation.launch import launch_reminder, launch_run
 from loket.services.reactivation.tokens import TokenError, user_for_unsubscribe
-from loket.web.template_helpers import status_label
+from loket.svg import day_chart
+from loket.web.template_helpers import fmt_date, status_label
 
 bp = Blueprint("reactivation", __name__)
 
@@ -143,12 +145,34 @@ def run_progress(run_id: int):
 def report(run_id: int):
     r = queries.run_for(current_user, run_id)
     rep = svc.run_report(r)
-    chart = svc.reactivation_chart(
-        rep.per_day, label=str(_l("Heractiveringen per dag na de start van de ronde"))
-    )
     if request.args.get("format") == "json":
         return jsonify(rep.as_dict())
-    return render_template("reactivation/report.html", run=r, report=rep, chart=chart)
+    days = _day_dates(r, len(rep.per_day))
+    total = sum(rep.per_day)
+    chart = day_chart(
+        rep.per_day,
+        title=str(_l("Heractiveringen per dag na de start van ronde %(id)s", id=r.id)),
+        desc=str(
+            _l(
+                "%(n)s mensen werden in de eerste %(d)s dagen weer actief. De tabel onder de grafiek geeft "
+                "de aantallen per dag.",
+                n=total,
+                d=len(rep.per_day),
+            )
+        ),
+        tick_labels={i: days[i] for i in range(0, len(days), 7)},
+        bar_label=str(_l("per dag")),
+        line_label=str(_l("opgeteld")),
+        empty_text=str(_l("Nog niemand heeft zijn account weer geactiveerd")),
+    )
+    return render_template("reactivation/report.html", run=r, report=rep, chart=chart, days=days)
+
+
+def _day_dates(run, n: int) -> list[str]:
+    """Short dates ('7 nov') for day 0..n-1 after the start of a run; day numbers before it started."""
+    if run.started_at is None:
+        return [str(_l("dag %(n)s", n=i)) for i in range(n)]
+    return [fmt_date(run.started_at + timedelta(days=i)).rsplit(" ", 1)[0] for i in range(n)]
 
 
 @bp.post("/heractivering/<int:run_id>/herinnering")
