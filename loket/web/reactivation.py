@@ -53,17 +53,33 @@ class RunForm(FlaskForm):
         default="",
     )
     inactive_days = IntegerField(
-        _l("Niet ingelogd sinds (dagen)"), validators=[DataRequired(), NumberRange(1, 3650)]
+        _l("Niet ingelogd sinds (dagen)"),
+        validators=[
+            DataRequired(_l("Vul een aantal dagen in, van 1 tot 3650.")),
+            NumberRange(1, 3650, message=_l("Kies een aantal dagen van 1 tot 3650.")),
+        ],
     )
-    limit = IntegerField(_l("Maximum aantal ontvangers"), validators=[Optional(), NumberRange(min=1)])
+    limit = IntegerField(
+        _l("Maximum aantal ontvangers"),
+        validators=[Optional(), NumberRange(min=1, message=_l("Vul 1 of meer in, of laat het veld leeg."))],
+    )
 
 
 class ConfirmForm(FlaskForm):
     name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul je naam in.")), Length(max=200)])
     organisation = StringField(_l("Organisatie"), validators=[Optional(), Length(max=200)])
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=7)])
-    password = PasswordField(_l("Nieuw wachtwoord"), validators=[Optional(), Length(min=10, max=200)])
-    agree = BooleanField(_l("Mijn gegevens kloppen; zet mijn account weer aan"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("Nieuw wachtwoord"),
+        validators=[
+            Optional(),
+            Length(min=10, max=200, message=_l("Kies een wachtwoord van 10 tot 200 tekens.")),
+        ],
+    )
+    agree = BooleanField(
+        _l("Mijn gegevens kloppen; zet mijn account weer aan"),
+        validators=[DataRequired(_l("Vink aan dat je gegevens kloppen."))],
+    )
 
 
 class EmptyForm(FlaskForm):
