@@ -95,7 +95,10 @@ def runs():
     )
     names = {r.id: queries.cluster_name(r.cluster_id) for r in page.items}
     progress = {r.id: svc.progress(r) for r in page.items}
-    return render_template("reactivation/runs.html", page=page, names=names, progress=progress)
+    can_start = can_start_reactivation(current_user, None) or bool(queries.startable_clusters(current_user))
+    return render_template(
+        "reactivation/runs.html", page=page, names=names, progress=progress, can_start=can_start
+    )
 
 
 @bp.route("/heractivering/nieuw", methods=["GET", "POST"])
