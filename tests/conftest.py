@@ -166,6 +166,7 @@ def _forget_user_per_request(app) -> None:
 
     def forget_user(sender, **extra):
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # the locale is chosen per request too
 
     request_started.connect(forget_user, app, weak=False)
 

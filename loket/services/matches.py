@@ -14,6 +14,7 @@ refused, except that a cancelled or expired pair may be proposed again explicitl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -40,6 +41,8 @@ from loket.services.match_steps import STALE, STATE_NL, get_match, match_path  #
 SOURCES = ("school", "company", "engine", "manager")
 REOPENABLE = (CANCELLED, EXPIRED)
 COMPLETE_AFTER = timedelta(days=14)
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def _check_feasible(req: Request, offer: Offer) -> None:
@@ -279,10 +282,11 @@ def schedule(
     side = policies.match_side(actor, match)
     other = "company" if side == "school" else "school"
     verb = "gewijzigd" if old else "ingepland"
+    when = f"{start.astimezone(AMSTERDAM):%d-%m-%Y %H:%M}"
     step.tell(
         people.side_users(match, other),
         "match_scheduled",
-        f"Activiteit {verb}: {step.label(match)}, {start:%d-%m-%Y %H:%M} UTC, {place_text}.",
+        f"Activiteit {verb}: {step.label(match)}, {when}, {place_text}.",
         match,
     )
     return match

@@ -18,6 +18,11 @@ from loket.services import clusters as svc
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
+METHOD_LABELS = {
+    "kmeans": _l("k-means met grootte-reparatie (standaard: compacte clusters)"),
+    "grow": _l("regio's laten groeien (gelijkmatiger clustergrootte)"),
+}
+
 
 class RunForm(FlaskForm):
     max_radius_km = DecimalField(
@@ -33,7 +38,7 @@ class RunForm(FlaskForm):
         _l("Maximaal aantal scholen per cluster"),
         validators=[InputRequired(_l("Vul een aantal in.")), NumberRange(1, 10000, _l("Minstens 1."))],
     )
-    method = SelectField(_l("Methode"), choices=[SelectChoice(m, m) for m in METHODS])
+    method = SelectField(_l("Methode"), choices=[SelectChoice(m, METHOD_LABELS.get(m, m)) for m in METHODS])
     fresh = BooleanField(_l("Opnieuw vanaf nul indelen (alleen bij nieuwe grenzen)"))
     rename = BooleanField(_l("Namen opnieuw bepalen (behalve door beheerders gekozen namen)"))
 

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from loket.db import db
 from loket.services import NotFound, PermissionDenied, StaleEdit
 
 TITLES = {
-    400: "Ongeldig verzoek",
-    403: "Geen toegang",
-    404: "Pagina niet gevonden",
-    405: "Methode niet toegestaan",
-    409: "Conflict",
-    429: "Te veel pogingen",
-    500: "Er ging iets mis",
+    400: _l("Ongeldig verzoek"),
+    403: _l("Geen toegang"),
+    404: _l("Pagina niet gevonden"),
+    405: _l("Methode niet toegestaan"),
+    409: _l("Conflict"),
+    429: _l("Te veel pogingen"),
+    500: _l("Er ging iets mis"),
 }
 
 
 def _render(code: int, message: str | None = None):
     db.session.rollback()
-    title = TITLES.get(code, "Fout")
+    title = str(TITLES.get(code, _l("Fout")))
     if request.path.startswith("/api/"):
         return jsonify({"error": title, "message": message or title, "status": code}), code
     return render_template("error.html", code=code, title=title, message=message), code
@@ -45,9 +46,9 @@ def register(app: Flask) -> None:
         code = exc.code or 500
         message = None
         if code == 429:
-            message = "Te veel pogingen. Wacht even en probeer het dan opnieuw."
+            message = str(_l("Te veel pogingen. Wacht even en probeer het dan opnieuw."))
         elif code == 400 and exc.description and "CSRF" in exc.description:
-            message = "Het formulier is verlopen. Herlaad de pagina en probeer het opnieuw."
+            message = str(_l("Het formulier is verlopen. Herlaad de pagina en probeer het opnieuw."))
         return _render(code, message)
 
     @app.errorhandler(500)
