@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket.services import regions
-from loket.svg import AREA_COLOURS, MapPoint, MapSpec, area_for, bar_chart, map_svg
+from loket.svg import bar_chart
+from loket.svgmap import AREA_COLOURS, MapPoint, MapSpec, area_for, map_svg
 
 bp = Blueprint("regions", __name__, url_prefix="/regio")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from loket.svg import MapPoint, MapSpec, area_for, bar_chart, map_svg, nl_outline
+from loket.svg import bar_chart
+from loket.svgmap import MapPoint, MapSpec, area_for, map_svg, nl_outline
 
 
 def test_bar_chart_is_valid_svg_with_one_bar_per_value():
