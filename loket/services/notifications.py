@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from loket.db import db, utcnow
 from loket.mail.outbox import queue_email
@@ -69,6 +69,18 @@ def notify(
         out.append(note)
     db.session.flush()
     return out
+
+
+def unread_count(user: User) -> int:
+    """How many of the user's notifications are unread (the badge in the header)."""
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def mark_read(user: User, notification_id: int) -> Notification:

@@ -122,19 +122,9 @@ def register(app: Flask) -> None:
         ]
 
     def unread_notifications() -> int:
-        from sqlalchemy import func, select
+        from loket.services.notifications import unread_count
 
-        from loket.db import db
-        from loket.models import Notification
-
-        return (
-            db.session.scalar(
-                select(func.count(Notification.id)).where(
-                    Notification.user_id == current_user.id, Notification.read_at.is_(None)
-                )
-            )
-            or 0
-        )
+        return unread_count(current_user)
 
     app.jinja_env.globals.update(
         url_endpoints=url_endpoints,
