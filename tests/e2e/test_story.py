@@ -150,7 +150,8 @@ def test_school_to_completed_match(live_server, browser, artifacts, monkeypatch)
 
     # 5. after the date: move the clock, the daily deadlines ask both sides for feedback -------
     later = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    monkeypatch.setattr("loket.services.matches.utcnow", lambda: later)
+    for module in ("loket.services.matches", "loket.services.match_steps"):
+        monkeypatch.setattr(f"{module}.utcnow", lambda: later)
     live_server.mailbox.clear()
     result = app.test_cli_runner().invoke(args=["deadlines", "--now", later.isoformat()])
     assert result.exit_code == 0, result.output
