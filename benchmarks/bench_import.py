@@ -74,7 +74,7 @@ def write_csv(path: Path, kind: str, rows: list[OrgRow]) -> None:
 
 
 def make_files(tmp: Path, n_schools: int, n_companies: int) -> dict[str, Path]:
-    gen = demo._Generator(np.random.default_rng(SEED), Gazetteer.default(), TODAY)
+    gen = demo.DemoGenerator(np.random.default_rng(SEED), Gazetteer.default(), TODAY)
     files = {"schools": tmp / "schools.csv", "companies": tmp / "companies.csv"}
     write_csv(files["schools"], "schools", [gen.school(i) for i in range(n_schools)])
     write_csv(files["companies"], "companies", [gen.company(i) for i in range(n_companies)])

@@ -50,7 +50,7 @@ def register_extensions(app: Flask) -> None:
     transaction.init_app(app)
 
     import loket.models  # noqa: F401  (register mappers)
-    from loket.services.accounts import load_user
+    from loket.services.accounts.lifecycle import load_user
 
     login_manager.user_loader(load_user)
 

@@ -47,3 +47,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def paginate(stmt, page: int = 1, per_page: int = 25):
+    """One page of ``stmt`` (page numbers below 1 mean the first page; at most 100 rows a page)."""
+    return db.paginate(stmt, page=max(1, page), per_page=per_page, error_out=False, max_per_page=100)

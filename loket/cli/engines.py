@@ -62,7 +62,7 @@ def match_command(
 ) -> None:
     """Suggest offers for open requests and store them as proposed matches (or only show them)."""
     from loket.services import ServiceError
-    from loket.services.matching import run_matching
+    from loket.services.matches.proposals import run_matching
 
     bar = None
 

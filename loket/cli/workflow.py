@@ -14,7 +14,7 @@ from loket.cli.helpers import echo_json, parse_now, transactional
 @transactional
 def deadlines_command(now_text: str | None) -> None:
     """Daily match deadlines: reminders (7 days), expiry (21), feedback requests, completion. Idempotent."""
-    from loket.services import deadlines
+    from loket.services.matches import deadlines
 
     echo_json(deadlines.run(parse_now(now_text)))
 

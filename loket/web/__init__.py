@@ -2,36 +2,42 @@
 
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask
 
-# blueprint modules, each exposing ``bp``; a module listed here that does not exist yet is skipped
+from loket.web import (
+    account,
+    admin,
+    api,
+    auth,
+    company,
+    main,
+    manager,
+    matches,
+    notifications,
+    reactivation,
+    regions,
+    school,
+)
+from loket.web.template_helpers import register as register_helpers
+
 BLUEPRINTS = (
-    "main",
-    "auth",
-    "account",
-    "school",
-    "company",
-    "manager",
-    "regions",
-    "admin",
-    "api",
-    "reactivation",
-    "matches",
-    "notifications",
+    main,
+    auth,
+    account,
+    school,
+    company,
+    manager,
+    regions,
+    admin,
+    api,
+    reactivation,
+    matches,
+    notifications,
 )
 
 
 def register_blueprints(app: Flask) -> None:
-    for name in BLUEPRINTS:
-        try:
-            module = importlib.import_module(f"loket.web.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"loket.web.{name}":
-                continue
-            raise
+    """Register every blueprint and the template helpers (an import error fails loudly)."""
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    from loket.web.template_helpers import register as register_helpers
-
     register_helpers(app)

@@ -8,8 +8,9 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from loket.services import ServiceError, StaleEdit, accounts, privacy
-from loket.services import profile as profile_service
+from loket.services import ServiceError, StaleEdit, accounts
+from loket.services.accounts import privacy
+from loket.services.accounts import profile as profile_service
 from loket.web.forms.accounts import (
     ChangePasswordForm,
     DeleteAccountForm,

@@ -63,17 +63,3 @@ def simple_action(fn: Callable[..., Any], obj_id: int, message: str, back: str):
     if attempt(lambda: fn(current_user, obj_id, version_id=version_id)) is not FAILED:
         flash(message, "success")
     return redirect(back)
-
-
-def candidate_details(candidates, obj_id: int) -> dict:
-    """Score, breakdown and reasons of the suggested candidate ``obj_id`` (empty if not suggested)."""
-    found = next((c for c in candidates if c.obj.id == obj_id), None)
-    if found is None:
-        return {}
-    return dict(
-        score=found.score,
-        breakdown=found.contributions,
-        reasons=found.reasons,
-        distance_km=found.distance_km,
-        mode=found.mode,
-    )

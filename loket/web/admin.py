@@ -13,8 +13,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from loket.clusters import METHODS
 from loket.db import db
-from loket.services import ServiceError, cluster_admin, regions
+from loket.services import ServiceError
 from loket.services import clusters as svc
+from loket.services.clusters import admin as cluster_admin
+from loket.services.clusters import regions
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 

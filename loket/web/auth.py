@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from loket.extensions import limiter
-from loket.services import ServiceError, accounts, profile
-from loket.services.tokens import TokenError
+from loket.services import ServiceError, accounts
+from loket.services.accounts import profile
+from loket.services.accounts.links import TokenError
 from loket.web.forms.accounts import (
     AcceptInviteForm,
     ForgotPasswordForm,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket.models.activities import OFF_OPEN
-from loket.services import listing
-from loket.services import offers as offer_service
+from loket.services import matches as match_service
+from loket.services.activities import lists as activity_lists
+from loket.services.activities import offers as offer_service
+from loket.services.matches import lists as match_lists
+from loket.services.matching import suggestions
 from loket.web import activity_views as views
 from loket.web.activity_views import FAILED
 from loket.web.forms.activities import ActionForm, OfferForm, ReasonForm, topic_suggestions
@@ -25,14 +28,14 @@ def _only_companies():
 @bp.get("/")
 def dashboard():
     org_id = current_user.organisation_id
-    active = listing.company_offers(org_id, page=1, per_page=views.per_page(), status="actief")
+    active = activity_lists.company_offers(org_id, page=1, per_page=views.per_page(), status="actief")
     return render_template(
         "company/dashboard.html",
         offers=active,
-        offer_counts=listing.offer_counts(org_id),
-        match_counts=listing.match_counts(org_id, "company"),
-        open_matches=listing.open_matches(org_id, "company"),
-        waiting_on=listing.waiting_on,
+        offer_counts=activity_lists.offer_counts(org_id),
+        match_counts=match_lists.match_counts(org_id, "company"),
+        open_matches=match_lists.open_matches(org_id, "company"),
+        waiting_on=match_lists.waiting_on,
     )
 
 
@@ -40,7 +43,9 @@ def dashboard():
 def offers():
     status = request.args.get("status") or None
     org_id = current_user.organisation_id
-    page = listing.company_offers(org_id, page=views.page_number(), per_page=views.per_page(), status=status)
+    page = activity_lists.company_offers(
+        org_id, page=views.page_number(), per_page=views.per_page(), status=status
+    )
     return render_template("company/offers.html", page=page, status=status)
 
 
@@ -72,12 +77,12 @@ def new_offer():
 def offer_detail(offer_id: int):
     offer = offer_service.get_for_edit(current_user, offer_id)
     matchable = offer.status == OFF_OPEN and offer.capacity_left > 0
-    candidates = listing.requests_in_reach(offer.id, IN_REACH) if matchable else []
+    candidates = suggestions.requests_in_reach(offer.id, IN_REACH) if matchable else []
     return render_template(
         "company/offer_detail.html",
         offer=offer,
         candidates=candidates,
-        matches=listing.matches_by_offer([offer.id]).get(offer.id, []),
+        matches=match_lists.matches_by_offer([offer.id]).get(offer.id, []),
         action_form=ActionForm(version_id=offer.version_id),
     )
 
@@ -134,26 +139,23 @@ def close_offer(offer_id: int):
 @bp.post("/aanbod/<int:offer_id>/voorstellen/<int:request_id>")
 def propose(offer_id: int, request_id: int):
     """'Voorstellen': propose this offer to a request in reach (the cluster manager approves)."""
-    from loket.services import matches as match_service
-
     offer = offer_service.get_for_edit(current_user, offer_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    extra = views.candidate_details(listing.requests_in_reach(offer.id, IN_REACH * 5), request_id)
-    match = views.attempt(
-        lambda: match_service.propose(current_user, request_id, offer.id, source="company", **extra)
-    )
+    match = views.attempt(lambda: match_service.propose(current_user, request_id, offer.id, source="company"))
     if match is FAILED:
         return redirect(_detail_url(offer.id))
     flash(_("Voorgesteld. De clusterbeheerder bekijkt het voorstel; je krijgt bericht."), "success")
-    if "matches.detail" in current_app.view_functions:
-        return redirect(url_for("matches.detail", match_id=match.id))
-    return redirect(_detail_url(offer.id))
+    return redirect(url_for("matches.detail", match_id=match.id))
 
 
 @bp.get("/koppelingen")
 def matches():
     status = request.args.get("status") or None
     org_id = current_user.organisation_id
-    page = listing.company_matches(org_id, page=views.page_number(), per_page=views.per_page(), status=status)
-    return render_template("company/matches.html", page=page, status=status, waiting_on=listing.waiting_on)
+    page = match_lists.company_matches(
+        org_id, page=views.page_number(), per_page=views.per_page(), status=status
+    )
+    return render_template(
+        "company/matches.html", page=page, status=status, waiting_on=match_lists.waiting_on
+    )

@@ -13,8 +13,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from loket import taxonomy
-from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit, queries
+from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit
 from loket.services import matches as svc
+from loket.services.matches import queue as queries
 from loket.web.forms.reasons import reason_field
 
 bp = Blueprint("manager", __name__, url_prefix="/cluster")

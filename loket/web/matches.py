@@ -15,8 +15,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from loket import ics
-from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit, queries
+from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit
 from loket.services import matches as svc
+from loket.services.matches import queue as queries
 from loket.web.forms.reasons import reason_field
 from loket.web.template_helpers import AMS
 
@@ -129,7 +130,7 @@ def _back_link() -> tuple[str, str] | None:
         "cluster_manager": ("manager.queue", _l("Goedkeuren")),
         "admin": ("manager.queue", _l("Goedkeuren")),
     }.get(current_user.role)
-    if target is None or target[0] not in current_app.view_functions:
+    if target is None:
         return None
     return url_for(target[0]), str(target[1])
 

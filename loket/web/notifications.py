@@ -7,7 +7,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from loket.services import notifications as svc
-from loket.services import queries
 from loket.web.safe import is_safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/meldingen")
@@ -27,7 +26,7 @@ def _login():
 @bp.get("/")
 def index():
     unread_only = request.args.get("ongelezen") == "1"
-    page = queries.notifications(
+    page = svc.page_for(
         current_user,
         page=max(1, request.args.get("page", 1, type=int) or 1),
         per_page=int(current_app.config.get("LOKET_PAGE_SIZE", 25)),

@@ -32,9 +32,7 @@ def staff_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
-            if "auth.login" in current_app.view_functions:
-                return redirect(url_for("auth.login", next=request.full_path))
-            abort(401)
+            return redirect(url_for("auth.login", next=request.full_path))
         require(can_view_reactivation(current_user))
         return view(*args, **kwargs)
 

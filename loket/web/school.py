@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket.models.activities import REQ_OPEN
-from loket.services import listing
-from loket.services import requests as request_service
+from loket.services import matches as match_service
+from loket.services.activities import lists as activity_lists
+from loket.services.activities import requests as request_service
+from loket.services.matches import lists as match_lists
+from loket.services.matching import suggestions
 from loket.web import activity_views as views
 from loket.web.activity_views import FAILED
 from loket.web.forms.activities import ActionForm, ReasonForm, RequestForm, topic_suggestions
@@ -25,15 +28,15 @@ def _only_schools():
 @bp.get("/")
 def dashboard():
     org_id = current_user.organisation_id
-    active = listing.school_requests(org_id, page=1, per_page=views.per_page(), status="actief")
+    active = activity_lists.school_requests(org_id, page=1, per_page=views.per_page(), status="actief")
     return render_template(
         "school/dashboard.html",
         requests=active,
-        matches_by_request=listing.matches_by_request([r.id for r in active.items]),
-        request_counts=listing.request_counts(org_id),
-        match_counts=listing.match_counts(org_id, "school"),
-        open_matches=listing.open_matches(org_id, "school"),
-        waiting_on=listing.waiting_on,
+        matches_by_request=match_lists.matches_by_request([r.id for r in active.items]),
+        request_counts=activity_lists.request_counts(org_id),
+        match_counts=match_lists.match_counts(org_id, "school"),
+        open_matches=match_lists.open_matches(org_id, "school"),
+        waiting_on=match_lists.waiting_on,
     )
 
 
@@ -41,12 +44,14 @@ def dashboard():
 def requests():
     status = request.args.get("status") or None
     org_id = current_user.organisation_id
-    page = listing.school_requests(org_id, page=views.page_number(), per_page=views.per_page(), status=status)
+    page = activity_lists.school_requests(
+        org_id, page=views.page_number(), per_page=views.per_page(), status=status
+    )
     return render_template(
         "school/requests.html",
         page=page,
         status=status,
-        matches_by_request=listing.matches_by_request([r.id for r in page.items]),
+        matches_by_request=match_lists.matches_by_request([r.id for r in page.items]),
     )
 
 
@@ -77,12 +82,12 @@ def new_request():
 @bp.get("/aanvragen/<int:request_id>")
 def request_detail(request_id: int):
     req = request_service.get_for_edit(current_user, request_id)
-    candidates = listing.suggested_offers(req.id, SUGGESTIONS) if req.status == REQ_OPEN else []
+    candidates = suggestions.suggested_offers(req.id, SUGGESTIONS) if req.status == REQ_OPEN else []
     return render_template(
         "school/request_detail.html",
         req=req,
         candidates=candidates,
-        matches=listing.matches_by_request([req.id]).get(req.id, []),
+        matches=match_lists.matches_by_request([req.id]).get(req.id, []),
         action_form=ActionForm(version_id=req.version_id),
     )
 
@@ -141,26 +146,21 @@ def cancel_request(request_id: int):
 @bp.post("/aanvragen/<int:request_id>/aanvragen/<int:offer_id>")
 def ask_offer(request_id: int, offer_id: int):
     """'Aanvragen': propose this suggested offer for the request (the cluster manager approves)."""
-    from loket.services import matches as match_service
-
     req = request_service.get_for_edit(current_user, request_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    extra = views.candidate_details(listing.suggested_offers(req.id, SUGGESTIONS * 5), offer_id)
-    match = views.attempt(
-        lambda: match_service.propose(current_user, req.id, offer_id, source="school", **extra)
-    )
+    match = views.attempt(lambda: match_service.propose(current_user, req.id, offer_id, source="school"))
     if match is FAILED:
         return redirect(_detail_url(req.id))
     flash(_("Aangevraagd. De clusterbeheerder bekijkt je aanvraag; je krijgt bericht."), "success")
-    if "matches.detail" in current_app.view_functions:
-        return redirect(url_for("matches.detail", match_id=match.id))
-    return redirect(_detail_url(req.id))
+    return redirect(url_for("matches.detail", match_id=match.id))
 
 
 @bp.get("/koppelingen")
 def matches():
     status = request.args.get("status") or None
     org_id = current_user.organisation_id
-    page = listing.school_matches(org_id, page=views.page_number(), per_page=views.per_page(), status=status)
-    return render_template("school/matches.html", page=page, status=status, waiting_on=listing.waiting_on)
+    page = match_lists.school_matches(
+        org_id, page=views.page_number(), per_page=views.per_page(), status=status
+    )
+    return render_template("school/matches.html", page=page, status=status, waiting_on=match_lists.waiting_on)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, request, url_for
 from flask_babel import get_locale, lazy_gettext
 from flask_login import current_user
 
 from loket import taxonomy
+from loket.services.notifications.inbox import unread_count
 
 AMS = ZoneInfo("Europe/Amsterdam")
 # main menu per role: (endpoint, label); endpoints that do not exist (yet) are left out
@@ -108,26 +109,18 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["level"] = lambda c: taxonomy.levels().label(c, _locale())
     app.jinja_env.filters["mode"] = lambda c: taxonomy.modes().label(c, _locale())
 
-    def url_endpoints() -> set[str]:
-        return set(current_app.view_functions)
-
     def nav_items() -> list[dict]:
         if not current_user.is_authenticated:
             return []
-        endpoints = url_endpoints()
         return [
             {"url": url_for(ep), "label": label, "active": request.endpoint == ep}
             for ep, label in NAV.get(current_user.role, [])
-            if ep in endpoints
         ]
 
     def unread_notifications() -> int:
-        from loket.services.notifications import unread_count
-
         return unread_count(current_user)
 
     app.jinja_env.globals.update(
-        url_endpoints=url_endpoints,
         nav_items=nav_items,
         unread_notifications=unread_notifications,
         status_label=status_label,

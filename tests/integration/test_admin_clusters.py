@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from loket.db import db
 from loket.models import AuditEvent, Cluster, Organisation
-from loket.services import ServiceError, cluster_admin, policies
+from loket.services import ServiceError, policies
 from loket.services import clusters as svc
+from loket.services.clusters import admin as cluster_admin
 from tests.integration.lifecycle_helpers import login
 
 

@@ -180,7 +180,7 @@ def test_verification_link_works_once(client, mailbox):
 
 
 def test_verification_link_tampered_or_expired(client, make, mailbox):
-    from loket.services import tokens
+    from loket.services.accounts import links as tokens
 
     client.post("/aanmelden", data=school_form())
     link = _verify_link(mailbox, "anna@school.example")

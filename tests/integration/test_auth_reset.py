@@ -7,7 +7,7 @@ import re
 import pytest
 
 from loket.db import db
-from loket.services import tokens
+from loket.services.accounts import links as tokens
 
 LINK = re.compile(r"http://loket\.test(/\S+)")
 

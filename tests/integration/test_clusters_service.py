@@ -113,7 +113,7 @@ def test_pinned_org_stays_and_rename_survives(app, make, world):
     params = svc.make_params(25, 1, 10)
     svc.run_clustering(admin, params)
     zwolle = cluster_of(world.zwolle[0])
-    from loket.services import cluster_admin
+    from loket.services.clusters import admin as cluster_admin
 
     cluster_admin.pin_organisation(admin, world.amsterdam[0].id, zwolle.id)
     cluster_admin.rename_cluster(admin, zwolle.id, "Regio IJsseldelta", version_id=zwolle.version_id)

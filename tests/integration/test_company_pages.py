@@ -63,7 +63,11 @@ def test_publish_offer(client, make, auth):
         (dict(capacity="vijf"), "capacity", "Vul een heel getal in."),
         (dict(radius_km="-3"), "radius_km", "De straal moet tussen 0 en 200 km liggen."),
         (dict(latest=""), "latest", "Vul een einddatum in."),
-        (dict(latest=(TODAY - timedelta(days=1)).isoformat()), "latest", "De einddatum ligt in het verleden."),
+        (
+            dict(latest=(TODAY - timedelta(days=1)).isoformat()),
+            "latest",
+            "De einddatum ligt in het verleden.",
+        ),
     ],
 )
 def test_validation_errors_beside_the_field(client, make, auth, change, field, message):
@@ -107,9 +111,12 @@ def test_edit_capacity_not_below_used_and_stale_refused(client, make, auth):
     resp = client.post(f"/bedrijf/aanbod/{offer.id}/wijzigen", data=form(capacity="2", version_id=version))
     assert resp.status_code == 422
     assert "niet lager zijn dan wat al is toegezegd (3)" in errors(resp.get_data(as_text=True))["capacity"]
-    assert client.post(
-        f"/bedrijf/aanbod/{offer.id}/wijzigen", data=form(capacity="8", version_id=version)
-    ).status_code == 302
+    assert (
+        client.post(
+            f"/bedrijf/aanbod/{offer.id}/wijzigen", data=form(capacity="8", version_id=version)
+        ).status_code
+        == 302
+    )
     stale = client.post(f"/bedrijf/aanbod/{offer.id}/wijzigen", data=form(capacity="9", version_id=version))
     assert stale.status_code == 409
     db.session.expire_all()

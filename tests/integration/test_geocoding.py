@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from loket.db import db
 from loket.models import User
-from loket.services import geocoding
+from loket.services.accounts import geocoding
 from tests.fake_geocoder import DAM, fake_geocoder_server  # noqa: F401  (fixture "server")
 from tests.integration.test_auth_register import school_form
 

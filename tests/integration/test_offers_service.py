@@ -9,8 +9,8 @@ import pytest
 from loket.db import db
 from loket.models import AuditEvent
 from loket.services import PermissionDenied, ServiceError, StaleEdit
-from loket.services import offers as svc
-from loket.services.offers import OfferData
+from loket.services.activities import offers as svc
+from loket.services.activities.offers import OfferData
 
 TODAY = date(2026, 3, 10)
 

@@ -10,7 +10,8 @@ import pytest
 from loket import schoolyear
 from loket.db import db, utcnow
 from loket.models import MatchFeedback
-from loket.services import PermissionDenied, regions
+from loket.services import PermissionDenied
+from loket.services.clusters import regions
 from tests.integration.lifecycle_helpers import login
 
 

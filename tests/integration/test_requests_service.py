@@ -9,9 +9,9 @@ import pytest
 from loket.db import db
 from loket.models import AuditEvent, Match
 from loket.services import PermissionDenied, ServiceError, StaleEdit
-from loket.services import activity_rules as rules
-from loket.services import requests as svc
-from loket.services.requests import RequestData
+from loket.services.activities import requests as svc
+from loket.services.activities import rules
+from loket.services.activities.requests import RequestData
 
 TODAY = date(2026, 3, 10)
 
@@ -63,7 +63,11 @@ def test_create_normalises_and_audits(app, make):
         (dict(earliest=None), "earliest", "begindatum"),
         (dict(latest=None), "latest", "einddatum"),
         (dict(earliest=TODAY - timedelta(days=1)), "earliest", "in het verleden"),
-        (dict(latest=TODAY + timedelta(days=3), earliest=TODAY + timedelta(days=5)), "latest", "vóór de begindatum"),
+        (
+            dict(latest=TODAY + timedelta(days=3), earliest=TODAY + timedelta(days=5)),
+            "latest",
+            "vóór de begindatum",
+        ),
         (dict(latest=date(2027, 8, 1)), "latest", "volgende schooljaar"),
         (dict(earliest=date(2027, 8, 2), latest=date(2027, 9, 1)), "earliest", "volgende schooljaar"),
         (dict(topic="x" * 301), "topic", "te lang"),
@@ -150,10 +154,7 @@ def test_pause_resume_cancel(app, make):
         svc.cancel_request(user, req.id)
     with pytest.raises(ServiceError, match="dat kan nu niet"):
         svc.resume_request(user, req.id)
-    actions = [
-        e.action
-        for e in db.session.query(AuditEvent).filter_by(object_type="request")
-    ]
+    actions = [e.action for e in db.session.query(AuditEvent).filter_by(object_type="request")]
     assert actions == ["request.created", "request.paused", "request.resumed", "request.cancelled"]
 
 

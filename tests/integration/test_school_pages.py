@@ -71,7 +71,12 @@ def test_new_request_form_and_create(client, make, auth):
     assert resp.status_code == 302
     req = db.session.scalars(db.select(Request)).one()
     assert resp.headers["Location"].endswith(f"/school/aanvragen/{req.id}")
-    assert (req.activity, req.levels, req.pupils, req.modes) == ("gastles", ["havo-3"], 26, ["at_school", "online"])
+    assert (req.activity, req.levels, req.pupils, req.modes) == (
+        "gastles",
+        ["havo-3"],
+        26,
+        ["at_school", "online"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,8 +91,16 @@ def test_new_request_form_and_create(client, make, auth):
         (dict(pupils="twintig"), "pupils", "Vul een heel getal in."),
         (dict(max_travel_km="500"), "max_travel_km", "De reisafstand moet tussen 0 en 200 km liggen."),
         (dict(earliest="31-02-2026"), "earliest", "Vul een geldige datum in."),
-        (dict(earliest=(date.today() - timedelta(days=1)).isoformat()), "earliest", "De begindatum ligt in het verleden."),
-        (dict(latest=(FUTURE - timedelta(days=1)).isoformat()), "latest", "De einddatum ligt vóór de begindatum."),
+        (
+            dict(earliest=(date.today() - timedelta(days=1)).isoformat()),
+            "earliest",
+            "De begindatum ligt in het verleden.",
+        ),
+        (
+            dict(latest=(FUTURE - timedelta(days=1)).isoformat()),
+            "latest",
+            "De einddatum ligt vóór de begindatum.",
+        ),
         (dict(latest=date(date.today().year + 3, 1, 1).isoformat()), "latest", "volgende schooljaar"),
         (dict(activity="zeilen"), "activity", "Ongeldige keuze"),
     ],

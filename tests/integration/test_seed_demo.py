@@ -92,7 +92,7 @@ def test_if_empty_is_a_no_op_the_second_time(runner):
 
 def test_same_seed_same_data():
     def rows(seed: int):
-        gen = demo._Generator(np.random.default_rng(seed), Gazetteer.default(), date(2026, 11, 1))
+        gen = demo.DemoGenerator(np.random.default_rng(seed), Gazetteer.default(), date(2026, 11, 1))
         return [gen.school(i) for i in range(30)] + [gen.company(i) for i in range(30)]
 
     assert rows(3) == rows(3)

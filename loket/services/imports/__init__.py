@@ -110,7 +110,7 @@ def write_file(
         rows: list[OrgRow] = parsed.rows  # type: ignore[assignment]
         counts = write_orgs(rows, today=today, inactivity_days=days, dry_run=dry_run, on_progress=on_progress)
         if not dry_run and rows:  # new organisations join their nearest cluster at once
-            from loket.services.clusters import join_unclustered
+            from loket.services.clusters.join import join_unclustered
 
             join_unclustered(kind=rows[0].kind, actor=actor)
         for r in rows:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from loket.db import db, utcnow
 from loket.models import ActionToken, EmailRun, Organisation, OutboxMessage, User
@@ -43,30 +43,6 @@ def existing_reminder(parent: EmailRun) -> EmailRun | None:
             EmailRun.status != DRY_RUN,
         )
     )
-
-
-def reminder_recipient_ids(parent: EmailRun, scope: Scope) -> list[int]:
-    """Recipients of ``parent`` who got the message and did not react since."""
-    used = select(ActionToken.user_id).where(
-        ActionToken.run_id == parent.id, ActionToken.used_at.is_not(None)
-    )
-    q = (
-        select(User.id)
-        .join(OutboxMessage, and_(OutboxMessage.user_id == User.id, OutboxMessage.run_id == parent.id))
-        .where(
-            OutboxMessage.state == SENT,
-            OutboxMessage.bounced_at.is_(None),
-            User.status != ARCHIVED,
-            User.unsubscribed_at.is_(None),
-            User.email.is_not(None),
-            or_(User.last_login_at.is_(None), User.last_login_at <= OutboxMessage.sent_at),
-            User.id.not_in(used),
-        )
-        .order_by(User.id)
-    )
-    if scope.limit:
-        q = q.limit(scope.limit)
-    return list(db.session.scalars(q))
 
 
 def create_reminder(actor: User | None, parent_id: int, *, now: datetime | None = None) -> EmailRun:

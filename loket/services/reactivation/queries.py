@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from loket.db import db
+from loket.db import db, paginate
 from loket.models import Cluster, EmailRun, User
 from loket.services.policies import (
     can_view_reactivation,
@@ -22,7 +22,7 @@ def visible_runs(actor: User, page: int, per_page: int):
     q = select(EmailRun).order_by(EmailRun.id.desc())
     if not is_admin(actor):
         q = q.where(EmailRun.cluster_id.in_(managed_cluster_ids(actor)))
-    return db.paginate(q, page=page, per_page=per_page, error_out=False)
+    return paginate(q, page, per_page)
 
 
 def startable_clusters(actor: User) -> list[Cluster]:

@@ -21,7 +21,7 @@ from loket.services import NotFound, ServiceError
 from loket.services.audit import record
 from loket.services.policies import can_start_reactivation, require
 from loket.services.reactivation.compose import NearbyIndex, compose, to_email, users_with_orgs
-from loket.services.reactivation.selection import Scope, recipients_query
+from loket.services.reactivation.selection import Scope, recipients_query, reminder_recipient_ids
 
 KIND_RUN = "reactivation"
 KIND_RUN_REMINDER = "reminder"
@@ -64,8 +64,6 @@ def create_run(
 
 def _recipient_ids(run: EmailRun) -> list[int]:
     if run.kind == KIND_RUN_REMINDER:
-        from loket.services.reactivation.followup import reminder_recipient_ids
-
         parent = get_run(run.parent_run_id) if run.parent_run_id else None
         if parent is None:
             raise ServiceError("Een herinnering hoort bij een eerdere verzendronde.")

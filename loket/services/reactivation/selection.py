@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import Select, and_, or_, select
 
 from loket.db import db, utcnow
-from loket.models import Organisation, OutboxMessage, User
+from loket.models import ActionToken, EmailRun, Organisation, OutboxMessage, User
 from loket.models.mail import QUEUED, SENDING, SENT
 from loket.models.users import ARCHIVED, DORMANT, INVITED, ROLE_COMPANY, ROLE_SCHOOL
 from loket.services import ServiceError
@@ -111,3 +111,27 @@ def count_recipients(scope: Scope) -> int:
 
     sub = recipients_query(scope.validate()).with_only_columns(User.id).order_by(None).subquery()
     return db.session.scalar(select(func.count()).select_from(sub)) or 0
+
+
+def reminder_recipient_ids(parent: EmailRun, scope: Scope) -> list[int]:
+    """Recipients of ``parent`` who got the message and did not react since."""
+    used = select(ActionToken.user_id).where(
+        ActionToken.run_id == parent.id, ActionToken.used_at.is_not(None)
+    )
+    q = (
+        select(User.id)
+        .join(OutboxMessage, and_(OutboxMessage.user_id == User.id, OutboxMessage.run_id == parent.id))
+        .where(
+            OutboxMessage.state == SENT,
+            OutboxMessage.bounced_at.is_(None),
+            User.status != ARCHIVED,
+            User.unsubscribed_at.is_(None),
+            User.email.is_not(None),
+            or_(User.last_login_at.is_(None), User.last_login_at <= OutboxMessage.sent_at),
+            User.id.not_in(used),
+        )
+        .order_by(User.id)
+    )
+    if scope.limit:
+        q = q.limit(scope.limit)
+    return list(db.session.scalars(q))

@@ -131,7 +131,7 @@ class RequestForm(_ActivityForm):
     )
 
     def to_data(self):
-        from loket.services.requests import RequestData
+        from loket.services.activities.requests import RequestData
 
         return RequestData(
             activity=self.activity.data,
@@ -166,7 +166,7 @@ class OfferForm(_ActivityForm):
     )
 
     def to_data(self):
-        from loket.services.offers import OfferData
+        from loket.services.activities.offers import OfferData
 
         return OfferData(
             activity=self.activity.data,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wtforms import Field, Form
+from wtforms import Field, Form, SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from loket.services import ServiceError
-from loket.services.accounts import check_brin, check_kvk, check_password, check_postcode
+from loket.services.accounts.lifecycle import check_brin, check_kvk, check_password, check_postcode
 
 __all__ = [
     "Brin",
@@ -27,11 +27,7 @@ __all__ = [
 
 
 def choices(pairs) -> list:
-    """(value, label) pairs as WTForms choices (``SelectChoice`` on WTForms >= 3.3, tuples before)."""
-    try:
-        from wtforms import SelectChoice
-    except ImportError:  # older WTForms
-        return list(pairs)
+    """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 

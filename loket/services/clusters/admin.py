@@ -17,13 +17,9 @@ from loket.db import db, utcnow
 from loket.models import Cluster, Location, Organisation, User
 from loket.models.users import ARCHIVED, ROLE_MANAGER
 from loket.services import NotFound, ServiceError, StaleEdit, audit, policies
-from loket.services.clusters import (
-    first_location,
-    follow_school_clusters,
-    get_active_cluster,
-    new_cluster_key,
-    recompute_centres,
-)
+from loket.services.clusters.inputs import first_location, get_active_cluster
+from loket.services.clusters.membership import follow_school_clusters, recompute_centres
+from loket.services.clusters.run import new_cluster_key
 
 NAME_MAX = 120
 

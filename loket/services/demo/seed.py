@@ -20,7 +20,7 @@ from loket.db import db, utcnow
 from loket.geo import Gazetteer
 from loket.models import Cluster, Organisation, User
 from loket.models.users import ROLE_ADMIN, ROLE_MANAGER
-from loket.services.demo_names import (
+from loket.services.demo.names import (
     ACTIVITY_WEIGHT,
     FIRST,
     KM,
@@ -91,7 +91,7 @@ def seed_demo(
     """Write demo organisations, users, requests, offers, clusters and the fixed demo logins."""
     today = today or date.today()
     rng = np.random.default_rng(seed)
-    gen = _Generator(rng, Gazetteer.default(), today)
+    gen = DemoGenerator(rng, Gazetteer.default(), today)
     schools = [gen.school(i) for i in range(size.schools)]
     companies = [gen.company(i) for i in range(size.companies)]
     gen.make_demo_pair(schools[0], companies[0])
@@ -136,12 +136,12 @@ def store_clusters() -> int:
         select(func.count()).select_from(Organisation).where(Organisation.kind == "school")
     ):
         return 0
-    from loket.services.clusters import run_clustering
+    from loket.services.clusters.run import run_clustering
 
     return len(run_clustering(None).clusters)
 
 
-def _demo_accounts(gen: _Generator) -> None:
+def _demo_accounts(gen: DemoGenerator) -> None:
     """Passwords for the demo school/company contacts; a manager of the demo region; an admin."""
     now = utcnow()
     for email in (SCHOOL_EMAIL, COMPANY_EMAIL):
@@ -176,7 +176,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", t)[:24] or "org"
 
 
-class _Generator:
+class DemoGenerator:
     """Deterministic row generator (one numpy Generator)."""
 
     def __init__(self, rng: np.random.Generator, gaz: Gazetteer, today: date) -> None:

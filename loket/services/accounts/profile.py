@@ -17,8 +17,9 @@ from loket.db import db, utcnow
 from loket.mail.outbox import queue_email
 from loket.models import Organisation, User
 from loket.models.organisations import SCHOOL
-from loket.services import NotFound, ServiceError, StaleEdit, audit, policies, tokens
-from loket.services.accounts import (
+from loket.services import NotFound, ServiceError, StaleEdit, audit, policies
+from loket.services.accounts import links as tokens
+from loket.services.accounts.lifecycle import (
     check_brin,
     check_kvk,
     check_name,

@@ -17,8 +17,7 @@ from loket.models import Match, Request, User
 from loket.models.activities import REQ_CANCELLED, REQ_MATCHED, REQ_OPEN, REQ_PAUSED
 from loket.models.matches import OPEN_MATCH_STATES
 from loket.services import NotFound, ServiceError, policies
-from loket.services import activity_rules as rules
-from loket.services import activity_state as state
+from loket.services.activities import rules, state
 
 EDITABLE_STATES = (REQ_OPEN, REQ_PAUSED)
 

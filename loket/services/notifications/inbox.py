@@ -2,17 +2,16 @@
 
 ``notify`` adds a Notification row per user in the current transaction and, for users with
 ``notify_mode == "immediate"``, queues an email through the outbox (sent after the commit).
-``send_digests`` mails one digest per digest user with everything not yet mailed.
+The daily digest is in ``loket.services.notifications.digest``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from loket.db import db, utcnow
+from loket.db import db, paginate, utcnow
 from loket.mail.outbox import queue_email
 from loket.mail.render import absolute_url
 from loket.models import Notification, User
@@ -106,42 +105,12 @@ def mark_all_read(user: User) -> int:
     return result.rowcount or 0
 
 
-def send_digests(now: datetime | None = None) -> dict[str, int]:
-    """One digest email per digest user with unmailed notifications; marks them mailed.
-
-    Idempotent: a second run the same day finds nothing unmailed and sends nothing.
-    """
-    now = now or utcnow()
-    rows = db.session.execute(
-        select(Notification, User)
-        .join(User, User.id == Notification.user_id)
-        .where(
-            Notification.emailed_at.is_(None),
-            Notification.created_at <= now,
-            User.notify_mode == DIGEST,
-            User.status != ARCHIVED,
-            User.email.is_not(None),
-        )
-        .order_by(User.id, Notification.created_at, Notification.id)
-    ).all()
-    by_user: dict[int, tuple[User, list[Notification]]] = {}
-    for note, user in rows:
-        by_user.setdefault(user.id, (user, []))[1].append(note)
-    for user, notes in by_user.values():
-        items = [
-            {"message": n.message, "link": absolute_url(n.link) if n.link else None, "at": n.created_at}
-            for n in notes
-        ]
-        queue_email(
-            user,
-            "digest",
-            kind="digest",
-            items=items,
-            count=len(items),
-            link=absolute_url("/meldingen"),
-        )
-        for n in notes:
-            n.emailed_at = now
-        user.last_digest_at = now
-    db.session.flush()
-    return {"users": len(by_user), "notifications": len(rows)}
+def page_for(user: User, *, page: int = 1, per_page: int = 25, unread_only: bool = False):
+    """The user's notifications, newest first, paginated (only unread ones with ``unread_only``)."""
+    if user is None or not user.is_authenticated:
+        raise NotFound()
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+    return paginate(stmt, page, per_page)

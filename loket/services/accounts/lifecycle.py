@@ -1,6 +1,6 @@
 """Accounts: registration, email verification, login, password reset and invites.
 
-Editing a profile or an organisation lives in ``loket.services.profile``.
+Editing a profile or an organisation lives in ``loket.services.accounts.profile``.
 
 Every function flushes and never commits (the request boundary commits). Nothing here reveals
 whether an email address is registered: registration with a known address and a reset request
@@ -28,7 +28,9 @@ from loket.mail.render import absolute_url
 from loket.models import Location, Organisation, User
 from loket.models.organisations import COMPANY, ORG_KINDS, SCHOOL
 from loket.models.users import ACTIVE, ARCHIVED, DORMANT, INVITED
-from loket.services import ServiceError, audit, geocoding, policies, tokens
+from loket.services import ServiceError, audit, policies
+from loket.services.accounts import geocoding
+from loket.services.accounts import links as tokens
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
@@ -244,7 +246,7 @@ def register(data: Registration) -> User | None:
     db.session.add_all([org, user])
     db.session.flush()
     audit.record(user, "register", org, to_state=ACTIVE, user_id=user.id)
-    from loket.services.clusters import join_nearest_cluster
+    from loket.services.clusters.join import join_nearest_cluster
 
     join_nearest_cluster(org, actor=user)  # in a region at once, not only after the next clustering run
     send_verification(user)
@@ -377,21 +379,3 @@ def accept_invite(token: str, *, name: str, password: str) -> User:
     user.last_login_at = utcnow()
     db.session.flush()
     return user
-
-
-PROFILE_NAMES = (
-    "NOTIFY_MODES",
-    "update_profile",
-    "confirm_email_change",
-    "organisation_for_edit",
-    "update_organisation",
-)
-
-
-def __getattr__(name: str):
-    """Old import path: profile and organisation editing moved to ``loket.services.profile``."""
-    if name in PROFILE_NAMES:
-        from loket.services import profile
-
-        return getattr(profile, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,7 +11,7 @@ from typing import TypeVar
 from loket.db import db
 from loket.models import User
 from loket.services import ServiceError, audit
-from loket.services import activity_rules as rules
+from loket.services.activities import rules
 
 T = TypeVar("T")
 

@@ -14,8 +14,7 @@ from loket.db import db
 from loket.models import Offer, User
 from loket.models.activities import OFF_CLOSED, OFF_OPEN, OFF_PAUSED
 from loket.services import NotFound, ServiceError, policies
-from loket.services import activity_rules as rules
-from loket.services import activity_state as state
+from loket.services.activities import rules, state
 
 EDITABLE_STATES = (OFF_OPEN, OFF_PAUSED)
 

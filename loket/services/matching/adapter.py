@@ -30,22 +30,18 @@ from loket.matching import (
     OfferRecord,
     RequestRecord,
     Suggestion,
-    assign,
-    greedy_assign,
     split_valid,
 )
 from loket.models import Location, Match, Offer, Organisation, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
-from loket.models.matches import DECLINED, PROPOSED, REJECTED
+from loket.models.matches import DECLINED, REJECTED
 from loket.models.users import ACTIVE
-from loket.services import NotFound, audit
-from loket.services.matching_records import (
+from loket.services import NotFound
+from loket.services.matching.records import (
     activities_this_year,
     inactive_org_ids,
     offer_record,
-    public_id,
     request_record,
-    school_year_start,  # noqa: F401  (old import path)
 )
 
 log = logging.getLogger(__name__)
@@ -110,7 +106,7 @@ def _excluded(where=None) -> set[tuple[str, str]]:
     return {(str(r), str(o)) for r, o in db.session.execute(q)}
 
 
-def _load(
+def load_inputs(
     request_ids: list[int] | None = None, today: date | None = None, config: MatchConfig | None = None
 ) -> Inputs:
     """Fresh inputs for a run (no cache): requests (open, or ``request_ids``), open offers, exclusions."""
@@ -244,7 +240,7 @@ def suggest_for_request(request_id: str | int, top_k: int = 10) -> list[Suggesti
 
 def suggest_all(top_k: int = 10, progress: Progress | None = None) -> dict[str, list[Suggestion]]:
     """The best ``top_k`` offers for every open request (keyed by the request's internal id as text)."""
-    inputs = _load()
+    inputs = load_inputs()
     return inputs.engine.suggest_all(inputs.requests, top_k, inputs.excluded, progress)
 
 
@@ -270,125 +266,3 @@ def explain_pair(req: Request, offer: Offer) -> Explanation:
         return engine.explain(request_record(req, True), str(offer.id))
     except MatchInputError as exc:
         return Explanation(False, [exc.problem], None)
-
-
-# --------------------------------------------------------------------------- the run
-@dataclass
-class MatchRun:
-    """What ``run_matching`` did: the suggestions (or chosen pairs) and what was stored."""
-
-    suggestions: list[Suggestion]
-    created: int = 0
-    existing: int = 0
-    requests: int = 0
-    offers: int = 0
-    skipped: list[str] = field(default_factory=list)
-    assignment_total: float | None = None
-    assignment_unmatched: int | None = None
-    greedy_total: float | None = None
-    greedy_unmatched: int | None = None
-    public: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict, repr=False)
-
-    def as_json(self) -> list[dict]:
-        """The suggestions in the DOMAIN.md shape, with external ids."""
-        out = []
-        for s in self.suggestions:
-            doc = s.to_json()
-            key = (s.request_id, s.offer_id)
-            doc["request"], doc["offer"] = self.public.get(key, key)
-            out.append(doc)
-        return out
-
-
-def run_matching(
-    top_k: int = 10,
-    *,
-    assign_pairs: bool = False,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-    request_id: str | int | None = None,
-) -> MatchRun:
-    """Suggest ``top_k`` offers per open request (or for one request), or with ``assign_pairs`` choose
-    the optimal assignment (each request once, offers within capacity) beside greedy's; unless
-    ``dry_run``, store each new pair as a ``proposed`` match with an audit event (flush, no commit)."""
-    ids = [find_request(request_id).id] if request_id is not None else None
-    inputs = _load(ids)
-    width = max(top_k, ASSIGN_CANDIDATES) if assign_pairs else top_k
-    lists = inputs.engine.suggest_all(inputs.requests, width, inputs.excluded, progress)
-    run = MatchRun(
-        [], requests=len(inputs.requests), offers=len(inputs.engine.offers), skipped=inputs.skipped
-    )
-    if assign_pairs:
-        cap = inputs.engine.capacities()
-        best, greedy = assign(lists, cap), greedy_assign(lists, cap)
-        run.suggestions = sorted(best.pairs, key=lambda s: (s.request_id, s.rank))
-        run.assignment_total, run.assignment_unmatched = best.total, len(best.unmatched)
-        run.greedy_total, run.greedy_unmatched = greedy.total, len(greedy.unmatched)
-    else:
-        run.suggestions = [s for r in inputs.requests for s in lists.get(r.id, [])]
-    run.public = {
-        (s.request_id, s.offer_id): (
-            public_id(inputs.request_rows[s.request_id]),
-            public_id(inputs.offer_rows[s.offer_id]),
-        )
-        for s in run.suggestions
-    }
-    if not dry_run:
-        run.created, run.existing = _store(inputs, run.suggestions)
-    return run
-
-
-def _store(inputs: Inputs, suggestions: list[Suggestion]) -> tuple[int, int]:
-    """Add a proposed Match per new pair (flush) and an audit event each; return (created, existing)."""
-    created: list[Match] = []
-    existing = 0
-    seen = set(inputs.existing)
-    for s in suggestions:
-        req = inputs.request_rows[s.request_id]
-        offer = inputs.offer_rows[s.offer_id]
-        if (req.id, offer.id) in seen:
-            existing += 1
-            continue
-        seen.add((req.id, offer.id))
-        match = Match(
-            request_id=req.id,
-            offer_id=offer.id,
-            cluster_id=req.organisation.cluster_id,
-            status=PROPOSED,
-            score=round(s.score, 6),
-            distance_km=None if s.distance_km is None else round(s.distance_km, 3),
-            mode=s.mode,
-            breakdown={k: round(v, 6) for k, v in s.contributions.items()},
-            reasons=list(s.reasons),
-            proposed_by="engine",
-        )
-        db.session.add(match)
-        created.append(match)
-    db.session.flush()
-    for m in created:
-        audit.record(None, "propose", m, from_state=None, to_state=PROPOSED, source="engine", score=m.score)
-    db.session.flush()
-    _tell_deciders(created)
-    return len(created), existing
-
-
-def _tell_deciders(created: list[Match]) -> None:
-    """One notification per cluster (not per pair) to the managers, or admins, who must approve."""
-    from loket.services.notifications import notify
-    from loket.services.recipients import deciders
-
-    by_cluster: dict[int | None, list[Match]] = {}
-    for m in created:
-        by_cluster.setdefault(m.cluster_id, []).append(m)
-    for cluster_id, matches in sorted(by_cluster.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
-        n = len(matches)
-        where = f" in {matches[0].cluster.name}" if cluster_id is not None and matches[0].cluster else ""
-        link = "/cluster/goedkeuren" + (f"?cluster={cluster_id}" if cluster_id is not None else "")
-        what = f"{n} nieuwe voorstellen" if n != 1 else "1 nieuw voorstel"
-        verb = "wachten" if n != 1 else "wacht"
-        notify(
-            deciders(matches[0]),
-            "engine_proposals",
-            f"{what} van de matchmaker{where} {verb} op je goedkeuring.",
-            link,
-        )

@@ -16,9 +16,10 @@ from sqlalchemy.orm import selectinload
 from loket.db import db, utcnow
 from loket.models import Match, Offer, Request
 from loket.models.matches import APPROVED, EXPIRED, PROPOSED, SCHEDULED
-from loket.services import audit, matches
-from loket.services import match_steps as step
-from loket.services import recipients as people
+from loket.services import audit
+from loket.services.matches import lifecycle as matches
+from loket.services.matches import recipients as people
+from loket.services.matches import steps as step
 
 REMIND_AFTER = timedelta(days=7)
 EXPIRE_AFTER = timedelta(days=21)

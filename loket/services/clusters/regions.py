@@ -17,13 +17,13 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from loket import schoolyear
-from loket.db import db, utcnow
+from loket.db import db, paginate, utcnow
 from loket.models import Cluster, Location, Match, MatchFeedback, Offer, Organisation, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.models.matches import CAPACITY_HOLDING_STATES, COMPLETED, MATCH_STATES
 from loket.models.users import ACTIVE, ROLE_MANAGER
 from loket.services import NotFound, PermissionDenied, policies
-from loket.services.clusters import first_location, live_organisation
+from loket.services.clusters.inputs import first_location, live_organisation
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UNMATCHED_DAYS = 30
@@ -352,4 +352,4 @@ def cluster_members(cluster_id: int, *, page: int = 1, per_page: int = 25):
         .where(Organisation.cluster_id == cluster_id)
         .order_by(Organisation.kind.desc(), Organisation.name, Organisation.id)
     )
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)

@@ -15,14 +15,8 @@ from loket.clusters import ClusterInfo, ClusterParams, Join, Site, nearest_clust
 from loket.db import db
 from loket.models import Cluster, Organisation, User
 from loket.services import audit
-from loket.services.clusters import (
-    MOVES_IN_AUDIT,
-    SiteRow,
-    current_bounds,
-    follow_school_clusters,
-    load_sites,
-    recompute_centres,
-)
+from loket.services.clusters.inputs import SiteRow, current_bounds, load_sites
+from loket.services.clusters.membership import MOVES_IN_AUDIT, follow_school_clusters, recompute_centres
 
 
 @dataclass(frozen=True, slots=True)

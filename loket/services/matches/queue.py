@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import selectinload
 
-from loket.db import db, utcnow
-from loket.models import AuditEvent, Cluster, Match, Notification, Offer, Organisation, Request, User
+from loket.db import db, paginate, utcnow
+from loket.models import AuditEvent, Cluster, Match, Offer, Organisation, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.models.matches import ACCEPTED, APPROVED, PROPOSED
-from loket.services import NotFound, PermissionDenied, policies
-from loket.services.matches import get_match
+from loket.services import PermissionDenied, policies
+from loket.services.matches.lifecycle import get_match
 
 WAITING_STATES = (PROPOSED, APPROVED, ACCEPTED)
 OVERVIEW_VIEWS = ("requests", "offers", "waiting")
@@ -89,7 +89,7 @@ def approval_queue(user: User, filters: Filters, *, page: int = 1, per_page: int
         _older_than(Match.status_changed_at, filters.min_age_days, now),
     ).options(*_match_options())
     stmt = stmt.order_by(Match.status_changed_at, Match.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def open_requests(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
@@ -105,7 +105,7 @@ def open_requests(user: User, filters: Filters, *, page: int = 1, per_page: int 
         _older_than(Request.created_at, filters.min_age_days, now),
     ).options(selectinload(Request.organisation))
     stmt = stmt.order_by(Request.created_at, Request.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def offers_with_capacity(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
@@ -120,7 +120,7 @@ def offers_with_capacity(user: User, filters: Filters, *, page: int = 1, per_pag
         _older_than(Offer.created_at, filters.min_age_days, now),
     ).options(selectinload(Offer.organisation))
     stmt = stmt.order_by(Offer.created_at, Offer.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def waiting_matches(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
@@ -135,7 +135,7 @@ def waiting_matches(user: User, filters: Filters, *, page: int = 1, per_page: in
         _older_than(Match.status_changed_at, filters.min_age_days, now),
     ).options(*_match_options())
     stmt = stmt.order_by(Match.status_changed_at, Match.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def waiting_on(match: Match) -> str:
@@ -174,7 +174,7 @@ def reroute_options(user: User, match: Match, limit: int = 10) -> list[dict[str,
     policies.require(policies.can_manage_match(user, match))
     taken = select(Match.offer_id).where(Match.request_id == match.request_id)
     try:
-        from loket.services import listing
+        from loket.services.matches import lists as listing
 
         cands = listing.suggested_offers(match.request_id, top_k=limit + 5)
     except (ImportError, AttributeError):
@@ -201,14 +201,3 @@ def reroute_options(user: User, match: Match, limit: int = 10) -> list[dict[str,
         .limit(limit)
     )
     return [{"offer": o, "score": None, "reasons": [], "distance_km": None} for o in db.session.scalars(stmt)]
-
-
-# --------------------------------------------------------------------------- notifications
-def notifications(user: User, *, page: int = 1, per_page: int = 25, unread_only: bool = False):
-    if user is None or not user.is_authenticated:
-        raise NotFound()
-    stmt = select(Notification).where(Notification.user_id == user.id)
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -15,11 +15,9 @@ managers) are in ``loket.services.cluster_admin``. Services flush, never commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import bindparam
 
 from loket.clusters import (
     ClusterError,
@@ -30,94 +28,19 @@ from loket.clusters import (
     relabel,
 )
 from loket.db import db, utcnow
-from loket.models import Cluster, Location, Match, Organisation, Request, User
-from loket.models.matches import OPEN_MATCH_STATES
+from loket.models import Cluster, Organisation, User
 from loket.services import ServiceError, audit, policies
-from loket.services.cluster_inputs import (  # noqa: F401  (old import path: loket.services.clusters)
+from loket.services.clusters.inputs import (
     SiteRow,
     active_clusters,
     bounds_dict,
     current_bounds,
-    first_location,
-    get_active_cluster,
-    live_organisation,
     load_sites,
-    make_params,
-    site_id_of,
 )
+from loket.services.clusters.membership import MOVES_IN_AUDIT, follow_school_clusters
+from loket.services.clusters.report import Move, PlannedCluster, RunReport
 
 PAIRS_KM = 10.0  # feasible school-company pairs for the border-crossing measure
-MOVES_IN_AUDIT = 200
-
-
-# --------------------------------------------------------------------------- run report
-@dataclass(slots=True)
-class PlannedCluster:
-    """One cluster of a run: ``id`` is None for a cluster a dry run would create."""
-
-    key: str
-    id: int | None
-    name: str
-    centre: tuple[float, float]
-    members: list[str]
-    managers: list[str]
-    schools: int
-    companies: int
-    is_new: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    """An organisation whose cluster changed (``from_id`` None: it had no cluster before)."""
-
-    org_id: int
-    member: str
-    name: str
-    from_id: int | None
-    from_name: str | None
-    to_id: int | None
-    to_name: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "member": self.member,
-            "name": self.name,
-            "from": self.from_id,
-            "from_name": self.from_name,
-            "to": self.to_id,
-            "to_name": self.to_name,
-        }
-
-
-@dataclass(slots=True)
-class RunReport:
-    """What a clustering run did (or, with dry_run, would do)."""
-
-    clusters: list[PlannedCluster]
-    measures: dict[str, Any]
-    moved: list[Move]
-    new_clusters: list[str] = field(default_factory=list)
-    dissolved: list[tuple[int, str]] = field(default_factory=list)
-    bounds: dict[str, Any] = field(default_factory=dict)
-    warm: bool = False
-    dry_run: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        """The ``loket cluster --json`` document."""
-        return {
-            "clusters": [
-                {
-                    "id": c.id,
-                    "name": c.name,
-                    "centre": [round(c.centre[0], 6), round(c.centre[1], 6)],
-                    "members": c.members,
-                    "managers": c.managers,
-                }
-                for c in self.clusters
-            ],
-            "measures": self.measures,
-            "moved": [m.as_dict() for m in self.moved],
-        }
 
 
 class _RunRecord:
@@ -329,59 +252,3 @@ def _apply(
     )
     db.session.flush()
     db.session.expire_all()
-
-
-def follow_school_clusters(org_ids: Iterable[int] | None = None) -> None:
-    """Open matches follow their school to its (new) cluster, so the right manager sees them."""
-    match_t, req_t, org_t = Match.__table__, Request.__table__, Organisation.__table__
-    school_cluster = (
-        select(org_t.c.cluster_id)
-        .select_from(req_t.join(org_t, org_t.c.id == req_t.c.organisation_id))
-        .where(req_t.c.id == match_t.c.request_id)
-        .scalar_subquery()
-    )
-    cond = [match_t.c.status.in_(OPEN_MATCH_STATES), match_t.c.cluster_id.is_distinct_from(school_cluster)]
-    if org_ids is not None:
-        ids = list(org_ids)
-        if not ids:
-            return
-        cond.append(match_t.c.request_id.in_(select(req_t.c.id).where(req_t.c.organisation_id.in_(ids))))
-    db.session.execute(match_t.update().where(and_(*cond)).values(cluster_id=school_cluster))
-
-
-def recompute_centres(cluster_ids: Iterable[int]) -> None:
-    """Centre = mean location of the cluster's schools (unchanged when it has none)."""
-    ids = sorted(set(cluster_ids))
-    if not ids:
-        return
-    first = first_location()
-    rows = db.session.execute(
-        select(Organisation.cluster_id, func.avg(Location.lat), func.avg(Location.lon))
-        .join(first, first.c.org_id == Organisation.id)
-        .join(Location, Location.id == first.c.loc_id)
-        .where(Organisation.cluster_id.in_(ids), Organisation.kind == "school")
-        .group_by(Organisation.cluster_id)
-    ).all()
-    for cid, lat, lon in rows:
-        cluster = db.session.get(Cluster, cid)
-        if cluster is not None and lat is not None:
-            cluster.centre_lat, cluster.centre_lon = float(lat), float(lon)
-
-
-from loket.services.cluster_join import JoinResult, join_nearest_cluster, join_unclustered  # noqa: E402
-from loket.services.cluster_report import format_report, measure_rows  # noqa: E402
-
-__all__ = [
-    "JoinResult",
-    "Move",
-    "PlannedCluster",
-    "RunReport",
-    "current_bounds",
-    "format_report",
-    "join_nearest_cluster",
-    "join_unclustered",
-    "load_sites",
-    "make_params",
-    "measure_rows",
-    "run_clustering",
-]

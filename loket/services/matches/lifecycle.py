@@ -33,10 +33,12 @@ from loket.models.matches import (
     REJECTED,
     SCHEDULED,
 )
-from loket.services import NotFound, ServiceError, audit, capacity, policies
-from loket.services import match_steps as step
-from loket.services import recipients as people
-from loket.services.match_steps import STALE, STATE_NL, get_match, match_path  # noqa: F401  (old import path)
+from loket.services import NotFound, ServiceError, audit, policies
+from loket.services.matches import capacity
+from loket.services.matches import recipients as people
+from loket.services.matches import steps as step
+from loket.services.matches.steps import get_match
+from loket.services.matching.adapter import explain_pair
 
 SOURCES = ("school", "company", "engine", "manager")
 REOPENABLE = (CANCELLED, EXPIRED)
@@ -45,8 +47,9 @@ COMPLETE_AFTER = timedelta(days=14)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-def _check_feasible(req: Request, offer: Offer) -> None:
-    """Cheap hard checks; the matching adapter's explanation when it offers ``explain_pair``."""
+def _score(req: Request, offer: Offer) -> dict:
+    """Cheap hard checks, then the engine's explanation of the pair: its score, breakdown and reasons
+    (one engine call per proposal; a pair that fails a hard filter is refused with the reasons)."""
     if req.status != REQ_OPEN:
         raise ServiceError("Deze aanvraag staat niet open voor nieuwe voorstellen.", field="request")
     if offer.status != OFF_OPEN:
@@ -55,15 +58,19 @@ def _check_feasible(req: Request, offer: Offer) -> None:
         raise ServiceError(capacity.NO_CAPACITY, field="offer")
     if offer.latest < req.earliest or offer.earliest > req.latest:
         raise ServiceError("De periode van het aanbod valt buiten de periode van de aanvraag.", field="offer")
-    try:
-        from loket.services import matching as adapter
-    except ImportError:
-        return
-    explain_pair = getattr(adapter, "explain_pair", None)
-    if explain_pair is not None:
-        explanation = explain_pair(req, offer)
-        if not explanation.feasible:
-            raise ServiceError("Dit aanbod past niet bij de aanvraag: " + "; ".join(explanation.failed) + ".")
+    explanation = explain_pair(req, offer)
+    if not explanation.feasible:
+        raise ServiceError("Dit aanbod past niet bij de aanvraag: " + "; ".join(explanation.failed) + ".")
+    s = explanation.suggestion
+    if s is None:
+        return dict(score=0.0, breakdown={}, reasons=[], distance_km=None, mode=None)
+    return dict(
+        score=round(s.score, 6),
+        breakdown={k: round(v, 6) for k, v in s.contributions.items()},
+        reasons=list(s.reasons),
+        distance_km=None if s.distance_km is None else round(s.distance_km, 3),
+        mode=s.mode,
+    )
 
 
 # --------------------------------------------------------------------------- propose
@@ -73,13 +80,9 @@ def propose(
     offer_id: int,
     *,
     source: str = "school",
-    score: float | None = None,
-    breakdown: dict | None = None,
-    reasons: list[str] | None = None,
-    distance_km: float | None = None,
-    mode: str | None = None,
 ) -> Match:
-    """Propose a pair; the cluster's managers (or the admins, for a cluster without a manager) decide."""
+    """Propose a pair, scored by the engine; the cluster's managers (or the admins, for a cluster
+    without a manager) decide."""
     if source not in SOURCES:
         raise ServiceError(f"Onbekende bron van het voorstel: {source!r}.")
     req = db.session.get(Request, request_id)
@@ -95,14 +98,9 @@ def propose(
             "Deze aanvraag en dit aanbod zijn al eerder aan elkaar gekoppeld "
             f"(status: {step.STATE_NL.get(existing.status, existing.status)})."
         )
-    _check_feasible(req, offer)
     values = dict(
         cluster_id=req.organisation.cluster_id,
-        score=score if score is not None else 0.0,
-        breakdown=breakdown or {},
-        reasons=reasons or [],
-        distance_km=distance_km,
-        mode=mode,
+        **_score(req, offer),
         proposed_by=source,
         proposed_by_user_id=actor.id if actor else None,
     )
@@ -386,15 +384,3 @@ def available_actions(user: User | None, match: Match) -> set[str]:
     if st in (SCHEDULED, COMPLETED) and has_date and policies.can_view_match(user, match):
         acts.add("ics")
     return acts
-
-
-DEADLINE_NAMES = ("expire", "remind", "request_feedback")
-
-
-def __getattr__(name: str):
-    """Old import path: the purely deadline-driven transitions moved to ``loket.services.deadlines``."""
-    if name in DEADLINE_NAMES:
-        from loket.services import deadlines
-
-        return getattr(deadlines, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,9 +2,78 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from loket.services.clusters import RunReport
+
+@dataclass(slots=True)
+class PlannedCluster:
+    """One cluster of a run: ``id`` is None for a cluster a dry run would create."""
+
+    key: str
+    id: int | None
+    name: str
+    centre: tuple[float, float]
+    members: list[str]
+    managers: list[str]
+    schools: int
+    companies: int
+    is_new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """An organisation whose cluster changed (``from_id`` None: it had no cluster before)."""
+
+    org_id: int
+    member: str
+    name: str
+    from_id: int | None
+    from_name: str | None
+    to_id: int | None
+    to_name: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "member": self.member,
+            "name": self.name,
+            "from": self.from_id,
+            "from_name": self.from_name,
+            "to": self.to_id,
+            "to_name": self.to_name,
+        }
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What a clustering run did (or, with dry_run, would do)."""
+
+    clusters: list[PlannedCluster]
+    measures: dict[str, Any]
+    moved: list[Move]
+    new_clusters: list[str] = field(default_factory=list)
+    dissolved: list[tuple[int, str]] = field(default_factory=list)
+    bounds: dict[str, Any] = field(default_factory=dict)
+    warm: bool = False
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``loket cluster --json`` document."""
+        return {
+            "clusters": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "centre": [round(c.centre[0], 6), round(c.centre[1], 6)],
+                    "members": c.members,
+                    "managers": c.managers,
+                }
+                for c in self.clusters
+            ],
+            "measures": self.measures,
+            "moved": [m.as_dict() for m in self.moved],
+        }
+
 
 MEASURE_LABELS = {
     "clusters": "clusters",

@@ -24,8 +24,9 @@ from loket.models.matches import (
     REJECTED,
     SCHEDULED,
 )
-from loket.services import NotFound, ServiceError, StaleEdit, audit, capacity
-from loket.services.notifications import notify
+from loket.services import NotFound, ServiceError, StaleEdit, audit
+from loket.services.matches import capacity
+from loket.services.notifications.inbox import notify
 
 STATE_NL = {
     PROPOSED: "voorgesteld",

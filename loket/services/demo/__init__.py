@@ -1,0 +1,22 @@
+"""Demo data: schools and companies over real Dutch places, every role, open requests and offers
+(``seed``), from Dutch word lists (``names``)."""
+
+from loket.services.demo.seed import (
+    DEMO_PASSWORD,
+    DemoGenerator,
+    DemoSize,
+    demo_logins,
+    is_empty,
+    school_year,
+    seed_demo,
+)
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "DemoGenerator",
+    "DemoSize",
+    "demo_logins",
+    "is_empty",
+    "school_year",
+    "seed_demo",
+]
