@@ -16,11 +16,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__, instance_relative_config=True, template_folder="web/templates", static_folder="web/static"
     )
-    from loket.config import load_config
+    from loket.config import check_config, load_config
 
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    check_config(app.config)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("loket").setLevel(logging.DEBUG if app.debug else logging.INFO)
     logging.getLogger("werkzeug").setLevel(logging.INFO)

@@ -110,4 +110,12 @@ def load_config(instance_path: Path) -> dict:
         "LOKET_REACTIVATION_TOKEN_DAYS": _int("REACTIVATION_TOKEN_DAYS", 30),
         "LOKET_REMINDER_AFTER_DAYS": _int("REMINDER_AFTER_DAYS", 21),
         "LOKET_RQ_QUEUE": _env("RQ_QUEUE") or "loket",
+        # tests only: a cheap password hash (refused outside LOKET_ENV=testing, see check_config)
+        "LOKET_FAST_PASSWORD_HASH": _env("FAST_PASSWORD_HASH", "0") == "1",
     }
+
+
+def check_config(config) -> None:
+    """Refuse settings that are unsafe for the environment (called by create_app after overrides)."""
+    if config.get("LOKET_FAST_PASSWORD_HASH") and config.get("LOKET_ENV") != "testing":
+        raise ConfigError(f"{ENV_PREFIX}FAST_PASSWORD_HASH is for the test suite only (LOKET_ENV=testing)")

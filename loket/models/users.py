@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from loket.db import Base, UTCDateTime, utcnow
+from loket.passwords import hash_password, verify_password
 
 if TYPE_CHECKING:
     from loket.models.clusters import Cluster
@@ -59,11 +59,11 @@ class User(UserMixin, Base):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
         self.security_stamp = (self.security_stamp or 0) + 1
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.security_stamp or 0}"
