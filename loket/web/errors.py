@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from loket.db import db
+from loket.db import ValueTooLong, db
 from loket.services import NotFound, PermissionDenied, StaleEdit
 
 TITLES = {
@@ -15,6 +16,7 @@ TITLES = {
     404: _l("Pagina niet gevonden"),
     405: _l("Methode niet toegestaan"),
     409: _l("Conflict"),
+    422: _l("Ongeldige invoer"),
     429: _l("Te veel pogingen"),
     500: _l("Er ging iets mis"),
 }
@@ -40,6 +42,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(StaleEdit)
     def _stale(exc: StaleEdit):
         return _render(409, exc.message)
+
+    @app.errorhandler(ValueTooLong)
+    def _too_long(exc: ValueTooLong):
+        message = gettext(
+            "Een ingevulde waarde past niet (%(column)s %(problem)s). Pas hem aan en probeer het opnieuw.",
+            column=exc.column,
+            problem=exc.problem,
+        )
+        return _render(422, message)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
