@@ -104,6 +104,11 @@ def load_config(instance_path: Path) -> dict:
         "LOKET_LOGIN_EMAIL_LIMIT": _env("LOGIN_EMAIL_LIMIT") or "5/minute;20/hour",
         "LOKET_RESET_LIMIT": _env("RESET_LIMIT") or "10/minute",
         "LOKET_RESET_EMAIL_LIMIT": _env("RESET_EMAIL_LIMIT") or "3/hour",
+        # mail that a signed-in user makes Loket send to other addresses: invites and email changes
+        "LOKET_INVITE_LIMIT": _env("INVITE_LIMIT") or "10/hour;30/day",
+        "LOKET_INVITE_IP_LIMIT": _env("INVITE_IP_LIMIT") or "30/hour;100/day",
+        "LOKET_EMAIL_CHANGE_LIMIT": _env("EMAIL_CHANGE_LIMIT") or "3/hour;6/day",
+        "LOKET_EMAIL_CHANGE_IP_LIMIT": _env("EMAIL_CHANGE_IP_LIMIT") or "10/hour;30/day",
         # reactivation runs (docs/OPERATIONS.md, "Reactivation runs")
         "LOKET_MAIL_RETRY_BASE_S": _float("MAIL_RETRY_BASE_S", 30.0),
         "LOKET_MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 5),

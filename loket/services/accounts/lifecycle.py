@@ -336,6 +336,10 @@ def invite_colleague(actor: User, *, name: str, email: str) -> User | None:
     Only members of the organisation may invite. A known address gets a notice instead (None).
     """
     require_can_invite(actor)
+    if not is_verified(actor):
+        raise ServiceError(
+            "Bevestig eerst je eigen e-mailadres via de link in je mail; daarna kun je collega's uitnodigen."
+        )
     name = check_name(name, "name", "de naam van je collega")
     email = normalise_email(email)
     if not email or "@" not in email:
