@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from loket import schoolyear
 from loket.db import db, paginate, utcnow
 from loket.models import Cluster, Location, Match, MatchFeedback, Offer, Organisation, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
-from loket.models.matches import CAPACITY_HOLDING_STATES, COMPLETED, MATCH_STATES
+from loket.models.matches import COMPLETED, MATCH_STATES
 from loket.models.users import ACTIVE, ARCHIVED, ROLE_MANAGER
 from loket.services import NotFound, PermissionDenied, policies
 from loket.services.clusters.inputs import live_organisation
+from loket.services.figures import offer_with_capacity, request_without_match
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UNMATCHED_DAYS = 30
@@ -78,6 +79,7 @@ class ClusterFigures:
     companies_active: int = 0
     companies_dormant: int = 0
     open_requests: int = 0
+    unmatched: int = 0
     unmatched_over_30: int = 0
     offers_with_capacity: int = 0
     capacity_left: int = 0
@@ -133,11 +135,6 @@ def _empty_counts() -> dict[str, int]:
     return {"schools_active": 0, "schools_dormant": 0, "companies_active": 0, "companies_dormant": 0}
 
 
-def _unmatched_condition():
-    held = exists().where(Match.request_id == Request.id, Match.status.in_(CAPACITY_HOLDING_STATES))
-    return and_(Request.status == REQ_OPEN, ~held)
-
-
 def cluster_figures(cluster_id: int, today: date | None = None) -> ClusterFigures:
     """Dashboard figures for one cluster (organisations by the cluster they belong to now)."""
     return clusters_figures([cluster_id], today)[cluster_id]
@@ -157,17 +154,22 @@ def clusters_figures(cluster_ids: list[int], today: date | None = None) -> dict[
             for key, value in counts.items():
                 setattr(figs[cid], key, value)
     old = Request.created_at <= now - timedelta(days=UNMATCHED_DAYS)
-    for cid, n_open, n_old in db.session.execute(
+    for cid, n_open, n_unmatched, n_old in db.session.execute(
         select(
             Organisation.cluster_id,
             func.count(Request.id),
-            func.coalesce(func.sum(case((and_(_unmatched_condition(), old), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((request_without_match(), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(request_without_match(), old), 1), else_=0)), 0),
         )
         .join(Organisation, Organisation.id == Request.organisation_id)
         .where(Organisation.cluster_id.in_(ids), Request.status == REQ_OPEN)
         .group_by(Organisation.cluster_id)
     ):
-        figs[cid].open_requests, figs[cid].unmatched_over_30 = int(n_open), int(n_old)
+        figs[cid].open_requests, figs[cid].unmatched, figs[cid].unmatched_over_30 = (
+            int(n_open),
+            int(n_unmatched),
+            int(n_old),
+        )
     for cid, n, left in db.session.execute(
         select(
             Organisation.cluster_id,
@@ -175,9 +177,7 @@ def clusters_figures(cluster_ids: list[int], today: date | None = None) -> dict[
             func.coalesce(func.sum(Offer.capacity - Offer.capacity_used), 0),
         )
         .join(Organisation, Organisation.id == Offer.organisation_id)
-        .where(
-            Organisation.cluster_id.in_(ids), Offer.status == OFF_OPEN, Offer.capacity_used < Offer.capacity
-        )
+        .where(Organisation.cluster_id.in_(ids), offer_with_capacity())
         .group_by(Organisation.cluster_id)
     ):
         figs[cid].offers_with_capacity, figs[cid].capacity_left = int(n), int(left)
@@ -293,7 +293,7 @@ def map_totals(cluster_ids: list[int]) -> dict[int, Counter[str]]:
     for cid, n in db.session.execute(
         select(Organisation.cluster_id, func.count(Request.id))
         .join(Organisation, Organisation.id == Request.organisation_id)
-        .where(Organisation.cluster_id.in_(cluster_ids or [-1]), _unmatched_condition())
+        .where(Organisation.cluster_id.in_(cluster_ids or [-1]), request_without_match())
         .group_by(Organisation.cluster_id)
     ):
         totals[cid]["request"] += int(n)
@@ -342,7 +342,7 @@ def map_data(clusters: list[Cluster], *, limit: int = MAP_POINT_LIMIT) -> MapDat
                 .join(Organisation, Organisation.id == Request.organisation_id)
                 .join(first, first.c.org_id == Organisation.id)
                 .join(Location, Location.id == req_loc)
-                .where(_unmatched_condition())
+                .where(request_without_match())
                 .order_by(Request.id)
             )
         ]
@@ -384,7 +384,7 @@ def platform_figures() -> PlatformFigures:
         or 0,
         unmatched_over_30=db.session.scalar(
             select(func.count(Request.id)).where(
-                _unmatched_condition(), Request.created_at <= now - timedelta(days=UNMATCHED_DAYS)
+                request_without_match(), Request.created_at <= now - timedelta(days=UNMATCHED_DAYS)
             )
         )
         or 0,
