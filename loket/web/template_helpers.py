@@ -123,8 +123,15 @@ def register(app: Flask) -> None:
 
     def unread_notifications() -> int:
         from loket.services.notifications import unread_count
+        from loket.web.errors import database_unavailable, safe_rollback
 
-        return unread_count(current_user)
+        try:
+            return unread_count(current_user)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            safe_rollback()  # the badge is decoration: the page (or its error page) still renders
+            return 0
 
     app.jinja_env.globals.update(
         url_endpoints=url_endpoints,
