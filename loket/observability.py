@@ -74,7 +74,6 @@ def init_app(app: Flask) -> None:
         g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
         g.request_started = time.perf_counter()
 
-    @app.after_request
     def _finish(response: Response) -> Response:
         started = g.pop("request_started", None)
         if started is None:  # before_request did not run (e.g. an error before it)
@@ -98,6 +97,11 @@ def init_app(app: Flask) -> None:
         except Exception:  # noqa: BLE001 - metrics must never break a response
             metrics_log.exception("recording the request metric failed")
         return response
+
+    # after_request functions run in reverse order of registration: put this one first in the list
+    # so it runs last, after the commit (loket/web/transaction.py). When the commit fails, the
+    # error response runs the functions again and that response (a 500/503) is the one logged.
+    app.after_request_funcs.setdefault(None, []).insert(0, _finish)
 
 
 # --------------------------------------------------------------------------- metrics

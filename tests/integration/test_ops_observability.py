@@ -244,3 +244,22 @@ def test_register_gauge_adds_a_scrape_time_value_and_a_broken_one_is_left_out(cl
         observability._GAUGES.pop("loket_test_staleness_seconds", None)
         observability._GAUGES.pop("loket_test_broken", None)
     assert {g.name for g in registered_gauges()} == {"loket_outbox_backlog", "loket_rq_queue_depth"}
+
+
+def test_a_failing_commit_is_logged_with_the_status_the_client_got(app, client, caplog, monkeypatch):
+    """The request log runs after the commit: a commit that fails is logged as the 503 it became,
+    once, not as the 200 the view returned."""
+    from sqlalchemy.exc import OperationalError
+
+    def broken_commit():
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    caplog.set_level(logging.INFO, logger="loket.request")
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production, not TESTING
+    monkeypatch.setattr(db.session, "commit", broken_commit)
+    resp = client.get("/privacy")
+    monkeypatch.undo()
+    assert resp.status_code == 503
+    lines = [r for r in _request_lines(caplog) if r["path"] == "/privacy"]
+    assert len(lines) == 1 and lines[0]["status"] == 503
+    assert lines[0]["request_id"] == resp.headers["X-Request-ID"]
