@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 
 import pytest
@@ -12,7 +13,7 @@ from loket.db import db
 from loket.models import OutboxMessage
 from loket.observability import register_gauge, registered_gauges, request_id_from
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _redis_or_skip():

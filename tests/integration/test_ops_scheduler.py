@@ -22,7 +22,7 @@ from loket.models import Match, SchedulerJob
 from loket.scheduler import DAILY, FileLock, Job, PostgresLock, RedisLock
 from tests.helpers.reactivation import LOKET_CMD, child_env
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 JOB_NAMES = ["deadlines", "digest", "match", "mail"]
 
 
