@@ -53,6 +53,46 @@ def _dev_secret(instance_path: Path) -> str:
     return key
 
 
+def default_web_workers(cpus: int | None = None) -> int:
+    """gunicorn's rule of thumb, 2 x CPUs + 1, capped at 8: each worker holds its own caches and a
+    database pool, and more than 8 sync workers per host rarely helps a database-bound app."""
+    cpus = cpus or os.cpu_count() or 1
+    return min(2 * cpus + 1, 8)
+
+
+def check_production(config: dict) -> None:
+    """Refuse settings that are unsafe when several workers or hosts serve the app."""
+    if config.get("LOKET_PROXY_COUNT", 0) < 0:
+        raise ConfigError(f"{ENV_PREFIX}PROXY_COUNT must be 0 or more, got {config['LOKET_PROXY_COUNT']}")
+    if config.get("LOKET_ENV") != "production":
+        return
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://"):
+        raise ConfigError(
+            "production refuses in-memory rate-limit storage: each gunicorn worker (and each host) would "
+            "keep its own counters, so a login lockout of 10 attempts becomes 10 per worker. "
+            f"Set {ENV_PREFIX}REDIS_URL (shared storage, also used by the worker) or "
+            f"{ENV_PREFIX}RATELIMIT_STORAGE_URL (any Flask-Limiter storage URL, e.g. redis://host:6379/1)."
+        )
+
+
+def finalize(config: dict) -> dict:
+    """Checks and derived settings once overrides (``create_app(config)``) were applied."""
+    if config.get("LOKET_FAST_PASSWORD_HASH") and config.get("LOKET_ENV") != "testing":
+        raise ConfigError(f"{ENV_PREFIX}FAST_PASSWORD_HASH is for the test suite only (LOKET_ENV=testing)")
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        connect = options.setdefault("connect_args", {})
+        # fail fast while the database is down (readiness check, 503 page) instead of hanging
+        connect.setdefault("connect_timeout", config.get("LOKET_DB_CONNECT_TIMEOUT_S", 5))
+        # short OLTP queries pay JIT start-up: 600 ms of one 1 s map query was JIT compilation
+        connect.setdefault("options", "-c jit=off")
+    check_production(config)
+    return config
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping from the environment."""
     env = _env("ENV", "development")
@@ -68,11 +108,12 @@ def load_config(instance_path: Path) -> dict:
 
     db_url = _env("DATABASE_URL") or f"sqlite:///{instance_path / 'loket.db'}"
     redis_url = _env("REDIS_URL") or None
-    return {
+    config = {
         "LOKET_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": db_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LOKET_DB_CONNECT_TIMEOUT_S": _int("DB_CONNECT_TIMEOUT_S", 5),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
@@ -115,12 +156,21 @@ def load_config(instance_path: Path) -> dict:
         "LOKET_REACTIVATION_TOKEN_DAYS": _int("REACTIVATION_TOKEN_DAYS", 30),
         "LOKET_REMINDER_AFTER_DAYS": _int("REMINDER_AFTER_DAYS", 21),
         "LOKET_RQ_QUEUE": _env("RQ_QUEUE") or "loket",
-        # tests only: a cheap password hash (refused outside LOKET_ENV=testing, see check_config)
+        # tests only: a cheap password hash (refused outside LOKET_ENV=testing, see finalize)
         "LOKET_FAST_PASSWORD_HASH": _env("FAST_PASSWORD_HASH", "0") == "1",
+        # running it in production (docs/OPERATIONS.md, "Production")
+        "LOKET_PROXY_COUNT": _int("PROXY_COUNT", 0),
+        "LOKET_METRICS_TOKEN": _env("METRICS_TOKEN") or None,
+        "LOKET_WEB_WORKERS": _int("WEB_WORKERS", default_web_workers()),
+        "LOKET_WEB_TIMEOUT_S": _int("WEB_TIMEOUT_S", 30),
+        "LOKET_WEB_GRACEFUL_TIMEOUT_S": _int("WEB_GRACEFUL_TIMEOUT_S", 30),
+        "LOKET_WEB_MAX_REQUESTS": _int("WEB_MAX_REQUESTS", 1000),
+        "LOKET_WEB_MAX_REQUESTS_JITTER": _int("WEB_MAX_REQUESTS_JITTER", 100),
+        "LOKET_SCHEDULER_TICK_S": _float("SCHEDULER_TICK_S", 15.0),
+        "LOKET_SCHEDULER_LOCK_TTL_S": _float("SCHEDULER_LOCK_TTL_S", 60.0),
+        "LOKET_SCHEDULER_RETRY_S": _float("SCHEDULER_RETRY_S", 300.0),
+        "LOKET_SCHEDULER_DAILY_AT": _env("SCHEDULER_DAILY_AT") or "06:00",
+        "LOKET_SCHEDULER_MAIL_EVERY_S": _float("SCHEDULER_MAIL_EVERY_S", 60.0),
     }
-
-
-def check_config(config) -> None:
-    """Refuse settings that are unsafe for the environment (called by create_app after overrides)."""
-    if config.get("LOKET_FAST_PASSWORD_HASH") and config.get("LOKET_ENV") != "testing":
-        raise ConfigError(f"{ENV_PREFIX}FAST_PASSWORD_HASH is for the test suite only (LOKET_ENV=testing)")
+    check_production(config)
+    return config

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, String, event, inspect
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -54,17 +57,6 @@ def paginate(stmt, page: int = 1, per_page: int = 25):
     return db.paginate(stmt, page=max(1, page), per_page=per_page, error_out=False, max_per_page=100)
 
 
-def engine_options(url: str, options: dict | None = None) -> dict:
-    """SQLAlchemy engine options for ``url``: pre-ping pooled connections; on PostgreSQL switch JIT
-    compilation off (short OLTP queries pay its start-up cost: 600 ms of a 1 s map query was JIT)."""
-    opts = {"pool_pre_ping": True, **(options or {})}
-    if url.startswith("postgresql"):
-        connect = dict(opts.get("connect_args") or {})
-        connect.setdefault("options", "-c jit=off")
-        opts["connect_args"] = connect
-    return opts
-
-
 class ValueTooLong(ValueError):
     """A string does not fit its column (or holds a NUL byte); raised at flush, before the database
     sees it, so SQLite and PostgreSQL refuse the same values with the same clear message."""
@@ -103,3 +95,18 @@ def _fit_strings(session, flush_context, instances) -> None:
 
 
 event.listen(Session, "before_flush", _fit_strings)
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """True for errors that mean "the database cannot be reached", not "this statement is wrong"."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def safe_rollback() -> None:
+    """Roll the session back; a dead connection must not turn an error page into another error."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        logging.getLogger(__name__).debug("rollback failed while the database is unavailable", exc_info=True)

@@ -1,7 +1,7 @@
 """Password hashing: werkzeug's scrypt everywhere; a cheap hash only for the test suite.
 
 ``LOKET_FAST_PASSWORD_HASH`` exists to keep the test suite fast (hundreds of factory users). It is
-honoured only when ``LOKET_ENV`` is ``testing``; ``loket.config.check_config`` refuses it in any other
+honoured only when ``LOKET_ENV`` is ``testing``; ``loket.config.finalize`` refuses it in any other
 environment, and ``hash_password`` ignores it there as a second guard.
 """
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, String, func
+from sqlalchemy import ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loket.db import Base, UTCDateTime, utcnow
@@ -56,6 +56,11 @@ class User(UserMixin, Base):
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     managed_clusters: Mapped[list[Cluster]] = relationship(
         secondary="cluster_manager", back_populates="managers", order_by="Cluster.name"
+    )
+
+    __table_args__ = (
+        # login and password reset look addresses up case-insensitively: lower(email) = :email
+        Index("ix_user_email_lower", func.lower(email)),
     )
 
     def set_password(self, password: str) -> None:
