@@ -24,7 +24,10 @@ def deliver_command(limit: int, now_text: str | None, as_json: bool) -> None:
     """Send queued mail whose (retry) time has come; run it every minute from cron without a worker."""
     from loket.mail.delivery import deliver_due
 
-    result = deliver_due(limit=limit, now=parse_now(now_text))
+    try:
+        result = deliver_due(limit=limit, now=parse_now(now_text))
+    except ValueError as exc:  # e.g. LOKET_SMTP_URL unusable: say so, not a traceback
+        raise click.ClickException(str(exc)) from exc
     if as_json:
         echo_json(result)
     else:

@@ -168,6 +168,24 @@ def test_queue_only_mode_leaves_mail_to_the_scheduled_path(app, client, runner, 
     assert len(mailbox.to("anna@school.example")) == 1
 
 
+def test_an_unusable_smtp_url_is_a_clear_error_and_the_mail_stays_queued(app, client, runner, mailbox):
+    app.config["LOKET_MAIL_SEND_IMMEDIATELY"] = False
+    try:
+        assert client.post("/aanmelden", data=school_form()).status_code == 302
+    finally:
+        app.config["LOKET_MAIL_SEND_IMMEDIATELY"] = True
+    good = app.config["LOKET_SMTP_URL"]
+    app.config["LOKET_SMTP_URL"] = "http://mail.example.test"
+    try:
+        result = runner.invoke(args=["mail", "deliver"])
+    finally:
+        app.config["LOKET_SMTP_URL"] = good
+    assert result.exit_code == 1
+    assert "LOKET_SMTP_URL must start with smtp:// or smtps://" in result.stderr
+    assert _row("anna@school.example").state == "queued"
+    assert _deliver(runner)["sent"] == 1 and len(mailbox.to("anna@school.example")) == 1
+
+
 def test_rows_of_a_reactivation_run_are_left_to_the_run(make, runner, mailbox: Mailbox):
     from loket.services.reactivation import Scope, create_run, prepare_run
 
