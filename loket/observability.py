@@ -183,7 +183,7 @@ def _outbox_backlog() -> dict[str, int]:
 def _rq_queue_depth() -> dict[str, int] | None:
     from flask import current_app
 
-    if not current_app.config.get("LOKET_REDIS_URL"):
+    if not current_app.config["LOKET_REDIS_URL"]:
         return None
     from loket.worker import queue_for
 

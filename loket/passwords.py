@@ -20,7 +20,7 @@ def method() -> str:
     """The hashing method in force for new hashes."""
     if has_app_context():
         cfg = current_app.config
-        if cfg.get("LOKET_ENV") == "testing" and cfg.get("LOKET_FAST_PASSWORD_HASH"):
+        if cfg["LOKET_ENV"] == "testing" and cfg["LOKET_FAST_PASSWORD_HASH"]:
             return FAST_METHOD
     return STRONG_METHOD
 

@@ -71,14 +71,10 @@ def match_job(now: datetime) -> Any:
 
 
 def mail_job(now: datetime) -> Any:
-    """Send outbox mail whose (retry) time has come, with ``loket.mail.outbox.deliver_due``."""
-    from loket.mail import outbox
+    """What `loket mail deliver` does: send queued mail whose (retry) time has come."""
+    from loket.mail.delivery import deliver_due
 
-    deliver_due = getattr(outbox, "deliver_due", None)
-    if deliver_due is None:
-        log.info("mail skipped: loket.mail.outbox.deliver_due does not exist")
-        return {"skipped": "loket.mail.outbox.deliver_due does not exist"}
-    return {"sent": deliver_due()}
+    return deliver_due(now=now)
 
 
 @dataclass(frozen=True)
@@ -97,7 +93,7 @@ JOBS: list[Job] = [
     Job("deadlines", DAILY, deadlines_job),
     Job("digest", DAILY, digest_job),
     Job("match", DAILY, match_job),
-    Job("mail", "LOKET_SCHEDULER_MAIL_EVERY_S", mail_job),
+    Job("mail", "LOKET_MAIL_DELIVER_EVERY_S", mail_job),
 ]
 
 
@@ -186,7 +182,7 @@ def _jsonable(value: Any) -> Any:
 def run_job(job: Job, now: datetime | None = None) -> Outcome:
     """Run one job in the current app context: its changes and its state row in one commit; on
     failure roll back, then record the failure in a commit of its own. Never raises."""
-    from loket.mail.outbox import deliver_after_commit
+    from loket.mail.delivery import deliver_after_commit
 
     started = utcnow()
     clock = time.perf_counter()
@@ -516,13 +512,13 @@ def make_lock(app: Flask) -> LeaderLock:
     url = db.engine.url
     if url.get_backend_name() == "postgresql":
         return PostgresLock(url, connect_timeout=int(app.config["LOKET_DB_CONNECT_TIMEOUT_S"]))
-    redis_url = app.config.get("LOKET_REDIS_URL")
+    redis_url = app.config["LOKET_REDIS_URL"]
     if redis_url:
         digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
         return RedisLock(
             redis_url, f"loket:scheduler:leader:{digest}", app.config["LOKET_SCHEDULER_LOCK_TTL_S"]
         )
-    folder = Path(app.config.get("LOKET_INSTANCE_DIR") or app.instance_path)
+    folder = Path(app.config["LOKET_INSTANCE_DIR"] or app.instance_path)
     return FileLock(folder / "scheduler.lock")
 
 

@@ -25,6 +25,7 @@ COMMANDS: list[click.Command] = [
     engines.cluster_command,
     workflow.deadlines_command,
     workflow.digest_command,
+    mail.mail_group,
     mail.reactivate_command,
     mail.bounces_command,
     mail.archive_dormant_command,

@@ -1,12 +1,41 @@
-"""Reactivation email runs, bounces, archiving of dormant users and the background worker."""
+"""Mail delivery, reactivation email runs, bounces, archiving of dormant users and the worker."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from loket.cli.helpers import echo_json, progress, transactional
+from loket.cli.helpers import echo_json, parse_now, progress, transactional
 from loket.db import db
+
+
+# --- delivery of queued mail (docs/OPERATIONS.md, "Mail delivery") -----------------------------
+@click.group("mail")
+def mail_group() -> None:
+    """Queued email (the outbox)."""
+
+
+@mail_group.command("deliver")
+@click.option("--limit", type=click.IntRange(1), default=500, show_default=True, help="At most this many.")
+@click.option("--now", "now_text", default=None, help="Treat rows due by this ISO date/time (UTC) as due.")
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+@with_appcontext
+def deliver_command(limit: int, now_text: str | None, as_json: bool) -> None:
+    """Send queued mail whose (retry) time has come; run it every minute from cron without a worker."""
+    from loket.mail.delivery import deliver_due
+
+    try:
+        result = deliver_due(limit=limit, now=parse_now(now_text))
+    except ValueError as exc:  # e.g. LOKET_SMTP_URL unusable: say so, not a traceback
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(
+            f"Mail: {result['sent']} verstuurd, {result['retry']} later opnieuw, {result['failed']} mislukt, "
+            f"{result['skipped']} overgeslagen (van {result['due']} aan de beurt); "
+            f"{result['queued']} nog in de wachtrij."
+        )
 
 
 # --- reactivation runs (docs/OPERATIONS.md, "Reactivation runs") -------------------------------

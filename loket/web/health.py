@@ -48,7 +48,7 @@ def readyz():
     checks: dict[str, str] = {}
     failed = False
     probes = [("database", _check_database)]
-    redis_url = current_app.config.get("LOKET_REDIS_URL")
+    redis_url = current_app.config["LOKET_REDIS_URL"]
     if redis_url:
         probes.append(("redis", lambda: _check_redis(redis_url)))
     for name, probe in probes:
@@ -67,7 +67,7 @@ def readyz():
 def metrics():
     """Prometheus exposition; only with ``LOKET_METRICS_TOKEN`` set (404 otherwise) and the request
     carrying ``Authorization: Bearer <token>`` (403 otherwise)."""
-    token = current_app.config.get("LOKET_METRICS_TOKEN")
+    token = current_app.config["LOKET_METRICS_TOKEN"]
     if not token:
         abort(404)
     given = request.headers.get("Authorization", "")

@@ -137,7 +137,7 @@ def map():  # noqa: A001 (endpoint name regions.map)
             points=points,
             areas=areas,
             legend=legend,
-            tile_url=current_app.config.get("LOKET_TILE_URL") or None,
+            tile_url=current_app.config["LOKET_TILE_URL"] or None,
         )
     )
     return render_template(

@@ -36,6 +36,7 @@ def test_the_cheap_hash_is_refused_outside_tests(env, monkeypatch):
     monkeypatch.setenv("LOKET_FAST_PASSWORD_HASH", "1")
     monkeypatch.setenv("LOKET_ENV", env)
     monkeypatch.setenv("LOKET_SECRET_KEY", "y" * 40)
+    monkeypatch.setenv("LOKET_REDIS_URL", "redis://127.0.0.1:6379/15")
     with pytest.raises(ConfigError, match="FAST_PASSWORD_HASH"):
         create_app({k: v for k, v in PROD.items() if k != "LOKET_ENV"})
 

@@ -151,7 +151,7 @@ def dry_run(actor: User | None, scope: Scope, out_dir: Path | None = None) -> tu
     """Render every message of a run with this scope to ``out_dir`` (one .eml each); send nothing."""
     run = create_run(actor, scope)
     run.status = DRY_RUN
-    base = Path(current_app.config.get("LOKET_INSTANCE_DIR") or current_app.instance_path)
+    base = Path(current_app.config["LOKET_INSTANCE_DIR"])
     folder = Path(out_dir) if out_dir else base / "dry-runs" / f"run-{run.id}"
     folder.mkdir(parents=True, exist_ok=True)
     ids = list(db.session.scalars(recipients_query(scope).with_only_columns(User.id)))
