@@ -75,6 +75,7 @@ def profile():
 @bp.route("/wachtwoord", methods=["GET", "POST"])
 def password():
     form = ChangePasswordForm()
+    form.policy_email = current_user.email
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:

@@ -164,10 +164,11 @@ def forgot_password():
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        accounts.check_reset_token(token)
+        user = accounts.check_reset_token(token)
     except TokenError as exc:
         return _token_invalid(exc)
     form = SetPasswordForm()
+    form.policy_email = user.email
     if form.validate_on_submit():
         try:
             accounts.reset_password(token, form.password.data)
@@ -191,6 +192,7 @@ def accept_invite(token: str):
     except TokenError as exc:
         return _token_invalid(exc)
     form = AcceptInviteForm()
+    form.policy_email = invited.email
     if request.method == "GET":
         form.name.data = invited.name
     if form.validate_on_submit():

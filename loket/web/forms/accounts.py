@@ -98,6 +98,7 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
+    policy_email: str | None = None  # set by the view: the password may not equal the address
     password = PasswordField(
         _l("Nieuw wachtwoord"),
         validators=[InputRequired(_l("Kies een wachtwoord.")), PasswordStrength(email_field=None)],
@@ -138,6 +139,7 @@ class ProfileForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
+    policy_email: str | None = None  # set by the view: the password may not equal the address
     current_password = PasswordField(
         _l("Huidig wachtwoord"), validators=[InputRequired(_l("Vul je huidige wachtwoord in."))]
     )
