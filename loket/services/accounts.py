@@ -46,15 +46,31 @@ _KVK = re.compile(r"^\d{8}$")
 
 # --------------------------------------------------------------------------- loading + state
 def load_user(user_id: str) -> User | None:
-    """Flask-Login loader; the id carries the security stamp so a password change ends old sessions."""
+    """Flask-Login loader for the session and the remember cookie. The id carries the security stamp
+    and the session version (``User.get_id``): after a logout, "log out everywhere" or a password
+    change/reset, an earlier cookie no longer matches and is refused."""
     try:
-        raw_id, stamp = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
-    except (ValueError, TypeError):
+        raw_id, _ = user_id.split(":", 1)
+        pk = int(raw_id)
+    except (ValueError, TypeError, AttributeError):
         return None
-    if user is None or str(user.security_stamp or 0) != stamp or not user.is_active:
+    user = db.session.get(User, pk) if 0 < pk < 2**31 else None
+    if user is None or user.get_id() != user_id or not user.is_active:
         return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember cookie of ``user`` (logout, "log out everywhere", new password)."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
+def log_out_everywhere(user: User) -> None:
+    """The user's own "log out everywhere": every browser and device is logged out (audited)."""
+    end_sessions(user)
+    audit.record(user, "logged_out_everywhere", user)
+    db.session.flush()
 
 
 def is_verified(user: User | None) -> bool:
@@ -308,6 +324,7 @@ def reset_password(token: str, password: str) -> User:
     if user.status in (DORMANT, INVITED):
         audit.record(user, "reactivated", user, from_state=user.status, to_state=ACTIVE, via="reset")
         user.status = ACTIVE
+    end_sessions(user)
     audit.record(user, "password_reset", user)
     queue_email(user, "password_changed", reset_link=link_to("auth.forgot_password"))
     db.session.flush()
@@ -319,6 +336,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current or ""):
         raise ServiceError("Je huidige wachtwoord klopt niet.", field="current_password")
     user.set_password(check_password(new, email=user.email, field="new_password"))
+    end_sessions(user)
     audit.record(user, "password_changed", user)
     queue_email(user, "password_changed", reset_link=link_to("auth.forgot_password"))
     db.session.flush()

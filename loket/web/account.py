@@ -13,6 +13,7 @@ from loket.services import profile as profile_service
 from loket.web.forms.accounts import (
     ChangePasswordForm,
     DeleteAccountForm,
+    EmptyForm,
     InviteForm,
     OrganisationForm,
     ProfileForm,
@@ -68,7 +69,11 @@ def profile():
             return resp
     status = INVALID if request.method == "POST" else 200
     return render_template(
-        "account/profile.html", form=form, user=user, resend_form=ResendVerificationForm()
+        "account/profile.html",
+        form=form,
+        user=user,
+        resend_form=ResendVerificationForm(),
+        logout_form=EmptyForm(),
     ), status
 
 
@@ -89,6 +94,16 @@ def password():
             return redirect(url_for("account.profile"))
     status = INVALID if request.method == "POST" else 200
     return render_template("account/password.html", form=form), status
+
+
+@bp.post("/overal-uitloggen")
+def logout_everywhere():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    accounts.log_out_everywhere(current_user._get_current_object())
+    logout_user()
+    flash(_("Je bent op al je apparaten en in al je browsers uitgelogd."), "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.get("/organisatie")

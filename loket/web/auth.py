@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 
 from loket.extensions import limiter
 from loket.services import ServiceError, accounts, profile
@@ -43,6 +43,17 @@ def _form_error(form, exc: ServiceError) -> None:
         flash(exc.message, "error")
 
 
+def _rotate_csrf_token(sender, user, **extra) -> None:
+    """At every login (password, invitation, reactivation link) the CSRF token starts afresh, so a
+    token seen before the login is worthless after it."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)
+
+
+user_logged_in.connect(_rotate_csrf_token)
+
+
 def _token_invalid(exc: TokenError):
     return render_template("auth/token_invalid.html", message=exc.message, reason=exc.reason), 400
 
@@ -75,6 +86,8 @@ def login():
 
 @bp.post("/uitloggen")
 def logout():
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)  # copies of the session or remember cookie die too
     logout_user()
     flash(_("Je bent uitgelogd."), "success")
     return redirect(url_for("main.home"))

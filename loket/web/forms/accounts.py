@@ -182,3 +182,7 @@ class DeleteAccountForm(FlaskForm):
 
 class ResendVerificationForm(FlaskForm):
     """Only the CSRF token: a POST button."""
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token: a POST button (e.g. "log out everywhere")."""
