@@ -39,6 +39,20 @@ def _positive(name: str, default: int) -> int:
     return value
 
 
+def _limit(name: str, default: str) -> str:
+    """A rate limit in Flask-Limiter syntax, e.g. ``10/hour;50/day``."""
+    from limits import parse_many
+
+    raw = _env(name) or default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{ENV_PREFIX}{name} must be a rate limit such as '10/hour;50/day', got {raw!r}"
+        ) from exc
+    return raw
+
+
 def _float(name: str, default: float) -> float:
     raw = _env(name)
     if raw is None or raw == "":
@@ -111,11 +125,20 @@ def load_config(instance_path: Path) -> dict:
         "LOKET_RETENTION_DAYS": _int("RETENTION_DAYS", 180),
         "LOKET_TOKEN_MAX_AGE_S": _int("TOKEN_MAX_AGE_S", 2 * 24 * 3600),
         "LOKET_PAGE_SIZE": _int("PAGE_SIZE", 25),
-        # rate limits (Flask-Limiter syntax): per IP on POST, and per email address
+        # rate limits (Flask-Limiter syntax): failed logins and reset requests per source IP
         "LOKET_LOGIN_LIMIT": _env("LOGIN_LIMIT") or "10/minute",
-        "LOKET_LOGIN_EMAIL_LIMIT": _env("LOGIN_EMAIL_LIMIT") or "5/minute;20/hour",
         "LOKET_RESET_LIMIT": _env("RESET_LIMIT") or "10/minute",
-        "LOKET_RESET_EMAIL_LIMIT": _env("RESET_EMAIL_LIMIT") or "3/hour",
+        # no lockout by strangers (loket/web/throttle.py): failed logins per (address, source IP) with
+        # a growing back-off; a per-address ceiling that spares the owner's usual sources
+        "LOKET_LOGIN_FREE_ATTEMPTS": _positive("LOGIN_FREE_ATTEMPTS", 5),
+        "LOKET_LOGIN_BACKOFF_S": _positive("LOGIN_BACKOFF_S", 1),
+        "LOKET_LOGIN_BACKOFF_MAX_S": _positive("LOGIN_BACKOFF_MAX_S", 900),
+        "LOKET_LOGIN_FAILURE_WINDOW_S": _positive("LOGIN_FAILURE_WINDOW_S", 24 * 3600),
+        "LOKET_LOGIN_ADDRESS_LIMIT": _limit("LOGIN_ADDRESS_LIMIT", "50/hour;200/day"),
+        "LOKET_LOGIN_KNOWN_SOURCE_DAYS": _positive("LOGIN_KNOWN_SOURCE_DAYS", 90),
+        # reset requests per (address, source IP), and per address from all sources together
+        "LOKET_RESET_PAIR_LIMIT": _limit("RESET_PAIR_LIMIT", "3/hour;10/day"),
+        "LOKET_RESET_ADDRESS_LIMIT": _limit("RESET_ADDRESS_LIMIT", "10/hour;50/day"),
         # reactivation runs (docs/OPERATIONS.md, "Reactivation runs")
         "LOKET_MAIL_RETRY_BASE_S": _float("MAIL_RETRY_BASE_S", 30.0),
         "LOKET_MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 5),

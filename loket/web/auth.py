@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+import math
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 
 from loket.extensions import limiter
 from loket.services import ServiceError, accounts, profile
 from loket.services.tokens import TokenError
+from loket.web import throttle
 from loket.web.forms.accounts import (
     AcceptInviteForm,
     ForgotPasswordForm,
@@ -24,14 +39,6 @@ from loket.web.safe import is_safe_next, redirect_next
 bp = Blueprint("auth", __name__)
 
 INVALID = 422  # a form with errors: re-rendered, and the transaction is rolled back
-
-
-def _email_key() -> str:
-    return "email:" + (request.form.get("email") or "").strip().lower()
-
-
-def _failed(response) -> bool:
-    return response.status_code >= 400
 
 
 def _cfg(name: str):
@@ -60,9 +67,6 @@ def _token_invalid(exc: TokenError):
 
 # --------------------------------------------------------------------------- login / logout
 @bp.route("/inloggen", methods=["GET", "POST"])
-# only failed attempts count: many colleagues behind one school NAT address can all log in
-@limiter.limit(_cfg("LOKET_LOGIN_LIMIT"), methods=["POST"], deduct_when=_failed)
-@limiter.limit(_cfg("LOKET_LOGIN_EMAIL_LIMIT"), methods=["POST"], key_func=_email_key, deduct_when=_failed)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -70,11 +74,18 @@ def login():
             return redirect_next(request.args.get("next"))
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        source = get_remote_address()
+        # failures per source, per (address, source) with back-off, per address: no stranger lockout
+        wait = throttle.login_wait(form.email.data, source)
+        if wait:
+            return _too_many("auth/login.html", form, wait)
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except ServiceError as exc:
+            throttle.login_failed(form.email.data, source)
             _form_error(form, exc)
         else:
+            throttle.login_succeeded(form.email.data, source)
             login_user(user, remember=bool(form.remember.data))
             if not user.is_verified:
                 flash(_("Bevestig nog je e-mailadres via de link die we je mailden."), "info")
@@ -82,6 +93,27 @@ def login():
             return redirect(target) if is_safe_next(target) else redirect(url_for("main.home"))
     status = INVALID if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _too_many(template: str, form, wait: throttle.Wait):
+    """The form again with 429, how long to wait, and a Retry-After header."""
+    if not wait.address:  # the whole source: the same words as the general 429 page
+        flash(_("Te veel pogingen. Wacht even en probeer het dan opnieuw."), "error")
+    else:
+        if wait.seconds <= 90:
+            how_long = ngettext("%(num)s seconde", "%(num)s seconden", wait.seconds)
+        else:
+            how_long = ngettext("%(num)s minuut", "%(num)s minuten", math.ceil(wait.seconds / 60))
+        flash(
+            _(
+                "Te veel pogingen voor dit e-mailadres. Wacht %(time)s en probeer het dan opnieuw.",
+                time=how_long,
+            ),
+            "error",
+        )
+    response = make_response(render_template(template, form=form), 429)
+    response.headers["Retry-After"] = str(wait.seconds)
+    return response
 
 
 @bp.post("/uitloggen")
@@ -163,11 +195,13 @@ def confirm_email_change(token: str):
 
 # --------------------------------------------------------------------------- password reset
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
-@limiter.limit(_cfg("LOKET_RESET_LIMIT"), methods=["POST"])
-@limiter.limit(_cfg("LOKET_RESET_EMAIL_LIMIT"), methods=["POST"], key_func=_email_key)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        # per source, per (address, source) and per address: a stranger cannot block the owner
+        wait = throttle.reset_wait(form.email.data, get_remote_address())
+        if wait:
+            return _too_many("auth/forgot.html", form, wait)
         accounts.request_password_reset(form.email.data)
         return render_template("auth/forgot_sent.html")
     status = INVALID if request.method == "POST" else 200
@@ -190,6 +224,7 @@ def reset_password(token: str):
         except ServiceError as exc:
             _form_error(form, exc)
         else:
+            throttle.forgive_login_failures(user.email or "", get_remote_address())
             logout_user()
             flash(_("Je wachtwoord is gewijzigd. Log in met je nieuwe wachtwoord."), "success")
             return redirect(url_for("auth.login"))
