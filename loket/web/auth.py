@@ -118,8 +118,8 @@ def _too_many(template: str, form, wait: throttle.Wait):
 
 @bp.post("/uitloggen")
 def logout():
-    if current_user.is_authenticated:
-        accounts.end_sessions(current_user)  # copies of the session or remember cookie die too
+    if current_user.is_authenticated:  # copies of the session or remember cookie die too
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     flash(_("Je bent uitgelogd."), "success")
     return redirect(url_for("main.home"))
