@@ -67,6 +67,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     transaction.init_app(app)
+    from loket.web import security  # headers on every response (CSP, framing, HSTS in production)
+
+    security.init_app(app)
 
     import loket.models  # noqa: F401  (register mappers)
     from loket.services.accounts.lifecycle import load_user

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,25 @@ class _Env:
         if raw in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{ENV_PREFIX}{name} must be 1 or 0, got {raw!r}")
+
+    def positive(self, name: str, default: int) -> int:
+        value = self.int(name, default)
+        if value < 1:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be 1 or more, got {value}")
+        return value
+
+    def limit(self, name: str, default: str) -> str:
+        """A rate limit in Flask-Limiter syntax, e.g. ``10/hour;50/day``."""
+        from limits import parse_many
+
+        raw = self.str(name) or default
+        try:
+            parse_many(raw)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{ENV_PREFIX}{name} must be a rate limit such as '10/hour;50/day', got {raw!r}"
+            ) from exc
+        return raw
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -151,6 +171,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_SECURE": env == "production",
+        # the remember cookie: Lax, HttpOnly, 30 days; refused once the user's session version moves
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=e.positive("REMEMBER_DAYS", 30)),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
@@ -187,17 +211,26 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "LOKET_INVITE_MAX_AGE_S": e.int("INVITE_MAX_AGE_S", max(token_max_age_s, 14 * 24 * 3600)),
         # rate limits (Flask-Limiter syntax): per IP on POST, and per email address
         "LOKET_LOGIN_LIMIT": e.str("LOGIN_LIMIT") or "10/minute",
-        "LOKET_LOGIN_EMAIL_LIMIT": e.str("LOGIN_EMAIL_LIMIT") or "5/minute;20/hour",
         "LOKET_RESET_LIMIT": e.str("RESET_LIMIT") or "10/minute",
-        "LOKET_RESET_EMAIL_LIMIT": e.str("RESET_EMAIL_LIMIT") or "3/hour",
+        # no lockout by strangers (loket/web/throttle.py): failed logins per (address, source IP) with
+        # a growing back-off; a per-address ceiling that spares the owner's usual sources
+        "LOKET_LOGIN_FREE_ATTEMPTS": e.positive("LOGIN_FREE_ATTEMPTS", 5),
+        "LOKET_LOGIN_BACKOFF_S": e.positive("LOGIN_BACKOFF_S", 1),
+        "LOKET_LOGIN_BACKOFF_MAX_S": e.positive("LOGIN_BACKOFF_MAX_S", 900),
+        "LOKET_LOGIN_FAILURE_WINDOW_S": e.positive("LOGIN_FAILURE_WINDOW_S", 24 * 3600),
+        "LOKET_LOGIN_ADDRESS_LIMIT": e.limit("LOGIN_ADDRESS_LIMIT", "50/hour;200/day"),
+        "LOKET_LOGIN_KNOWN_SOURCE_DAYS": e.positive("LOGIN_KNOWN_SOURCE_DAYS", 90),
+        # reset requests per (address, source IP) and per address
+        "LOKET_RESET_PAIR_LIMIT": e.limit("RESET_PAIR_LIMIT", "3/hour;10/day"),
+        "LOKET_RESET_ADDRESS_LIMIT": e.limit("RESET_ADDRESS_LIMIT", "10/hour;50/day"),
         # reactivation runs (docs/OPERATIONS.md, "Reactivation runs")
         "LOKET_REACTIVATION_TOKEN_DAYS": e.int("REACTIVATION_TOKEN_DAYS", 30),
         "LOKET_REMINDER_AFTER_DAYS": e.int("REMINDER_AFTER_DAYS", 21),
         # mail that a signed-in user makes Loket send to other addresses: invites and email changes
-        "LOKET_INVITE_LIMIT": e.str("INVITE_LIMIT") or "10/hour;30/day",
-        "LOKET_INVITE_IP_LIMIT": e.str("INVITE_IP_LIMIT") or "30/hour;100/day",
-        "LOKET_EMAIL_CHANGE_LIMIT": e.str("EMAIL_CHANGE_LIMIT") or "3/hour;6/day",
-        "LOKET_EMAIL_CHANGE_IP_LIMIT": e.str("EMAIL_CHANGE_IP_LIMIT") or "10/hour;30/day",
+        "LOKET_INVITE_LIMIT": e.limit("INVITE_LIMIT", "10/hour;30/day"),
+        "LOKET_INVITE_IP_LIMIT": e.limit("INVITE_IP_LIMIT", "30/hour;100/day"),
+        "LOKET_EMAIL_CHANGE_LIMIT": e.limit("EMAIL_CHANGE_LIMIT", "3/hour;6/day"),
+        "LOKET_EMAIL_CHANGE_IP_LIMIT": e.limit("EMAIL_CHANGE_IP_LIMIT", "10/hour;30/day"),
         # tests only: a cheap password hash (refused outside LOKET_ENV=testing, see finalize)
         "LOKET_FAST_PASSWORD_HASH": e.bool("FAST_PASSWORD_HASH", False),
         # running it in production (docs/OPERATIONS.md, "Production")

@@ -52,6 +52,9 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.now())
     # bumped on password change/reset so old reset links and sessions stop working
     security_stamp: Mapped[int] = mapped_column(Integer, default=0)
+    # bumped on logout, "log out everywhere", password change and reset: every earlier session and
+    # remember cookie carries the old value (see get_id) and is refused by the user loader
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     managed_clusters: Mapped[list[Cluster]] = relationship(
@@ -71,7 +74,9 @@ class User(UserMixin, Base):
         return verify_password(self.password_hash, password)
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.security_stamp or 0}"
+        """Flask-Login id, stored in the session and the remember cookie: ``<id>:<stamp>.<version>``.
+        The user loader accepts it only while both numbers are current."""
+        return f"{self.id}:{self.security_stamp or 0}.{self.session_version or 0}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: archived accounts cannot log in

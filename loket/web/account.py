@@ -15,6 +15,7 @@ from loket.services.accounts import profile as profile_service
 from loket.web.forms.accounts import (
     ChangePasswordForm,
     DeleteAccountForm,
+    EmptyForm,
     InviteForm,
     OrganisationForm,
     ProfileForm,
@@ -92,13 +93,18 @@ def profile():
             return resp
     status = INVALID if request.method == "POST" else 200
     return render_template(
-        "account/profile.html", form=form, user=user, resend_form=ResendVerificationForm()
+        "account/profile.html",
+        form=form,
+        user=user,
+        resend_form=ResendVerificationForm(),
+        logout_form=EmptyForm(),
     ), status
 
 
 @bp.route("/wachtwoord", methods=["GET", "POST"])
 def password():
     form = ChangePasswordForm()
+    form.policy_email = current_user.email
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
@@ -112,6 +118,16 @@ def password():
             return redirect(url_for("account.profile"))
     status = INVALID if request.method == "POST" else 200
     return render_template("account/password.html", form=form), status
+
+
+@bp.post("/overal-uitloggen")
+def logout_everywhere():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    accounts.log_out_everywhere(current_user._get_current_object())
+    logout_user()
+    flash(_("Je bent op al je apparaten en in al je browsers uitgelogd."), "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.get("/organisatie")

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+import math
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 
 from loket.extensions import limiter
 from loket.services import ServiceError, accounts
 from loket.services.accounts import profile
 from loket.services.accounts.links import TokenError
+from loket.web import throttle
 from loket.web.forms.accounts import (
     AcceptInviteForm,
     ForgotPasswordForm,
@@ -27,14 +42,6 @@ bp = Blueprint("auth", __name__)
 INVALID = 422  # a form with errors: re-rendered, and the transaction is rolled back
 
 
-def _email_key() -> str:
-    return "email:" + (request.form.get("email") or "").strip().lower()
-
-
-def _failed(response) -> bool:
-    return response.status_code >= 400
-
-
 def _cfg(name: str):
     return lambda: current_app.config[name]
 
@@ -44,15 +51,23 @@ def _form_error(form, exc: ServiceError) -> None:
         flash(exc.message, "error")
 
 
+def _rotate_csrf_token(sender, user, **extra) -> None:
+    """At every login (password, invitation, reactivation link) the CSRF token starts afresh, so a
+    token seen before the login is worthless after it."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)
+
+
+user_logged_in.connect(_rotate_csrf_token)
+
+
 def _token_invalid(exc: TokenError):
     return render_template("auth/token_invalid.html", message=exc.message, reason=exc.reason), 400
 
 
 # --------------------------------------------------------------------------- login / logout
 @bp.route("/inloggen", methods=["GET", "POST"])
-# only failed attempts count: many colleagues behind one school NAT address can all log in
-@limiter.limit(_cfg("LOKET_LOGIN_LIMIT"), methods=["POST"], deduct_when=_failed)
-@limiter.limit(_cfg("LOKET_LOGIN_EMAIL_LIMIT"), methods=["POST"], key_func=_email_key, deduct_when=_failed)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -60,11 +75,18 @@ def login():
             return redirect_next(request.args.get("next"))
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        source = get_remote_address()
+        # failures per source, per (address, source) with back-off, per address: no stranger lockout
+        wait = throttle.login_wait(form.email.data, source)
+        if wait:
+            return _too_many("auth/login.html", form, wait)
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except ServiceError as exc:
+            throttle.login_failed(form.email.data, source)
             _form_error(form, exc)
         else:
+            throttle.login_succeeded(form.email.data, source)
             login_user(user, remember=bool(form.remember.data))
             if not user.is_verified:
                 flash(_("Bevestig nog je e-mailadres via de link die we je mailden."), "info")
@@ -74,8 +96,31 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def _too_many(template: str, form, wait: throttle.Wait):
+    """The form again with 429, how long to wait, and a Retry-After header."""
+    if not wait.address:  # the whole source: the same words as the general 429 page
+        flash(_("Te veel pogingen. Wacht even en probeer het dan opnieuw."), "error")
+    else:
+        if wait.seconds <= 90:
+            how_long = ngettext("%(num)s seconde", "%(num)s seconden", wait.seconds)
+        else:
+            how_long = ngettext("%(num)s minuut", "%(num)s minuten", math.ceil(wait.seconds / 60))
+        flash(
+            _(
+                "Te veel pogingen voor dit e-mailadres. Wacht %(time)s en probeer het dan opnieuw.",
+                time=how_long,
+            ),
+            "error",
+        )
+    response = make_response(render_template(template, form=form), 429)
+    response.headers["Retry-After"] = str(wait.seconds)
+    return response
+
+
 @bp.post("/uitloggen")
 def logout():
+    if current_user.is_authenticated:  # copies of the session or remember cookie die too
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     flash(_("Je bent uitgelogd."), "success")
     return redirect(url_for("main.home"))
@@ -151,11 +196,13 @@ def confirm_email_change(token: str):
 
 # --------------------------------------------------------------------------- password reset
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
-@limiter.limit(_cfg("LOKET_RESET_LIMIT"), methods=["POST"])
-@limiter.limit(_cfg("LOKET_RESET_EMAIL_LIMIT"), methods=["POST"], key_func=_email_key)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        # per source, per (address, source) and per address: a stranger cannot block the owner
+        wait = throttle.reset_wait(form.email.data, get_remote_address())
+        if wait:
+            return _too_many("auth/forgot.html", form, wait)
         accounts.request_password_reset(form.email.data)
         return render_template("auth/forgot_sent.html")
     status = INVALID if request.method == "POST" else 200
@@ -165,10 +212,11 @@ def forgot_password():
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        accounts.check_reset_token(token)
+        user = accounts.check_reset_token(token)
     except TokenError as exc:
         return _token_invalid(exc)
     form = SetPasswordForm()
+    form.policy_email = user.email
     if form.validate_on_submit():
         try:
             accounts.reset_password(token, form.password.data)
@@ -177,6 +225,7 @@ def reset_password(token: str):
         except ServiceError as exc:
             _form_error(form, exc)
         else:
+            throttle.forgive_login_failures(user.email or "", get_remote_address())
             logout_user()
             flash(_("Je wachtwoord is gewijzigd. Log in met je nieuwe wachtwoord."), "success")
             return redirect(url_for("auth.login"))
@@ -192,6 +241,7 @@ def accept_invite(token: str):
     except TokenError as exc:
         return _token_invalid(exc)
     form = AcceptInviteForm()
+    form.policy_email = invited.email
     if request.method == "GET":
         form.name.data = invited.name
     if form.validate_on_submit():

@@ -27,6 +27,7 @@ from loket.services.reactivation import queries
 from loket.services.reactivation.launch import launch_reminder, launch_resume, launch_run
 from loket.services.reactivation.tokens import TokenError, user_for_unsubscribe
 from loket.svg import day_chart
+from loket.web.forms.validators import PasswordStrength
 from loket.web.template_helpers import fmt_date, status_label
 
 bp = Blueprint("reactivation", __name__)
@@ -75,11 +76,9 @@ class ConfirmForm(FlaskForm):
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=7)])
     password = PasswordField(
         _l("Nieuw wachtwoord"),
-        validators=[
-            Optional(),
-            Length(min=10, max=200, message=_l("Kies een wachtwoord van 10 tot 200 tekens.")),
-        ],
+        validators=[Optional(), PasswordStrength(email_field=None)],  # the one policy (validators.py)
     )
+    policy_email: str | None = None  # the account's address, compared with the password
     agree = BooleanField(
         _l("Mijn gegevens kloppen; zet mijn account weer aan"),
         validators=[DataRequired(_l("Vink aan dat je gegevens kloppen."))],
@@ -268,6 +267,7 @@ def landing(token: str):
         code = 410 if exc.reason in ("used", "expired") else 404
         return render_template("reactivation/link_error.html", reason=exc.reason, message=exc.message), code
     form = ConfirmForm()
+    form.policy_email = tok.user.email
     if request.method == "GET":
         form.name.data, form.organisation.data, form.postcode.data = (
             profile.name,

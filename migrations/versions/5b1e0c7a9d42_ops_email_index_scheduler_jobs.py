@@ -1,7 +1,7 @@
 """ops: index on lower(email) for the login lookup; scheduler job state
 
 Revision ID: 5b1e0c7a9d42
-Revises: 772172c2003e
+Revises: 6ceacbcb7213
 Create Date: 2026-11-29 17:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import loket.db
 
 # revision identifiers, used by Alembic.
 revision = '5b1e0c7a9d42'
-down_revision = '772172c2003e'
+down_revision = '6ceacbcb7213'
 branch_labels = None
 depends_on = None
 

@@ -81,9 +81,7 @@ def proxied_client(app, database_urls, smtp_server, tmp_path, request):
     from loket.extensions import limiter
 
     cfg = conftest.test_config(app.config["SQLALCHEMY_DATABASE_URI"], smtp_server[1], tmp_path)
-    cfg.update(
-        LOKET_PROXY_COUNT=request.param, LOKET_LOGIN_LIMIT="3/minute", LOKET_LOGIN_EMAIL_LIMIT="100/minute"
-    )
+    cfg.update(LOKET_PROXY_COUNT=request.param, LOKET_LOGIN_LIMIT="3/minute")
     other = create_app(cfg)
     with other.app_context():
         limiter.reset()

@@ -10,11 +10,13 @@ a notice instead.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import brin as stdnum_brin
 from stdnum.nl import postcode as stdnum_postcode
@@ -42,19 +44,36 @@ COMMON_PASSWORDS = frozenset(
     }
 )  # fmt: skip
 _KVK = re.compile(r"^\d{8}$")
+log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- loading + state
 def load_user(user_id: str) -> User | None:
-    """Flask-Login loader; the id carries the security stamp so a password change ends old sessions."""
+    """Flask-Login loader for the session and the remember cookie. The id carries the security stamp
+    and the session version (``User.get_id``): after a logout, "log out everywhere" or a password
+    change/reset, an earlier cookie no longer matches and is refused."""
     try:
-        raw_id, stamp = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
-    except (ValueError, TypeError):
+        raw_id, _ = user_id.split(":", 1)
+        pk = int(raw_id)
+    except (ValueError, TypeError, AttributeError):
         return None
-    if user is None or str(user.security_stamp or 0) != stamp or not user.is_active:
+    user = db.session.get(User, pk) if 0 < pk < 2**31 else None
+    if user is None or user.get_id() != user_id or not user.is_active:
         return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember cookie of ``user`` (logout, "log out everywhere", new password)."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
+def log_out_everywhere(user: User) -> None:
+    """The user's own "log out everywhere": every browser and device is logged out (audited)."""
+    end_sessions(user)
+    audit.record(user, "logged_out_everywhere", user)
+    db.session.flush()
 
 
 def is_verified(user: User | None) -> bool:
@@ -225,11 +244,9 @@ def register(data: Registration) -> User | None:
         raise ServiceError("Vul een geldig e-mailadres in.", field="email")
     password = check_password(data.password, email=email)
 
-    existing = find_user_by_email(email)
-    if existing is not None:
-        notice_existing(existing, "register")
-        return None
-
+    # A known address costs the same work as a new one (no account enumeration by timing): the
+    # password is hashed and the account is written either way, for a known address inside a
+    # savepoint that is rolled back; both paths then mail once.
     org = Organisation(kind=data.kind, name=org_name, brin=brin, kvk=kvk, levels=levels, sectors=sectors)
     set_location(org, postcode, data.city, point)
     user = User(
@@ -241,14 +258,29 @@ def register(data: Registration) -> User | None:
         locale=data.locale if data.locale in ("nl", "en") else "nl",
     )
     user.set_password(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        user.email = None  # the address is taken; this row never outlives the savepoint
+        try:
+            with db.session.begin_nested() as savepoint:
+                _create_account(org, user)
+                savepoint.rollback()
+        except SQLAlchemyError:  # only a rehearsal: never fail the real answer over it
+            log.exception("register: rehearsal for a known address failed")
+        notice_existing(existing, "register")
+        return None
+    _create_account(org, user)
+    send_verification(user)
+    return user
+
+
+def _create_account(org: Organisation, user: User) -> None:
     db.session.add_all([org, user])
     db.session.flush()
     audit.record(user, "register", org, to_state=ACTIVE, user_id=user.id)
     from loket.services.clusters.join import join_nearest_cluster
 
     join_nearest_cluster(org, actor=user)  # in a region at once, not only after the next clustering run
-    send_verification(user)
-    return user
 
 
 def verify_email(token: str) -> User:
@@ -286,12 +318,38 @@ def authenticate(email: str, password: str) -> User:
 
 # --------------------------------------------------------------------------- password reset
 def request_password_reset(email: str) -> None:
-    """Mail a reset link when the address belongs to a usable account; silent otherwise."""
+    """Mail a reset link when the address belongs to a usable account, else a notice that it has none.
+
+    Both cases render and send one mail, so the answer takes as long either way (no account
+    enumeration by timing). An address that is not even syntactically valid gets nothing: it cannot
+    belong to an account, so skipping it reveals nothing.
+    """
     user = find_user_by_email(email)
-    if user is None or user.status == ARCHIVED:
+    if user is not None and user.status != ARCHIVED:
+        token = tokens.make_token(user, tokens.RESET)
+        queue_email(user, "reset_password", link=link_to("auth.reset_password", token=token))
         return
-    token = tokens.make_token(user, tokens.RESET)
-    queue_email(user, "reset_password", link=link_to("auth.reset_password", token=token))
+    address = normalise_email(email)
+    if _mailable(address):
+        queue_email(
+            None,
+            "reset_unknown",
+            to_addr=address,
+            email=address,
+            reset_link=link_to("auth.forgot_password"),
+            register_link=link_to("auth.register"),
+        )
+
+
+def _mailable(address: str) -> bool:
+    """A syntactically valid address (no DNS lookup); test domains only when the app is TESTING."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False, test_environment=current_app.testing)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def check_reset_token(token: str) -> User:
@@ -308,6 +366,7 @@ def reset_password(token: str, password: str) -> User:
     if user.status in (DORMANT, INVITED):
         audit.record(user, "reactivated", user, from_state=user.status, to_state=ACTIVE, via="reset")
         user.status = ACTIVE
+    end_sessions(user)
     audit.record(user, "password_reset", user)
     queue_email(user, "password_changed", reset_link=link_to("auth.forgot_password"))
     db.session.flush()
@@ -319,6 +378,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current or ""):
         raise ServiceError("Je huidige wachtwoord klopt niet.", field="current_password")
     user.set_password(check_password(new, email=user.email, field="new_password"))
+    end_sessions(user)
     audit.record(user, "password_changed", user)
     queue_email(user, "password_changed", reset_link=link_to("auth.forgot_password"))
     db.session.flush()

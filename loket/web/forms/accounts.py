@@ -98,6 +98,7 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
+    policy_email: str | None = None  # set by the view: the password may not equal the address
     password = PasswordField(
         _l("Nieuw wachtwoord"),
         validators=[InputRequired(_l("Kies een wachtwoord.")), PasswordStrength(email_field=None)],
@@ -138,6 +139,7 @@ class ProfileForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
+    policy_email: str | None = None  # set by the view: the password may not equal the address
     current_password = PasswordField(
         _l("Huidig wachtwoord"), validators=[InputRequired(_l("Vul je huidige wachtwoord in."))]
     )
@@ -180,3 +182,7 @@ class DeleteAccountForm(FlaskForm):
 
 class ResendVerificationForm(FlaskForm):
     """Only the CSRF token: a POST button."""
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token: a POST button (e.g. "log out everywhere")."""

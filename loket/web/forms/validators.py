@@ -97,13 +97,20 @@ class EmailAddress:
 
 
 class PasswordStrength:
-    """Minimum length 10, enough different characters, not a well-known password."""
+    """The one password policy of Loket, on a form field: ``loket.services.accounts.check_password``
+    (at least 10 characters, not one character repeated, not a well-known password, not the email
+    address). Every form that sets a password uses it: registration, reset link, invitation, password
+    change and the reactivation page.
+
+    The address to compare with comes from the form's ``email_field`` when it has one, else from
+    ``form.policy_email`` (set by the view when the address is known from a link or the session).
+    """
 
     def __init__(self, email_field: str | None = "email") -> None:
         self.email_field = email_field
 
     def __call__(self, form: Form, field: Field) -> None:
-        email = None
+        email = getattr(form, "policy_email", None)
         if self.email_field and self.email_field in form:
             email = form[self.email_field].data
         try:
