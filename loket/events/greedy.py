@@ -1,0 +1,91 @@
+"""Greedy baseline: round by round, first preferences first; the benchmark's yardstick and the fallback."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+
+from loket.events.prepare import Prepared, finish, keep_set, prepare
+from loket.events.types import Assignment, EventInput, Plan, Weights
+
+
+def greedy_indices(prep: Prepared, keep: frozenset[int] = frozenset()) -> list[int]:
+    """Chosen candidate indices of the greedy plan.
+
+    Previous assignments (``keep``) are placed first when they still fit. Then for each round in time
+    order, for preference rank 1..5, each group (order rotated per round, so nobody always comes last)
+    that has not yet seen that preference takes the emptiest fitting session covering it; groups still
+    without a session in that round take the emptiest fitting session of a world they have not seen,
+    then any fitting session.
+    """
+    by_gr: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i in range(prep.n):
+        by_gr[(int(prep.cg[i]), int(prep.cr[i]))].append(i)
+    load: dict[tuple[int, int], int] = defaultdict(int)
+    placed: dict[tuple[int, int], int] = {}
+    companies: dict[int, set] = defaultdict(set)
+    worlds: dict[int, set[str]] = defaultdict(set)
+    ranks: dict[int, set[int]] = defaultdict(set)
+    chosen: list[int] = []
+
+    def room(i: int) -> int:
+        gi, si, ri = int(prep.cg[i]), int(prep.cs[i]), int(prep.cr[i])
+        s = prep.sessions[si]
+        if (gi, ri) in placed or s.company_id in companies[gi]:
+            return -1
+        return s.seats_per_round - load[(si, ri)] - prep.groups[gi].pupils
+
+    def take(i: int) -> None:
+        gi, si, ri = int(prep.cg[i]), int(prep.cs[i]), int(prep.cr[i])
+        load[(si, ri)] += prep.groups[gi].pupils
+        placed[(gi, ri)] = i
+        companies[gi].add(prep.sessions[si].company_id)
+        worlds[gi].add(prep.worlds[si])
+        ranks[gi].update(prep.pref_ranks(gi, si))
+        chosen.append(i)
+
+    for i in sorted(keep):
+        if room(i) >= 0:
+            take(i)
+
+    n_g = len(prep.groups)
+    for ri in range(len(prep.round_ids)):
+        shift = (ri * n_g) // max(len(prep.round_ids), 1)
+        order = [(k + shift) % n_g for k in range(n_g)]
+        order = [gi for gi in order if (gi, ri) in by_gr]
+        for rank in range(1, max((len(p) for p in prep.prefs), default=0) + 1):
+            for gi in order:
+                if (gi, ri) in placed or rank in ranks[gi] or len(prep.prefs[gi]) < rank:
+                    continue
+                options = [i for i in by_gr[(gi, ri)] if rank in prep.pref_ranks(gi, int(prep.cs[i]))]
+                best = max(options, key=room, default=None)
+                if best is not None and room(best) >= 0:
+                    take(best)
+        for gi in order:
+            if (gi, ri) in placed:
+                continue
+            options = by_gr[(gi, ri)]
+            best = max(
+                options,
+                key=lambda i, gi=gi: (prep.worlds[int(prep.cs[i])] not in worlds[gi], room(i)),
+                default=None,
+            )
+            if best is not None and room(best) < 0:
+                best = max(options, key=room)
+            if best is not None and room(best) >= 0:
+                take(best)
+    return chosen
+
+
+def greedy_plan(
+    event_input: EventInput, previous: Plan | Sequence[Assignment] | None = None, weights: Weights = Weights()
+) -> Plan:
+    """The greedy baseline as a Plan, scored with the planner's objective; ``bound`` is its own objective."""
+    t0 = time.perf_counter()
+    prep = prepare(event_input)
+    prev = previous.assignments if isinstance(previous, Plan) else previous
+    keep = keep_set(prep, prev)
+    chosen = greedy_indices(prep, keep)
+    stats = {"status": "greedy", "seconds": round(time.perf_counter() - t0, 4)}
+    return finish(prep, chosen, weights, keep=keep, bound=None, method="greedy", stats=stats)
