@@ -89,3 +89,63 @@ def greedy_plan(
     chosen = greedy_indices(prep, keep)
     stats = {"status": "greedy", "seconds": round(time.perf_counter() - t0, 4)}
     return finish(prep, chosen, weights, keep=keep, bound=None, method="greedy", stats=stats)
+
+
+def start_indices(prep: Prepared, weights: Weights, keep: frozenset[int] = frozenset()) -> list[int]:
+    """A better start for the planner's search than the baseline: hardest group-rounds first.
+
+    Previous assignments (``keep``) first when they still fit; then group-rounds in order of fewest
+    candidate sessions (large groups first among equals), each taking the candidate with room that
+    adds most to the objective (new preference ranks, a new world, fill up to the round's target).
+    """
+    by_gr: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i in range(prep.n):
+        by_gr[(int(prep.cg[i]), int(prep.cr[i]))].append(i)
+    load: dict[tuple[int, int], int] = defaultdict(int)
+    placed: set[tuple[int, int]] = set()
+    companies: dict[int, set[int]] = defaultdict(set)
+    worlds: dict[int, set[int]] = defaultdict(set)
+    covered: dict[int, int] = defaultdict(int)
+    chosen: list[int] = []
+
+    def fits(i: int) -> bool:
+        gi, si, ri = int(prep.cg[i]), int(prep.cs[i]), int(prep.cr[i])
+        return (
+            (gi, ri) not in placed
+            and int(prep.scompany[si]) not in companies[gi]
+            and load[(si, ri)] + prep.groups[gi].pupils <= prep.sessions[si].seats_per_round
+        )
+
+    def gain(i: int) -> tuple[float, int]:
+        gi, si, ri = int(prep.cg[i]), int(prep.cs[i]), int(prep.cr[i])
+        new = int(prep.cmask[i]) & ~covered[gi]
+        seats = prep.sessions[si].seats_per_round
+        target = float(prep.target[ri]) * seats
+        value = sum(weights.rank_score(k + 1) for k in range(new.bit_length()) if new >> k & 1)
+        value += weights.world * (int(prep.sworld[si]) not in worlds[gi])
+        value += (
+            weights.fill
+            * max(0.0, min(target, load[(si, ri)] + prep.groups[gi].pupils) - load[(si, ri)])
+            / seats
+        )
+        value += weights.keep * (i in keep)
+        return value, seats - load[(si, ri)]
+
+    def take(i: int) -> None:
+        gi, si, ri = int(prep.cg[i]), int(prep.cs[i]), int(prep.cr[i])
+        load[(si, ri)] += prep.groups[gi].pupils
+        placed.add((gi, ri))
+        companies[gi].add(int(prep.scompany[si]))
+        worlds[gi].add(int(prep.sworld[si]))
+        covered[gi] |= int(prep.cmask[i])
+        chosen.append(i)
+
+    for i in sorted(keep):
+        if fits(i):
+            take(i)
+    order = sorted(by_gr, key=lambda gr: (len(by_gr[gr]), -prep.groups[gr[0]].pupils, gr))
+    for gr in order:
+        options = [i for i in by_gr[gr] if fits(i)]
+        if options:
+            take(max(options, key=gain))
+    return chosen

@@ -7,7 +7,8 @@ presence are enforced by creating only feasible triples. The objective is in doc
 
 Small events are solved as one MILP (HiGHS' dual bound is the bound). A full event has too many
 interchangeable rounds for HiGHS to finish in seconds, so the same model is then solved piecewise
-(large neighbourhood search): start from the better of the greedy plan and the one-MILP attempt,
+(large neighbourhood search): start from the best of the greedy baseline, a hardest-first
+construction and the one-MILP attempt,
 then repeatedly free a handful of groups (all their rounds) around a group that lacks a round or a
 preference, keep the rest fixed and re-solve that part exactly with ``milp``; a part is accepted only
 when the whole objective improves. The bound is then the LP relaxation of the full model, which no
@@ -20,12 +21,13 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import LinearConstraint, linprog, milp
 
-from loket.events.greedy import greedy_indices
+from loket.events.greedy import greedy_indices, start_indices
 from loket.events.prepare import Prepared, evaluate, finish, keep_set, prepare
 from loket.events.types import MAX_PREFERENCES, Assignment, EventInput, Plan, Weights
 
@@ -317,6 +319,7 @@ def _search(
                 if val > best_val + 1e-6:
                     best, best_val, gain = cand, val, True
                     improved += 1
+                    stats["best_found_at"] = time.perf_counter()
         if time.perf_counter() >= deadline - 0.05:
             break
         if gain:
@@ -341,14 +344,17 @@ def plan(
     *,
     time_limit: float = DEFAULT_TIME_LIMIT,
     exact_max: int = EXACT_MAX_CANDIDATES,
+    strategy: Literal["auto", "exact", "search"] = "auto",
 ) -> Plan:
     """Plan the event: assign each group one session per round it attends, maximising the objective.
 
     ``previous`` (a plan or its assignments) earns ``weights.keep`` per repeated assignment, so a
     re-plan after a late change moves few groups. Stops after about ``time_limit`` seconds with the
-    best plan found. Events with at most ``exact_max`` candidate triples are one MILP; larger ones
-    use the neighbourhood search (module docstring). Bad input never raises: problems are in
-    ``plan.issues`` and every unplaced group-round carries a reason.
+    best plan found. ``strategy="auto"`` first tries events with at most ``exact_max`` candidate
+    triples as one MILP (for a share of the time) and otherwise, or when that is not proven optimal,
+    runs the neighbourhood search (module docstring); ``"exact"`` is one MILP for the whole time,
+    ``"search"`` always the search. Bad input never raises: problems are in ``plan.issues`` and every
+    unplaced group-round carries a reason.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -362,27 +368,37 @@ def plan(
         )
         return finish(prep, [], weights, keep=keep, bound=0.0, method="milp", stats=stats)
 
-    start = greedy_indices(prep, keep)
+    start = max(
+        (greedy_indices(prep, keep), start_indices(prep, weights, keep)),
+        key=lambda c: evaluate(prep, c, weights, keep).total,
+    )
     everything = np.arange(prep.n, dtype=np.int64)
     model = _Model(prep, weights, keep, everything)
     stats.update(variables=int(model.c.size), binaries=model.n_x, constraints=model.n_rows)
     bounds: list[float] = []
-    if prep.n <= exact_max:
-        res = model.solve(EXACT_SHARE * (deadline - time.perf_counter()))
+    if strategy == "exact" or (strategy == "auto" and prep.n <= exact_max):
+        share = 1.0 if strategy == "exact" else EXACT_SHARE
+        res = model.solve(share * (deadline - time.perf_counter()))
         exact = _repair(prep, model.chosen(res))
         if (dual := _dual_bound(res)) is not None:
             bounds.append(dual)
         if exact and evaluate(prep, exact, weights, keep).total >= evaluate(prep, start, weights, keep).total:
             start = exact
-        if res.status == 0:
-            stats.update(method="exact", status="optimal", bound_source="milp_dual_bound")
-            stats["seconds"] = round(time.perf_counter() - t0, 4)
-            return finish(prep, start, weights, keep=keep, bound=min(bounds), method="milp", stats=stats)
+        if (res.status == 0 and bounds) or strategy == "exact":
+            stats.update(
+                method="exact",
+                status={0: "optimal", 1: "time_limit"}.get(res.status, f"solver_status_{res.status}"),
+                bound_source="milp_dual_bound" if bounds else "trivial",
+                seconds=round(time.perf_counter() - t0, 4),
+            )
+            bound = min(bounds) if bounds else _trivial_bound(prep, weights, keep)
+            return finish(prep, start, weights, keep=keep, bound=bound, method="milp", stats=stats)
     # The LP relaxation (the bound) runs in a second thread while the search runs here: HiGHS
     # releases the GIL, so on two cores both make progress.
     with ThreadPoolExecutor(max_workers=1) as pool:
         lp = pool.submit(_timed, model.relaxation, max(0.5, deadline - time.perf_counter()))
         chosen = _search(prep, weights, keep, start, deadline, stats)
+        stats["best_found_s"] = round(stats.pop("best_found_at", t0) - t0, 4)
         lp_bound, lp_seconds = lp.result()
     stats["lp_seconds"] = round(lp_seconds, 4)
     if lp_bound is not None:
