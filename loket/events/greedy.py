@@ -149,3 +149,83 @@ def start_indices(prep: Prepared, weights: Weights, keep: frozenset[int] = froze
         if options:
             take(max(options, key=gain))
     return chosen
+
+
+def place_missing(prep: Prepared, chosen: list[int]) -> list[int]:
+    """Place group-rounds still without a session by moving one seated group elsewhere in that round.
+
+    For a missing (group, round) and a session it could join but that is too full, a group seated
+    there moves to another session of the same round with room (a company it does not visit yet),
+    when that frees enough seats. Repeats while it places more; the hard constraints hold throughout.
+    """
+    before = -1
+    while len(chosen) > before:
+        before = len(chosen)
+        chosen = _place_missing_once(prep, chosen)
+    return chosen
+
+
+def _place_missing_once(prep: Prepared, chosen: list[int]) -> list[int]:
+    chosen = list(chosen)
+    n_r = max(len(prep.round_ids), 1)
+    by_gr: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i in range(prep.n):
+        by_gr[(int(prep.cg[i]), int(prep.cr[i]))].append(i)
+    pupils = [g.pupils for g in prep.groups]
+    seats = [s.seats_per_round for s in prep.sessions]
+    load: dict[int, int] = defaultdict(int)
+    seat_of: dict[tuple[int, int], int] = {}
+    companies: dict[int, set[int]] = defaultdict(set)
+    sitting: dict[int, list[int]] = defaultdict(list)
+    for i in chosen:
+        gi, si, ri = int(prep.cg[i]), int(prep.cs[i]), int(prep.cr[i])
+        load[si * n_r + ri] += pupils[gi]
+        seat_of[(gi, ri)] = i
+        companies[gi].add(int(prep.scompany[si]))
+        sitting[si * n_r + ri].append(i)
+
+    def move(i: int, add: bool) -> None:
+        gi, si, ri = int(prep.cg[i]), int(prep.cs[i]), int(prep.cr[i])
+        key = si * n_r + ri
+        if add:
+            load[key] += pupils[gi]
+            seat_of[(gi, ri)] = i
+            companies[gi].add(int(prep.scompany[si]))
+            sitting[key].append(i)
+            chosen.append(i)
+        else:
+            load[key] -= pupils[gi]
+            del seat_of[(gi, ri)]
+            companies[gi].discard(int(prep.scompany[si]))
+            sitting[key].remove(i)
+            chosen.remove(i)
+
+    for (gi, ri), options in by_gr.items():
+        if (gi, ri) in seat_of:
+            continue
+        done = False
+        for i in options:
+            si = int(prep.cs[i])
+            if int(prep.scompany[si]) in companies[gi]:
+                continue
+            key = si * n_r + ri
+            for j in list(sitting[key]):
+                hj = int(prep.cg[j])
+                if load[key] - pupils[hj] + pupils[gi] > seats[si]:
+                    continue
+                for k in by_gr[(hj, ri)]:
+                    sk = int(prep.cs[k])
+                    if sk == si or load[sk * n_r + ri] + pupils[hj] > seats[sk]:
+                        continue
+                    if int(prep.scompany[sk]) in companies[hj] - {int(prep.scompany[si])}:
+                        continue
+                    move(j, add=False)
+                    move(k, add=True)
+                    move(i, add=True)
+                    done = True
+                    break
+                if done:
+                    break
+            if done:
+                break
+    return chosen

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import LinearConstraint, linprog, milp
 
-from loket.events.greedy import greedy_indices, start_indices
+from loket.events.greedy import greedy_indices, place_missing, start_indices
 from loket.events.prepare import Prepared, evaluate, finish, keep_set, prepare
 from loket.events.types import MAX_PREFERENCES, Assignment, EventInput, Plan, Weights
 
@@ -180,12 +180,12 @@ class _Model:
             self.A = sparse.csr_array((0, n_var))
             self.ub = np.zeros(0)
 
-    def solve(self, time_limit: float, mip_gap: float = 1e-4, relax: bool = False):
-        """Run HiGHS (``relax`` drops integrality: the LP relaxation)."""
+    def solve(self, time_limit: float, mip_gap: float = 1e-4):
+        """Run HiGHS' MILP solver; stops at ``time_limit`` seconds or a relative gap of ``mip_gap``."""
         constraints = [LinearConstraint(self.A, -np.inf, self.ub)] if self.n_rows else []
         return milp(
             self.c,
-            integrality=np.zeros_like(self.integrality) if relax else self.integrality,
+            integrality=self.integrality,
             bounds=(self.lower, self.upper),
             constraints=constraints,
             options={"time_limit": max(0.05, time_limit), "mip_rel_gap": mip_gap, "disp": False},
@@ -239,16 +239,22 @@ def _dual_bound(res) -> float | None:
     return -float(dual)
 
 
-def _seed_order(prep: Prepared, chosen: list[int], rng: np.random.Generator) -> list[int]:
-    """Groups to start neighbourhoods from: unplaced rounds first, then fewest preferences seen."""
+def _seed_order(prep: Prepared, chosen: list[int], weights: Weights, rng: np.random.Generator) -> list[int]:
+    """Groups to start neighbourhoods from: most placeable rounds missing first, then the highest
+    score of preferences it could see but does not (a lost 1st choice weighs most)."""
     n_g = len(prep.groups)
+    n_r = max(len(prep.round_ids), 1)
     idx = np.asarray(chosen, dtype=np.int64)
-    placed = np.bincount(prep.cg[idx], minlength=n_g)
-    missing = np.array([len(g.rounds) for g in prep.groups]) - placed
+    placeable = np.bincount(np.unique(prep.cg * n_r + prep.cr) // n_r, minlength=n_g)
+    missing = placeable - np.bincount(prep.cg[idx], minlength=n_g)
     covered = np.zeros(n_g, dtype=np.int64)
     np.bitwise_or.at(covered, prep.cg[idx], prep.cmask[idx])
-    wished = np.array([(1 << len(p)) - 1 for p in prep.prefs], dtype=np.int64)
-    lost = np.array([bin(int(m)).count("1") for m in (wished & ~covered)])
+    coverable = np.zeros(n_g, dtype=np.int64)
+    np.bitwise_or.at(coverable, prep.cg, prep.cmask)
+    lost_mask = (coverable & ~covered).tolist()
+    lost = np.array(
+        [sum(weights.rank_score(k + 1) for k in range(MAX_PREFERENCES) if m >> k & 1) for m in lost_mask]
+    )
     return np.lexsort((rng.random(n_g), -lost, -missing)).tolist()
 
 
@@ -259,14 +265,20 @@ def _neighbourhoods(
 
     A seed that misses a round first gets that round alone, freed for itself and up to ``3 * size``
     groups sitting in sessions it could use there (they block it). Then always: the seed and up to
-    ``size - 1`` such groups, with all their rounds free.
+    ``size - 1`` such groups, with all their rounds free. Without a missing round, "sessions it
+    could use" are those covering a preference it does not see yet (if any).
     """
     n_r = len(prep.round_ids)
     idx = np.asarray(chosen, dtype=np.int64)
     mine = prep.cg == seed
-    missing = np.setdiff1d(prep.cr[mine], prep.cr[idx[prep.cg[idx] == seed]])
+    own = idx[prep.cg[idx] == seed]
+    missing = np.setdiff1d(prep.cr[mine], prep.cr[own])
     if missing.size:
         mine &= np.isin(prep.cr, missing)
+    else:
+        wanted = ((1 << len(prep.prefs[seed])) - 1) & ~int(np.bitwise_or.reduce(prep.cmask[own], initial=0))
+        if wanted and ((prep.cmask & wanted) > 0)[mine].any():
+            mine &= (prep.cmask & wanted) > 0
     usable = np.unique(prep.cs[mine] * n_r + prep.cr[mine])
     others = np.unique(prep.cg[idx[np.isin(prep.cs[idx] * n_r + prep.cr[idx], usable)]])
     others = rng.permutation(others[others != seed])
@@ -302,7 +314,7 @@ def _search(
         passes += 1
         gain = False
         size = NEIGHBOURHOOD_SIZES[level]
-        for seed in _seed_order(prep, best, rng):
+        for seed in _seed_order(prep, best, weights, rng):
             for free in _neighbourhoods(prep, best, seed, rng, size):
                 left = deadline - time.perf_counter()
                 if left <= 0.05:
@@ -369,7 +381,10 @@ def plan(
         return finish(prep, [], weights, keep=keep, bound=0.0, method="milp", stats=stats)
 
     start = max(
-        (greedy_indices(prep, keep), start_indices(prep, weights, keep)),
+        (
+            place_missing(prep, greedy_indices(prep, keep)),
+            place_missing(prep, start_indices(prep, weights, keep)),
+        ),
         key=lambda c: evaluate(prep, c, weights, keep).total,
     )
     everything = np.arange(prep.n, dtype=np.int64)

@@ -409,9 +409,11 @@ def finish(
     objective = score.total
     ub = max(objective, bound) if bound is not None else objective
     gap = (ub - objective) / abs(ub) if ub else 0.0
-    groups_with_prefs = [gi for gi, p in enumerate(prep.prefs) if p and gi in assigned]
+    groups_with_prefs = [gi for gi, p in enumerate(prep.prefs) if p]
     first = sum(
-        1 for gi in groups_with_prefs if any(1 in prep.pref_ranks(gi, si) for si in assigned[gi].values())
+        1
+        for gi in groups_with_prefs
+        if any(1 in prep.pref_ranks(gi, si) for si in assigned.get(gi, {}).values())
     )
     worlds = [
         len({prep.worlds[si] for si in assigned.get(gi, {}).values()}) for gi in range(len(prep.groups))
