@@ -407,3 +407,25 @@ def test_assignment_and_plan_helpers() -> None:
     )
     assert (ch.kept, ch.moved, ch.dropped, ch.added) == (1, [("g", "r2")], [], [("h", "r1")])
     assert ch.moved_groups == {"g"}
+
+
+def test_the_package_imports_no_flask_and_no_orm() -> None:
+    import ast
+    from pathlib import Path
+
+    import loket.events
+
+    forbidden = (
+        "flask",
+        "sqlalchemy",
+        "loket.models",
+        "loket.services",
+        "loket.web",
+        "loket.db",
+        "loket.extensions",
+    )
+    for path in Path(loket.events.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [m for m in names if m.startswith(forbidden)], path.name
