@@ -212,6 +212,19 @@ class _Model:
 
 def _repair(prep: Prepared, chosen: Sequence[int]) -> list[int]:
     """Drop chosen triples that break a hard constraint (a guard against solver tolerances)."""
+    idx = np.asarray(chosen, dtype=np.int64)
+    n_r = max(len(prep.round_ids), 1)
+    n_c = int(prep.scompany.max(initial=0)) + 1
+    g, s = prep.cg[idx], prep.cs[idx]
+    keys, inv = np.unique(s * n_r + prep.cr[idx], return_inverse=True)
+    pupils = np.array([gr.pupils for gr in prep.groups], dtype=float)
+    seats = np.array([se.seats_per_round for se in prep.sessions], dtype=float)
+    if (
+        np.unique(g * n_r + prep.cr[idx]).size == idx.size
+        and np.unique(g * n_c + prep.scompany[s]).size == idx.size
+        and (np.bincount(inv, weights=pupils[g], minlength=keys.size) <= seats[keys // n_r]).all()
+    ):
+        return list(chosen)
     out: list[int] = []
     used_round: set[tuple[int, int]] = set()
     used_company: set[tuple[int, int]] = set()

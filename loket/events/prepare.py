@@ -321,24 +321,27 @@ def evaluate(
     prep: Prepared, chosen: Iterable[int], weights: Weights, keep: frozenset[int] = frozenset()
 ) -> Score:
     """Objective of the chosen candidate indices, computed the way the MILP counts it."""
-    idx = sorted(set(chosen))
-    seen_rank: set[tuple[int, int]] = set()
-    seen_world: set[tuple[int, str]] = set()
-    load: dict[tuple[int, int], int] = defaultdict(int)
-    for i in idx:
-        gi, si, ri = int(prep.cg[i]), int(prep.cs[i]), int(prep.cr[i])
-        seen_rank.update((gi, k) for k in prep.pref_ranks(gi, si))
-        seen_world.add((gi, prep.worlds[si]))
-        load[(si, ri)] += prep.groups[gi].pupils
-    fill = sum(
-        min(float(prep.target[ri]), n / prep.sessions[si].seats_per_round) for (si, ri), n in load.items()
+    idx = np.unique(np.fromiter(chosen, dtype=np.int64))
+    g, s, r = prep.cg[idx], prep.cs[idx], prep.cr[idx]
+    n_g, n_r = len(prep.groups), max(len(prep.round_ids), 1)
+    covered = np.zeros(n_g, dtype=np.int64)
+    np.bitwise_or.at(covered, g, prep.cmask[idx])
+    preference = sum(
+        weights.rank_score(k + 1) * int(np.count_nonzero((covered >> k) & 1)) for k in range(MAX_PREFERENCES)
     )
+    worlds = np.unique(g * (int(prep.sworld.max(initial=0)) + 1) + prep.sworld[s]).size
+    pupils = np.array([gr.pupils for gr in prep.groups], dtype=float)
+    seats = np.array([se.seats_per_round for se in prep.sessions], dtype=float)
+    keys, inv = np.unique(s * n_r + r, return_inverse=True)
+    load = np.bincount(inv, weights=pupils[g], minlength=keys.size)
+    fill = float(np.minimum(prep.target[keys % n_r], load / seats[keys // n_r]).sum()) if keys.size else 0.0
+    kept = int(np.isin(idx, np.fromiter(keep, dtype=np.int64, count=len(keep))).sum()) if keep else 0
     return Score(
-        place=weights.place * len(idx),
-        preference=sum(weights.rank_score(k) for _, k in seen_rank),
-        world=weights.world * len(seen_world),
+        place=weights.place * idx.size,
+        preference=preference,
+        world=weights.world * worlds,
         fill=weights.fill * fill,
-        keep=weights.keep * len(keep.intersection(idx)),
+        keep=weights.keep * kept,
     )
 
 
