@@ -393,38 +393,36 @@ def plan(
         )
         return finish(prep, [], weights, keep=keep, bound=0.0, method="milp", stats=stats)
 
-    start = max(
-        (
-            place_missing(prep, greedy_indices(prep, keep)),
-            place_missing(prep, start_indices(prep, weights, keep)),
-        ),
-        key=lambda c: evaluate(prep, c, weights, keep).total,
-    )
-    everything = np.arange(prep.n, dtype=np.int64)
-    model = _Model(prep, weights, keep, everything)
+    model = _Model(prep, weights, keep, np.arange(prep.n, dtype=np.int64))
     stats.update(variables=int(model.c.size), binaries=model.n_x, constraints=model.n_rows)
     bounds: list[float] = []
-    if strategy == "exact" or (strategy == "auto" and prep.n <= exact_max):
-        share = 1.0 if strategy == "exact" else EXACT_SHARE
-        res = model.solve(share * (deadline - time.perf_counter()))
-        exact = _repair(prep, model.chosen(res))
-        if (dual := _dual_bound(res)) is not None:
-            bounds.append(dual)
-        if exact and evaluate(prep, exact, weights, keep).total >= evaluate(prep, start, weights, keep).total:
-            start = exact
-        if (res.status == 0 and bounds) or strategy == "exact":
-            stats.update(
-                method="exact",
-                status={0: "optimal", 1: "time_limit"}.get(res.status, f"solver_status_{res.status}"),
-                bound_source="milp_dual_bound" if bounds else "trivial",
-                seconds=round(time.perf_counter() - t0, 4),
-            )
-            bound = min(bounds) if bounds else _trivial_bound(prep, weights, keep)
-            return finish(prep, start, weights, keep=keep, bound=bound, method="milp", stats=stats)
-    # The LP relaxation (the bound) runs in a second thread while the search runs here: HiGHS
-    # releases the GIL, so on two cores both make progress.
+    exact_first = strategy == "exact" or (strategy == "auto" and prep.n <= exact_max)
+    # The LP relaxation (the bound of the search) runs in a second thread: HiGHS releases the GIL,
+    # so on two cores it costs the search no time. Without a one-MILP attempt it starts at once.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        lp = pool.submit(_timed, model.relaxation, max(0.5, deadline - time.perf_counter()))
+        lp = None if exact_first else pool.submit(_timed, model.relaxation, deadline - time.perf_counter())
+        start = _start(prep, weights, keep)
+        if exact_first:
+            share = 1.0 if strategy == "exact" else EXACT_SHARE
+            res = model.solve(share * (deadline - time.perf_counter()))
+            if (dual := _dual_bound(res)) is not None:
+                bounds.append(dual)
+            exact = _repair(prep, model.chosen(res))
+            if (
+                exact
+                and evaluate(prep, exact, weights, keep).total >= evaluate(prep, start, weights, keep).total
+            ):
+                start = exact
+            if (res.status == 0 and bounds) or strategy == "exact":
+                stats.update(
+                    method="exact",
+                    status={0: "optimal", 1: "time_limit"}.get(res.status, f"solver_status_{res.status}"),
+                    bound_source="milp_dual_bound" if bounds else "trivial",
+                    seconds=round(time.perf_counter() - t0, 4),
+                )
+                bound = min(bounds) if bounds else _trivial_bound(prep, weights, keep)
+                return finish(prep, start, weights, keep=keep, bound=bound, method="milp", stats=stats)
+            lp = pool.submit(_timed, model.relaxation, deadline - time.perf_counter())
         chosen = _search(prep, weights, keep, start, deadline, stats)
         stats["best_found_s"] = round(stats.pop("best_found_at", t0) - t0, 4)
         lp_bound, lp_seconds = lp.result()
@@ -443,6 +441,17 @@ def plan(
         stats["bound_source"] = "trivial"
     stats["seconds"] = round(time.perf_counter() - t0, 4)
     return finish(prep, chosen, weights, keep=keep, bound=min(bounds), method="milp_search", stats=stats)
+
+
+def _start(prep: Prepared, weights: Weights, keep: frozenset[int]) -> list[int]:
+    """The better of the greedy baseline and the hardest-first construction, both with one-step repairs."""
+    return max(
+        (
+            place_missing(prep, greedy_indices(prep, keep)),
+            place_missing(prep, start_indices(prep, weights, keep)),
+        ),
+        key=lambda c: evaluate(prep, c, weights, keep).total,
+    )
 
 
 def _timed(fn: Callable[[float], float | None], arg: float) -> tuple[float | None, float]:
