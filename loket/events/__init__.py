@@ -2,7 +2,7 @@
 
 from loket.events.generate import generate
 from loket.events.greedy import greedy_plan
-from loket.events.planner import DEFAULT_TIME_LIMIT, plan
+from loket.events.planner import DEFAULT_TIME_LIMIT, lp_bound, plan
 from loket.events.prepare import level_fits
 from loket.events.types import (
     MAX_PREFERENCES,
@@ -42,5 +42,6 @@ __all__ = [
     "generate",
     "greedy_plan",
     "level_fits",
+    "lp_bound",
     "plan",
 ]

@@ -408,6 +408,7 @@ def plan(
             if (dual := _dual_bound(res)) is not None:
                 bounds.append(dual)
             exact = _repair(prep, model.chosen(res))
+            stats["milp_incumbent"] = round(evaluate(prep, exact, weights, keep).total, 6) if exact else None
             if (
                 exact
                 and evaluate(prep, exact, weights, keep).total >= evaluate(prep, start, weights, keep).total
@@ -441,6 +442,22 @@ def plan(
         stats["bound_source"] = "trivial"
     stats["seconds"] = round(time.perf_counter() - t0, 4)
     return finish(prep, chosen, weights, keep=keep, bound=min(bounds), method="milp_search", stats=stats)
+
+
+def lp_bound(
+    event_input: EventInput,
+    previous: Plan | Sequence[Assignment] | None = None,
+    weights: Weights = Weights(),
+    *,
+    time_limit: float = 600.0,
+) -> float | None:
+    """The LP relaxation's optimum for this input on its own (no plan can score more), or None."""
+    prep = prepare(event_input)
+    if prep.n == 0:
+        return 0.0
+    prev = previous.assignments if isinstance(previous, Plan) else previous
+    model = _Model(prep, weights, keep_set(prep, prev), np.arange(prep.n, dtype=np.int64))
+    return model.relaxation(time_limit)
 
 
 def _start(prep: Prepared, weights: Weights, keep: frozenset[int]) -> list[int]:

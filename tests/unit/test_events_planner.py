@@ -21,6 +21,7 @@ from loket.events import (
     compare,
     generate,
     greedy_plan,
+    lp_bound,
     plan,
 )
 
@@ -207,6 +208,8 @@ def test_bound_is_at_least_the_objective_and_the_gap_is_reported() -> None:
     assert p.bound >= p.objective - 1e-6
     assert p.gap == pytest.approx((p.bound - p.objective) / p.bound)
     assert p.stats["bound_source"] in {"milp_dual_bound", "lp_relaxation"}
+    relaxed = lp_bound(ev)
+    assert relaxed is not None and relaxed >= p.objective - 1e-6
 
 
 @pytest.mark.parametrize("strategy", ["search", "exact"])
