@@ -6,6 +6,8 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 
+import numpy as np
+
 from loket.events.prepare import Prepared, finish, keep_set, prepare
 from loket.events.types import Assignment, EventInput, Plan, Weights
 
@@ -92,11 +94,13 @@ def greedy_plan(
 
 
 def start_indices(prep: Prepared, weights: Weights, keep: frozenset[int] = frozenset()) -> list[int]:
-    """A better start for the planner's search than the baseline: hardest group-rounds first.
+    """A better start for the planner's search than the baseline: first choices, then hardest first.
 
-    Previous assignments (``keep``) first when they still fit; then group-rounds in order of fewest
-    candidate sessions (large groups first among equals), each taking the candidate with room that
-    adds most to the objective (new preference ranks, a new world, fill up to the round's target).
+    Previous assignments (``keep``) first when they still fit; then every group's first choice in
+    the roomiest session offering it (groups with the fewest such options first); then the other
+    group-rounds in order of fewest candidate sessions (large groups first among equals), each
+    taking the candidate with room that adds most to the objective (new preference ranks, a new
+    world, fill up to the round's target).
     """
     by_gr: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i in range(prep.n):
@@ -143,6 +147,16 @@ def start_indices(prep: Prepared, weights: Weights, keep: frozenset[int] = froze
     for i in sorted(keep):
         if fits(i):
             take(i)
+    # First choices first: each group (fewest first-choice options first) takes the roomiest one.
+    firsts: dict[int, list[int]] = defaultdict(list)
+    for i in np.flatnonzero(prep.cmask & 1).tolist():
+        firsts[int(prep.cg[i])].append(i)
+    for gi in sorted(firsts, key=lambda gi: (len(firsts[gi]), gi)):
+        if covered[gi] & 1:
+            continue
+        options = [i for i in firsts[gi] if fits(i)]
+        if options:
+            take(max(options, key=lambda i: gain(i)[1]))
     order = sorted(by_gr, key=lambda gr: (len(by_gr[gr]), -prep.groups[gr[0]].pupils, gr))
     for gr in order:
         options = [i for i in by_gr[gr] if fits(i)]
