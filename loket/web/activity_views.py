@@ -37,7 +37,6 @@ class Route:
 class Routes:
     """The side's URLs; the id arguments are ``<own>_id`` (and ``<other>_id`` for ``propose``)."""
 
-    dashboard: Route
     listing: Route
     new: Route
     detail: Route
@@ -46,7 +45,8 @@ class Routes:
     resume: Route
     end: Route  # cancel a request, close an offer
     propose: Route  # ask for a suggested offer, propose an offer to a request in reach
-    matches: Route
+    dashboard: Route = Route("dashboard", "/")
+    matches: Route = Route("matches", "/koppelingen")
 
 
 @dataclass(frozen=True)

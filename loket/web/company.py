@@ -41,7 +41,6 @@ COMPANY = Side(
     candidates_id="reach-h",
     candidate_id="aanvraag",
     routes=Routes(
-        dashboard=Route("dashboard", "/"),
         listing=Route("offers", "/aanbod"),
         new=Route("new_offer", "/aanbod/nieuw"),
         detail=Route("offer_detail", "/aanbod/<int:offer_id>"),
@@ -50,7 +49,6 @@ COMPANY = Side(
         resume=Route("resume_offer", "/aanbod/<int:offer_id>/hervatten"),
         end=Route("close_offer", "/aanbod/<int:offer_id>/sluiten"),
         propose=Route("propose", "/aanbod/<int:offer_id>/voorstellen/<int:request_id>"),
-        matches=Route("matches", "/koppelingen"),
     ),
     services=Services(
         page=activity_lists.company_offers,

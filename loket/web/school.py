@@ -41,7 +41,6 @@ SCHOOL = Side(
     candidates_id="sugg-h",
     candidate_id="aanbod",
     routes=Routes(
-        dashboard=Route("dashboard", "/"),
         listing=Route("requests", "/aanvragen"),
         new=Route("new_request", "/aanvragen/nieuw"),
         detail=Route("request_detail", "/aanvragen/<int:request_id>"),
@@ -50,7 +49,6 @@ SCHOOL = Side(
         resume=Route("resume_request", "/aanvragen/<int:request_id>/hervatten"),
         end=Route("cancel_request", "/aanvragen/<int:request_id>/annuleren"),
         propose=Route("ask_offer", "/aanvragen/<int:request_id>/aanvragen/<int:offer_id>"),
-        matches=Route("matches", "/koppelingen"),
     ),
     services=Services(
         page=activity_lists.school_requests,
