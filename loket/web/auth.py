@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from loket.extensions import limiter
-from loket.services import ServiceError, accounts
+from loket.services import accounts
 from loket.services.accounts import profile
 from loket.services.accounts.links import TokenError
 from loket.web.forms.accounts import (
@@ -19,7 +19,7 @@ from loket.web.forms.accounts import (
     ResendVerificationForm,
     SetPasswordForm,
 )
-from loket.web.forms.validators import apply_service_error
+from loket.web.forms.service_call import FAILED, attempt
 from loket.web.safe import is_safe_next, redirect_next
 
 bp = Blueprint("auth", __name__)
@@ -39,11 +39,6 @@ def _cfg(name: str):
     return lambda: current_app.config[name]
 
 
-def _form_error(form, exc: ServiceError) -> None:
-    if not apply_service_error(form, exc):
-        flash(exc.message, "error")
-
-
 def _token_invalid(exc: TokenError):
     return render_template("auth/token_invalid.html", message=exc.message, reason=exc.reason), 400
 
@@ -60,11 +55,8 @@ def login():
             return redirect_next(request.args.get("next"))
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.email.data, form.password.data)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        user = attempt(lambda: accounts.authenticate(form.email.data, form.password.data), form)
+        if user is not FAILED:
             login_user(user, remember=bool(form.remember.data))
             if not user.is_verified:
                 flash(_("Bevestig nog je e-mailadres via de link die we je mailden."), "info")
@@ -103,11 +95,7 @@ def register():
             password=form.password.data,
             locale=str(get_locale() or "nl"),
         )
-        try:
-            accounts.register(data)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        if attempt(lambda: accounts.register(data), form) is not FAILED:
             return redirect(url_for("auth.register_sent"))
     status = INVALID if request.method == "POST" else 200
     return render_template("auth/register.html", form=form), status
@@ -171,12 +159,12 @@ def reset_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            done = attempt(
+                lambda: accounts.reset_password(token, form.password.data), form, reraise=(TokenError,)
+            )
         except TokenError as exc:
             return _token_invalid(exc)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        if done is not FAILED:
             logout_user()
             flash(_("Je wachtwoord is gewijzigd. Log in met je nieuwe wachtwoord."), "success")
             return redirect(url_for("auth.login"))
@@ -196,12 +184,14 @@ def accept_invite(token: str):
         form.name.data = invited.name
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invite(token, name=form.name.data, password=form.password.data)
+            user = attempt(
+                lambda: accounts.accept_invite(token, name=form.name.data, password=form.password.data),
+                form,
+                reraise=(TokenError,),
+            )
         except TokenError as exc:
             return _token_invalid(exc)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        if user is not FAILED:
             logout_user()
             login_user(user)
             flash(_("Welkom bij Loket! Je account is actief."), "success")

@@ -1,4 +1,6 @@
-"""The one way a view runs a service call for a form and shows a ServiceError beside its field.
+"""The one way a ServiceError reaches a form: beside its field.
+
+In a view, after the form validated:
 
     saved = attempt(lambda: offers.update_offer(current_user, offer_id, form.to_data()), form)
     if saved is FAILED:
@@ -7,6 +9,10 @@
 Forms validate all their fields before the view calls the service, so every field error shows at
 once; the service's error joins them. PermissionDenied, NotFound and StaleEdit are not caught: they
 become the 403/404/409 pages of ``loket.web.errors``.
+
+In a WTForms validator that runs a service's own check (postcode, password, ...):
+
+    field.data = checked(check_postcode, field.data)   # a ServiceError becomes a ValidationError
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any, Final
 
 from flask import flash
 from wtforms import Form
+from wtforms.validators import ValidationError
 
 from loket.db import db
 from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit
@@ -61,3 +68,12 @@ def attempt(
         db.session.rollback()
         show_error(form, exc, field)
         return FAILED
+
+
+def checked(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Inside a validator: ``check(*args, **kwargs)``, its ServiceError raised as the field's
+    ValidationError (so a form and a service never disagree on a rule)."""
+    try:
+        return check(*args, **kwargs)
+    except ServiceError as exc:
+        raise ValidationError(exc.message) from exc
