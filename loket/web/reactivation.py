@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from loket.extensions import csrf
+from loket.labels import status_label
 from loket.services import reactivation as svc
 from loket.services.policies import can_archive_users, can_start_reactivation, can_view_reactivation, require
 from loket.services.reactivation import queries
@@ -21,7 +22,7 @@ from loket.services.reactivation.launch import launch_reminder, launch_run
 from loket.services.reactivation.tokens import TokenError, user_for_unsubscribe
 from loket.svg import day_chart
 from loket.web.forms.service_call import FAILED, attempt
-from loket.web.template_helpers import fmt_date, status_label
+from loket.web.template_helpers import fmt_date
 
 bp = Blueprint("reactivation", __name__)
 
