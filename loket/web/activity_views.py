@@ -168,8 +168,8 @@ def per_page() -> int:
     return int(current_app.config.get("LOKET_PAGE_SIZE", 25))
 
 
-def _version(form) -> int | None:
-    return form.version_id.data or None
+def _version(form) -> str | None:
+    return form.version_id.data or None  # the services compare it with the row's version_id
 
 
 # --------------------------------------------------------------------------- the views
