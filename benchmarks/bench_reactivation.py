@@ -140,37 +140,43 @@ def seed(db, n: int) -> None:
 
 
 def baseline_new_connection(run_id: int) -> tuple[int, float]:
-    """Baseline A: the same loop, but a new SMTP connection (connect, EHLO, QUIT) per message."""
+    """Baseline A: the same delivery (``loket.mail.delivery.Sender``), but a new SMTP connection
+    (connect, EHLO, QUIT) per message."""
     from sqlalchemy import select
 
     from loket.db import db
-    from loket.mail.outbox import make_transport
+    from loket.mail.delivery import DeliveryPolicy, Sender, load_batch
     from loket.models import OutboxMessage
-    from loket.services.reactivation.sending import _claim, _load_batch, _send_one
 
     ids = list(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.run_id == run_id)))
+    policy = DeliveryPolicy.from_config(rate_per_s=0)
     t0 = time.perf_counter()
-    for row_id, msg in _load_batch(ids):
-        attempts = _claim(row_id)
-        with make_transport() as transport:
-            _send_one(row_id, msg, attempts, transport, None, 5, 30.0)
+    for out in load_batch(ids):
+        with Sender(policy) as sender:
+            sender.deliver(out)
     return len(ids), time.perf_counter() - t0
 
 
 def baseline_orm_loop(run_id: int) -> tuple[int, float]:
-    """Baseline B: the generic outbox loop (``loket.mail.outbox.send_row``: load each row and its
-    user through the ORM, write attributes, commit), one reused connection."""
+    """Baseline B: a naive ORM outbox loop: load each row and its user through the ORM, build the
+    message, write attributes and commit before and after the send; one reused connection."""
     from sqlalchemy import select
 
-    from loket.db import db
-    from loket.mail.outbox import make_transport, send_row
+    from loket.db import db, utcnow
+    from loket.mail.delivery import build_message, make_transport
     from loket.models import OutboxMessage
 
     ids = list(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.run_id == run_id)))
     t0 = time.perf_counter()
     with make_transport() as transport:
         for row_id in ids:
-            send_row(db.session.get(OutboxMessage, row_id), transport)
+            row = db.session.get(OutboxMessage, row_id)
+            msg = build_message(row)
+            row.state, row.attempts = "sending", row.attempts + 1
+            db.session.commit()
+            transport.send(msg)
+            row.state, row.sent_at = "sent", utcnow()
+            db.session.commit()
     return len(ids), time.perf_counter() - t0
 
 

@@ -16,11 +16,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__, instance_relative_config=True, template_folder="web/templates", static_folder="web/static"
     )
-    from loket.config import load_config
+    from loket.config import finalize, load_config
 
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    finalize(app.config)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("loket").setLevel(logging.DEBUG if app.debug else logging.INFO)
     logging.getLogger("werkzeug").setLevel(logging.INFO)
@@ -28,7 +29,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_production(app)
     return app
+
+
+def register_production(app: Flask) -> None:
+    """Health, readiness and metrics endpoints, request ids and logs, and the proxy headers."""
+    from loket import observability
+    from loket.web import health
+
+    health.init_app(app)
+    observability.init_app(app)
+    proxies = app.config["LOKET_PROXY_COUNT"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # trust exactly this many proxies in front of us for the client address, scheme, host, prefix
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
 
 
 def register_extensions(app: Flask) -> None:

@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from loket.db import db
+from loket.db import database_unavailable, db, safe_rollback
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -26,7 +26,10 @@ __all__ = ["db", "login_manager", "csrf", "limiter", "migrate", "babel", "select
 
 
 def select_locale() -> str:
-    """Locale from the ``lang`` cookie, then the user's setting, then the browser; Dutch by default."""
+    """Locale from the ``lang`` cookie, then the user's setting; Dutch by default.
+
+    With the database down the user cannot be loaded: answer Dutch and leave the error to whatever
+    needs the user next (the view, or the 503 page, which renders for an anonymous visitor)."""
     from flask import current_app
     from flask_login import current_user
 
@@ -34,6 +37,11 @@ def select_locale() -> str:
     cookie = request.cookies.get("lang")
     if cookie in supported:
         return cookie
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
-        return current_user.locale
+    try:
+        if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+            return current_user.locale
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        safe_rollback()
     return "nl"

@@ -7,12 +7,12 @@ Values are accepted as a code or a Dutch/English label or synonym, case-insensit
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-DATA_DIR = Path(os.environ.get("LOKET_DATA_DIR", Path(__file__).resolve().parent.parent / "data"))
+from loket.config import data_dir
+
+DATA_DIR = data_dir()
 TAXONOMY_DIR = DATA_DIR / "taxonomy"
 
 

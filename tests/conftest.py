@@ -132,6 +132,7 @@ def test_config(db_url: str, smtp_port: int, instance: Path) -> dict:
     return {
         "TESTING": True,
         "LOKET_ENV": "testing",
+        "LOKET_FAST_PASSWORD_HASH": True,  # see tests/integration/test_password_hashing.py
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
         "SQLALCHEMY_DATABASE_URI": db_url,
         "WTF_CSRF_ENABLED": False,

@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from loket.cli import data, engines, mail, workflow
+from loket.cli import data, engines, mail, scheduler, serve, workflow
 from loket.cli.helpers import echo_json, parse_now, progress, transactional
 
 __all__ = ["COMMANDS", "echo_json", "main", "parse_now", "progress", "register", "transactional"]
@@ -25,10 +25,13 @@ COMMANDS: list[click.Command] = [
     engines.cluster_command,
     workflow.deadlines_command,
     workflow.digest_command,
+    mail.mail_group,
     mail.reactivate_command,
     mail.bounces_command,
     mail.archive_dormant_command,
     mail.worker_command,
+    serve.serve_command,
+    scheduler.scheduler_command,
 ]
 
 
@@ -40,8 +43,12 @@ def register(app: Flask) -> None:
 
 def _create_app() -> Flask:
     from loket import create_app
+    from loket.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # a clear one-line error, not a traceback
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)

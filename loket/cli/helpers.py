@@ -24,7 +24,7 @@ def transactional(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception:
             db.session.rollback()
             raise
-        from loket.mail.outbox import deliver_after_commit
+        from loket.mail.delivery import deliver_after_commit
 
         deliver_after_commit()
         return result

@@ -1,12 +1,41 @@
-"""Reactivation email runs, bounces, archiving of dormant users and the background worker."""
+"""Mail delivery, reactivation email runs, bounces, archiving of dormant users and the worker."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from loket.cli.helpers import echo_json, progress, transactional
+from loket.cli.helpers import echo_json, parse_now, progress, transactional
 from loket.db import db
+
+
+# --- delivery of queued mail (docs/OPERATIONS.md, "Mail delivery") -----------------------------
+@click.group("mail")
+def mail_group() -> None:
+    """Queued email (the outbox)."""
+
+
+@mail_group.command("deliver")
+@click.option("--limit", type=click.IntRange(1), default=500, show_default=True, help="At most this many.")
+@click.option("--now", "now_text", default=None, help="Treat rows due by this ISO date/time (UTC) as due.")
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+@with_appcontext
+def deliver_command(limit: int, now_text: str | None, as_json: bool) -> None:
+    """Send queued mail whose (retry) time has come; run it every minute from cron without a worker."""
+    from loket.mail.delivery import deliver_due
+
+    try:
+        result = deliver_due(limit=limit, now=parse_now(now_text))
+    except ValueError as exc:  # e.g. LOKET_SMTP_URL unusable: say so, not a traceback
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(
+            f"Mail: {result['sent']} verstuurd, {result['retry']} later opnieuw, {result['failed']} mislukt, "
+            f"{result['skipped']} overgeslagen (van {result['due']} aan de beurt); "
+            f"{result['queued']} nog in de wachtrij."
+        )
 
 
 # --- reactivation runs (docs/OPERATIONS.md, "Reactivation runs") -------------------------------
@@ -23,6 +52,11 @@ from loket.db import db
 )
 @click.option("--resume", "resume_id", type=int, default=None, help="Continue run RUN_ID after a stop.")
 @click.option("--resend-unknown", is_flag=True, help="With --resume: requeue rows left 'unknown'.")
+@click.option(
+    "--resume-unfinished",
+    is_flag=True,
+    help="If an earlier run did not finish, resume it instead of refusing (for scripts; a terminal asks).",
+)
 @click.option("--reminder-of", "reminder_of", type=int, default=None, help="Send the reminder for RUN_ID.")
 @click.option("--rate", type=float, default=None, help="Messages per second (default LOKET_MAIL_RATE_PER_S).")
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
@@ -37,6 +71,7 @@ def reactivate_command(
     out_dir,
     resume_id,
     resend_unknown,
+    resume_unfinished,
     reminder_of,
     rate,
     as_json,
@@ -46,7 +81,14 @@ def reactivate_command(
     from flask import current_app
 
     from loket.services import ServiceError
-    from loket.services.reactivation import Scope, create_reminder, create_run, execute_run, requeue_unknown
+    from loket.services.reactivation import (
+        Scope,
+        UnfinishedRun,
+        create_reminder,
+        create_run,
+        execute_run,
+        requeue_unknown,
+    )
     from loket.services.reactivation import dry_run as do_dry_run
 
     scope = Scope(
@@ -68,10 +110,14 @@ def reactivate_command(
             run_id = resume_id
             if resend_unknown:
                 click.echo(f"{requeue_unknown(run_id)} onbekende berichten opnieuw in de wachtrij", err=True)
+        elif reminder_of:
+            run_id = _commit_id(create_reminder(None, reminder_of))
         else:
-            run = create_reminder(None, reminder_of) if reminder_of else create_run(None, scope)
-            db.session.commit()
-            run_id = run.id
+            try:
+                run_id = _commit_id(create_run(None, scope))
+            except UnfinishedRun as exc:
+                db.session.rollback()
+                run_id = _resume_or_refuse(exc, resume_unfinished)
         click.echo(f"Verzendronde {run_id}", err=True)
         bar = None
 
@@ -102,6 +148,29 @@ def reactivate_command(
             f"Verzendronde {run_id}: {totals.sent} verstuurd, {totals.failed} mislukt, "
             f"{totals.unknown} onbekend, {totals.queued} nog in de wachtrij (van {totals.total})."
         )
+
+
+def _commit_id(run) -> int:
+    db.session.commit()
+    return run.id
+
+
+def _resume_or_refuse(exc, resume_unfinished: bool) -> int:
+    """An earlier run did not finish: resume it (flag, or yes on a terminal), else refuse loudly."""
+    import sys
+
+    first = exc.runs[0]
+    if resume_unfinished:
+        click.echo(f"{exc.message}\nVerzendronde {first.id} wordt hervat.", err=True)
+        return first.id
+    if sys.stdin.isatty() and click.confirm(
+        f"{exc.message}\nVerzendronde {first.id} nu hervatten?", default=True, err=True
+    ):
+        return first.id
+    raise click.ClickException(
+        f"{exc.message} Hervat met: loket reactivate --resume {first.id} "
+        "(of voeg --resume-unfinished toe in scripts)."
+    )
 
 
 @click.command("bounces")

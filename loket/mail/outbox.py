@@ -1,31 +1,23 @@
 """Transactional outbox: services queue rows; delivery happens after the commit.
 
-``queue_email`` adds an ``OutboxMessage`` in the caller's transaction and remembers its id on the
-session. After the request (or CLI command) commits, ``deliver_after_commit`` sends those rows.
-A row is marked ``sending`` and committed before the SMTP call and ``sent``/``failed`` after it,
-so a crash never leads to a second send of the same row.
+``queue_email`` renders an email into an ``OutboxMessage`` in the caller's transaction and
+remembers its id on the session. After the request (or CLI command) commits,
+``loket.mail.delivery.deliver_after_commit`` sends those rows; a rolled-back transaction sends
+nothing. Rows that did not go out are retried by ``loket.mail.delivery.deliver_due``.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 import uuid
-from datetime import timedelta
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import select
 
-from loket.db import db, utcnow
+from loket.db import db
 from loket.mail.render import render_email
-from loket.mail.transport import PermanentSendError, SmtpSettings, SmtpTransport, TemporarySendError
 from loket.models import OutboxMessage, User
-from loket.models.mail import FAILED, QUEUED, SENDING, SENT
+from loket.models.mail import QUEUED
 
-log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
 _SESSION_KEY = "loket_outbox_ids"
 
 
@@ -64,94 +56,6 @@ def queue_email(
     return msg
 
 
-def build_message(row: OutboxMessage) -> EmailMessage:
-    """Turn an outbox row into a MIME message (text with an HTML alternative)."""
-    msg = EmailMessage()
-    msg["Subject"] = row.subject
-    msg["From"] = current_app.config["LOKET_MAIL_FROM"]
-    msg["To"] = formataddr((row.user.name or "", row.to_addr)) if row.user and row.user.name else row.to_addr
-    msg["Message-ID"] = row.message_id
-    for k, v in (row.headers or {}).items():
-        msg[k] = v
-    msg.set_content(row.body_text)
-    if row.body_html:
-        msg.add_alternative(row.body_html, subtype="html")
-    return msg
-
-
-def make_transport() -> SmtpTransport:
-    return SmtpTransport(SmtpSettings.from_url(current_app.config["LOKET_SMTP_URL"]))
-
-
-def send_row(row: OutboxMessage, transport: SmtpTransport) -> bool:
-    """Send one row with the sending/sent bookkeeping; commits around the SMTP call. True if sent."""
-    row.state = SENDING
-    row.attempts += 1
-    db.session.commit()
-    bounce = current_app.config.get("LOKET_BOUNCE_ADDRESS") or None
-    try:
-        transport.send(build_message(row), envelope_from=bounce)
-    except TemporarySendError as exc:
-        row.last_error = str(exc)[:2000]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.state = FAILED
-        else:
-            row.state = QUEUED
-            row.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 2**row.attempts * 5))
-        db.session.commit()
-        return False
-    except PermanentSendError as exc:
-        row.state = FAILED
-        row.last_error = str(exc)[:2000]
-        db.session.commit()
-        return False
-    row.state = SENT
-    row.sent_at = utcnow()
-    row.last_error = None
-    db.session.commit()
-    return True
-
-
-def deliver(ids: list[int]) -> int:
-    """Send the given queued rows now; returns how many were sent. Failures stay queued for retry."""
-    if not ids:
-        return 0
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.state == QUEUED)
-    ).all()
-    sent = 0
-    with make_transport() as transport:
-        for row in rows:
-            try:
-                sent += send_row(row, transport)
-            except Exception:  # noqa: BLE001 - never let mail break the page after a commit
-                log.exception("outbox: sending message %s failed", row.id)
-                db.session.rollback()
-    return sent
-
-
-def deliver_after_commit() -> None:
-    """Called right after the request/CLI commit: send what this transaction queued."""
-    ids = db.session.info.pop(_SESSION_KEY, [])
-    if ids and current_app.config.get("LOKET_MAIL_SEND_IMMEDIATELY", True):
-        deliver(ids)
-
-
-def deliver_due(limit: int = 500, rate_per_s: float | None = None) -> int:
-    """Send queued rows whose retry time has come (used by `loket outbox` and the worker)."""
-    now = utcnow()
-    rows = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.state == QUEUED, OutboxMessage.run_id.is_(None))
-        .where((OutboxMessage.next_attempt_at.is_(None)) | (OutboxMessage.next_attempt_at <= now))
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    interval = 1.0 / rate_per_s if rate_per_s else 0.0
-    sent = 0
-    with make_transport() as transport:
-        for row in rows:
-            sent += send_row(row, transport)
-            if interval:
-                time.sleep(interval)
-    return sent
+def take_queued_ids() -> list[int]:
+    """The ids of the rows queued in this session's transaction (and forget them)."""
+    return db.session.info.pop(_SESSION_KEY, [])

@@ -52,7 +52,7 @@ class OutboxMessage(Base):
     )
     kind: Mapped[str] = mapped_column(String(30))
     to_addr: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300), info={"cut": True})  # generated: cut to fit
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSON, default=dict)

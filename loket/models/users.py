@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, String, func
+from sqlalchemy import ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from loket.db import Base, UTCDateTime, utcnow
+from loket.passwords import hash_password, verify_password
 
 if TYPE_CHECKING:
     from loket.models.clusters import Cluster
@@ -58,12 +58,17 @@ class User(UserMixin, Base):
         secondary="cluster_manager", back_populates="managers", order_by="Cluster.name"
     )
 
+    __table_args__ = (
+        # login and password reset look addresses up case-insensitively: lower(email) = :email
+        Index("ix_user_email_lower", func.lower(email)),
+    )
+
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
         self.security_stamp = (self.security_stamp or 0) + 1
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.security_stamp or 0}"

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from loket.extensions import limiter
 from loket.services import StaleEdit, accounts
 from loket.services.accounts import privacy
 from loket.services.accounts import profile as profile_service
@@ -32,7 +33,29 @@ def _require_login():
     return None
 
 
+def _cfg(name: str):
+    return lambda: current_app.config[name]
+
+
+def _user_key() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+def _keeps_email() -> bool:
+    """True unless this profile POST changes the email address (only changes are limited)."""
+    new = (request.form.get("email") or "").strip().lower()
+    return not new or new == (current_user.email or "").lower()
+
+
+def _refused(response) -> bool:
+    return response.status_code >= 400
+
+
 @bp.route("", methods=["GET", "POST"])
+@limiter.limit(
+    _cfg("LOKET_EMAIL_CHANGE_LIMIT"), methods=["POST"], key_func=_user_key, exempt_when=_keeps_email
+)
+@limiter.limit(_cfg("LOKET_EMAIL_CHANGE_IP_LIMIT"), methods=["POST"], exempt_when=_keeps_email)
 def profile():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user if request.method == "GET" else None)
@@ -149,6 +172,8 @@ def _int_or_none(raw) -> int | None:
 
 
 @bp.route("/collega-uitnodigen", methods=["GET", "POST"])
+@limiter.limit(_cfg("LOKET_INVITE_LIMIT"), methods=["POST"], key_func=_user_key)
+@limiter.limit(_cfg("LOKET_INVITE_IP_LIMIT"), methods=["POST"])
 def invite():
     accounts.require_can_invite(current_user)
     form = InviteForm()

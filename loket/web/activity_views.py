@@ -165,7 +165,7 @@ def page_number() -> int:
 
 
 def per_page() -> int:
-    return int(current_app.config.get("LOKET_PAGE_SIZE", 25))
+    return int(current_app.config["LOKET_PAGE_SIZE"])
 
 
 def _version(form) -> str | None:

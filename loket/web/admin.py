@@ -151,7 +151,7 @@ def _detail(cluster_id: int, status: int = 200, **forms):
     page = regions.cluster_members(
         cluster.id,
         page=max(1, request.args.get("page", 1, type=int) or 1),
-        per_page=int(current_app.config.get("LOKET_PAGE_SIZE", 25)),
+        per_page=int(current_app.config["LOKET_PAGE_SIZE"]),
     )
     return render_template(
         "admin/cluster.html",

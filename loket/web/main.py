@@ -1,4 +1,4 @@
-"""Landing page, per-role home, language switch and health check."""
+"""Landing page, per-role home and language switch (health checks: ``loket/web/health.py``)."""
 
 from __future__ import annotations
 
@@ -39,16 +39,6 @@ def set_language(code: str):
     resp = make_response(redirect(target if is_safe_next(target) else url_for("main.home")))
     resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return resp
-
-
-@bp.get("/healthz")
-def healthz():
-    from sqlalchemy import text
-
-    from loket.db import db
-
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
 
 
 @bp.get("/privacy")

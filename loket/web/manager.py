@@ -52,7 +52,7 @@ def _page() -> int:
 
 
 def _per_page() -> int:
-    return int(current_app.config.get("LOKET_PAGE_SIZE", 25))
+    return int(current_app.config["LOKET_PAGE_SIZE"])
 
 
 def _filters() -> queries.Filters:

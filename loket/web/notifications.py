@@ -29,7 +29,7 @@ def index():
     page = svc.page_for(
         current_user,
         page=max(1, request.args.get("page", 1, type=int) or 1),
-        per_page=int(current_app.config.get("LOKET_PAGE_SIZE", 25)),
+        per_page=int(current_app.config["LOKET_PAGE_SIZE"]),
         unread_only=unread_only,
     )
     return render_template("notifications/index.html", page=page, unread_only=unread_only, form=CsrfForm())

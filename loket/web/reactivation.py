@@ -16,9 +16,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from loket.extensions import csrf
 from loket.labels import status_label
 from loket.services import reactivation as svc
-from loket.services.policies import can_archive_users, can_start_reactivation, can_view_reactivation, require
+from loket.services.policies import (
+    can_archive_users,
+    can_start_reactivation,
+    can_view_reactivation,
+    can_view_run,
+    require,
+)
 from loket.services.reactivation import queries
-from loket.services.reactivation.launch import launch_reminder, launch_run
+from loket.services.reactivation.launch import launch_reminder, launch_resume, launch_run
 from loket.services.reactivation.tokens import TokenError, user_for_unsubscribe
 from loket.svg import day_chart
 from loket.web.forms.service_call import FAILED, attempt
@@ -112,6 +118,7 @@ def new_run():
     if request.method == "GET":
         form.inactive_days.data = current_app.config["LOKET_INACTIVITY_DAYS"]
     preview = None
+    status = 200
     if form.validate_on_submit():
         scope = svc.Scope(
             inactive_days=form.inactive_days.data,
@@ -123,11 +130,38 @@ def new_run():
             counted = attempt(lambda: svc.count_recipients(scope), form)
             preview = None if counted is FAILED else counted
         else:
-            run = attempt(lambda: launch_run(current_user, scope), form)
-            if run is not FAILED:
-                flash(_l("Verzendronde %(id)s is gestart.", id=run.id), "success")
-                return redirect(url_for("reactivation.run", run_id=run.id))
-    return render_template("reactivation/new.html", form=form, preview=preview), 200
+            try:
+                run = attempt(lambda: launch_run(current_user, scope), form, reraise=(svc.UnfinishedRun,))
+            except svc.UnfinishedRun as exc:
+                flash(exc.message, "error")
+                status = 409
+            else:
+                if run is not FAILED:
+                    flash(_l("Verzendronde %(id)s is gestart.", id=run.id), "success")
+                    return redirect(url_for("reactivation.run", run_id=run.id))
+    unfinished = [r for r in svc.unfinished_runs(None) if can_view_run(current_user, r)]
+    return (
+        render_template(
+            "reactivation/new.html",
+            form=form,
+            preview=preview,
+            unfinished=[(r, svc.describe_run(r)) for r in unfinished],
+            resume_form=EmptyForm(),
+        ),
+        status,
+    )
+
+
+@bp.post("/heractivering/<int:run_id>/hervatten")
+@staff_required
+def resume(run_id: int):
+    """Resume a run that did not finish (after a crash) in the background."""
+    queries.run_for(current_user, run_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if attempt(lambda: launch_resume(current_user, run_id)) is not FAILED:
+        flash(_l("Verzendronde %(id)s wordt hervat.", id=run_id), "success")
+    return redirect(url_for("reactivation.run", run_id=run_id))
 
 
 @bp.get("/heractivering/<int:run_id>")

@@ -73,16 +73,14 @@ def _chart(cluster, fig):
 @bp.get("/")
 def dashboard():
     visible, chosen = _selection()
-    overview = []
+    many = chosen is None and len(visible) > 1  # one overview row per cluster
     if chosen is None:
-        # several clusters: one row each first; admins see only the rows until they pick a cluster
-        if len(visible) > 1:
-            overview = [(c, regions.cluster_figures(c.id)) for c in visible]
-        chosen = [] if current_user.is_admin and len(visible) > 1 else visible
-    sections = []
-    for cluster in chosen:
-        fig = regions.cluster_figures(cluster.id)
-        sections.append({"cluster": cluster, "fig": fig, "chart": _chart(cluster, fig)})
+        # admins see only the rows until they pick a cluster
+        chosen = [] if current_user.is_admin and many else visible
+    needed = {c.id for c in chosen} | ({c.id for c in visible} if many else set())
+    figures = regions.clusters_figures(sorted(needed))  # a few statements, whatever the clusters
+    overview = [(c, figures[c.id]) for c in visible] if many else []
+    sections = [{"cluster": c, "fig": figures[c.id], "chart": _chart(c, figures[c.id])} for c in chosen]
     return render_template(
         "regions/dashboard.html",
         visible=visible,
@@ -139,7 +137,7 @@ def map():  # noqa: A001 (endpoint name regions.map)
             points=points,
             areas=areas,
             legend=legend,
-            tile_url=current_app.config.get("LOKET_TILE_URL") or None,
+            tile_url=current_app.config["LOKET_TILE_URL"] or None,
         )
     )
     return render_template(

@@ -10,6 +10,7 @@ from flask_babel import get_locale, lazy_gettext
 from flask_login import current_user
 
 from loket import taxonomy
+from loket.db import database_unavailable, safe_rollback
 from loket.labels import status_label
 from loket.services.notifications.inbox import unread_count
 
@@ -84,7 +85,13 @@ def register(app: Flask) -> None:
         ]
 
     def unread_notifications() -> int:
-        return unread_count(current_user)
+        try:
+            return unread_count(current_user)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            safe_rollback()  # the badge is decoration: the page (or its error page) still renders
+            return 0
 
     app.jinja_env.globals.update(
         nav_items=nav_items,

@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
             except Exception:
                 db.session.rollback()
                 raise
-            from loket.mail.outbox import deliver_after_commit
+            from loket.mail.delivery import deliver_after_commit
 
             deliver_after_commit()
         else:

@@ -66,3 +66,10 @@ def test_bad_number_in_env_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("LOKET_INACTIVITY_DAYS", "een jaar")
     with pytest.raises(ConfigError, match="LOKET_INACTIVITY_DAYS"):
         load_config(tmp_path)
+
+
+def test_a_test_config_overrides_some_keys_and_every_other_default_still_applies(app, tmp_path):
+    defaults = load_config(tmp_path, environ={})
+    assert set(defaults) <= set(app.config)
+    assert app.config["LOKET_MAIL_RATE_PER_S"] == 0  # overridden in tests/conftest.py
+    assert app.config["LOKET_PAGE_SIZE"] == defaults["LOKET_PAGE_SIZE"] == 25  # not overridden

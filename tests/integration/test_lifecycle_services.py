@@ -46,7 +46,7 @@ def test_full_happy_path_with_audit_capacity_and_mail(world, mailbox):
     m = svc.propose(w.teacher, w.req.id, w.offer.id, source="school")
     assert m.status == "proposed" and m.cluster_id == w.cluster.id
     db.session.commit()
-    from loket.mail.outbox import deliver_after_commit
+    from loket.mail.delivery import deliver_after_commit
 
     deliver_after_commit()
     assert mailbox.to("beheer@cluster.test"), "the manager is mailed about the proposal"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from loket.db import db, utcnow
-from loket.mail.outbox import deliver_after_commit
+from loket.mail.delivery import deliver_after_commit
 from loket.models import Match, Organisation, User
 from loket.services import matches as svc
 from tests.integration.lifecycle_helpers import _forget_cached_user, build_world, login

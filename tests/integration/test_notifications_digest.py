@@ -39,7 +39,7 @@ def test_digest_users_get_one_daily_mail(w, runner, mailbox, make):
     svc.propose(w.teacher, w.req.id, w.offer.id, source="school")
     svc.propose(w.teacher, other.id, w.offer.id, source="school")
     db.session.commit()
-    from loket.mail.outbox import deliver_after_commit
+    from loket.mail.delivery import deliver_after_commit
 
     deliver_after_commit()
     assert not mailbox.to("beheer@zwolle.test"), "no immediate mail for digest users"

@@ -127,3 +127,78 @@ def test_delete_account_removes_personal_data_and_keeps_organisation_history(cli
     assert client.get("/account").status_code == 302
     assert login(client, "ik@linde.example").status_code == 422
     assert mailbox.to("ik@linde.example") == []
+
+
+# --------------------------------------------------------------------------- issue 11, item 11
+def test_export_holds_the_feedback_the_user_wrote(client, make, two_users):
+    from loket.models import MatchFeedback
+
+    me, *_ = two_users
+    company = make.company()
+    match = make.match(make.request(me.organisation), make.offer(company), status="completed")
+    db.session.add(
+        MatchFeedback(match_id=match.id, side="school", user_id=me.id, rating=4, comment="Leerzaam en leuk")
+    )
+    db.session.commit()
+    login(client, me.email)
+    data = json.loads(client.get("/account/mijn-gegevens").get_data(as_text=True))
+    assert [f["comment"] for f in data["feedback"]] == ["Leerzaam en leuk"]
+    assert data["feedback"][0]["rating"] == 4 and data["feedback"][0]["match_id"] == match.id
+
+
+def test_deletion_redacts_invitations_the_user_sent_and_their_dry_run_files(client, make, two_users, app):
+    from loket.services import accounts
+    from loket.services.reactivation import Scope, dry_run
+    from tests.helpers.reactivation import ago
+
+    me, colleague, *_ = two_users
+    with app.test_request_context():
+        accounts.invite_colleague(me, name="Nieuwe Collega", email="nieuw@linde.example")
+    dormant = make.user(
+        make.school(), email="slaper@elders.example", status="dormant", name="Sla Per", last_login_at=ago(730)
+    )
+    db.session.commit()
+    invite = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == "nieuw@linde.example"))
+    assert "Ik Zelf" in invite.body_text
+    run, folder, n = dry_run(None, Scope(inactive_days=365))
+    db.session.commit()
+    eml = folder / f"{dormant.id:08d}.eml"
+    assert eml.exists() and "slaper@elders.example" in eml.read_text()
+
+    login(client, me.email)
+    assert (
+        client.post("/account/verwijderen", data={"password": "wachtwoord-123", "confirm": "y"}).status_code
+        == 302
+    )
+    db.session.expire_all()
+    invite = db.session.get(OutboxMessage, invite.id)
+    for text in (invite.subject, invite.body_text, invite.body_html or ""):
+        assert "Ik Zelf" not in text and "ik@linde.example" not in text
+    assert "(verwijderd)" in invite.body_text
+    assert invite.to_addr == "nieuw@linde.example"  # the invitee's own copy keeps its address
+
+    # the dormant user deletes their own account too: their dry-run file goes
+    dormant = db.session.get(User, dormant.id)
+    dormant.status = "active"
+    db.session.commit()
+    login(client, "slaper@elders.example")
+    assert (
+        client.post("/account/verwijderen", data={"password": "wachtwoord-123", "confirm": "y"}).status_code
+        == 302
+    )
+    assert not eml.exists()
+
+
+def test_the_last_admin_cannot_delete_their_own_account(client, make):
+    admin = make.admin(email="enige@loket.example")
+    db.session.commit()
+    login(client, admin.email)
+    resp = client.post("/account/verwijderen", data={"password": "wachtwoord-123", "confirm": "y"})
+    assert resp.status_code == 422
+    assert "laatste beheerder" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).email == "enige@loket.example"
+    make.admin(email="tweede@loket.example")
+    db.session.commit()
+    resp = client.post("/account/verwijderen", data={"password": "wachtwoord-123", "confirm": "y"})
+    assert resp.status_code == 302

@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from loket.db import db
-from loket.models import EmailRun
+from loket.models import ActionToken, EmailRun
 from tests.conftest import Mailbox
 from tests.helpers.reactivation import LOKET_CMD, child_env, dormant_population, login
 
@@ -47,6 +49,32 @@ def test_without_redis_the_web_starts_a_subprocess(app, client, make, mailbox: M
     assert run.params["dispatched"].startswith("pid:")
     assert run.sent == 3
     assert sorted(m["To"].addresses[0].addr_spec for m in mailbox.messages) == sorted(u.email for u in users)
+
+
+def test_the_subprocess_gets_every_setting_of_the_app_not_a_hand_picked_few(app, client, make, mailbox):
+    """The child's environment is derived from app.config: a setting the old hand-written list
+    left out (LOKET_REACTIVATION_TOKEN_DAYS) reaches the child as well as the mail settings."""
+    users = dormant_population(make, 2)
+    db.session.commit()
+    changed = {
+        "LOKET_REACTIVATION_TOKEN_DAYS": 3,
+        "LOKET_MAIL_FROM": "Heractivering <terug@example.test>",
+        "LOKET_BOUNCE_ADDRESS": "bounces@example.test",
+    }
+    saved = {k: app.config[k] for k in changed}
+    app.config.update(changed)
+    try:
+        run_id = _start_from_web(client, make)
+        run = _wait_done(run_id)
+    finally:
+        app.config.update(saved)
+    assert run.params["dispatched"].startswith("pid:") and run.sent == 2
+    assert sorted(m["To"].addresses[0].addr_spec for m in mailbox.messages) == sorted(u.email for u in users)
+    assert {str(m["From"]) for m in mailbox.messages} == {"Heractivering <terug@example.test>"}
+    assert {sender for sender, _ in mailbox.envelopes} == {"bounces@example.test"}
+    tokens = db.session.scalars(select(ActionToken).where(ActionToken.run_id == run_id)).all()
+    assert len(tokens) == 2
+    assert all(abs(t.expires_at - t.created_at - timedelta(days=3)) < timedelta(seconds=5) for t in tokens)
 
 
 def test_with_redis_the_web_queues_to_rq_and_loket_worker_runs_it(app, client, make, mailbox: Mailbox):

@@ -22,15 +22,15 @@ def resolver():
     cached = app.extensions.get(_KEY)
     if cached is None:
         cfg = app.config
-        provider = cfg.get("LOKET_GEOCODER") or "none"
+        provider = cfg["LOKET_GEOCODER"] or "none"
         kw: dict = {}
         if provider.lower() not in ("none", "off", "gazetteer"):
             kw = {
-                "scheme": cfg.get("LOKET_GEOCODER_SCHEME", "https"),
-                "min_delay_s": float(cfg.get("LOKET_GEOCODER_MIN_DELAY_S", 1.0)),
-                "user_agent": cfg.get("LOKET_GEOCODER_USER_AGENT", "loket"),
+                "scheme": cfg["LOKET_GEOCODER_SCHEME"],
+                "min_delay_s": float(cfg["LOKET_GEOCODER_MIN_DELAY_S"]),
+                "user_agent": cfg["LOKET_GEOCODER_USER_AGENT"],
             }
-            if cfg.get("LOKET_GEOCODER_DOMAIN"):
+            if cfg["LOKET_GEOCODER_DOMAIN"]:
                 kw["domain"] = cfg["LOKET_GEOCODER_DOMAIN"]
         cached = make_geocoder(provider, **kw)
         app.extensions[_KEY] = cached

@@ -18,9 +18,8 @@ from sqlalchemy import func, select
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import brin as stdnum_brin
 from stdnum.nl import postcode as stdnum_postcode
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from loket import taxonomy
+from loket import passwords, taxonomy
 from loket.db import db, utcnow
 from loket.geo import Point
 from loket.mail.outbox import queue_email
@@ -42,7 +41,6 @@ COMMON_PASSWORDS = frozenset(
         "voetbal123", "zomer12345", "school1234", "loket12345", "qwerty1234", "1q2w3e4r5t", "0987654321",
     }
 )  # fmt: skip
-_DUMMY_HASH = generate_password_hash("loket-dummy-password-for-timing")
 _KVK = re.compile(r"^\d{8}$")
 
 
@@ -270,7 +268,7 @@ def authenticate(email: str, password: str) -> User:
     """
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password or "")  # same work either way (timing)
+        passwords.waste_a_check(password)  # same work either way (timing)
         raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
     if not user.check_password(password or ""):
         raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
@@ -338,6 +336,10 @@ def invite_colleague(actor: User, *, name: str, email: str) -> User | None:
     Only members of the organisation may invite. A known address gets a notice instead (None).
     """
     require_can_invite(actor)
+    if not is_verified(actor):
+        raise ServiceError(
+            "Bevestig eerst je eigen e-mailadres via de link in je mail; daarna kun je collega's uitnodigen."
+        )
     name = check_name(name, "name", "de naam van je collega")
     email = normalise_email(email)
     if not email or "@" not in email:

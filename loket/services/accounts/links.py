@@ -26,7 +26,6 @@ CHANGE_EMAIL = "change_email"
 RESET = "reset"
 INVITE = "invite"
 PURPOSES = (VERIFY, CHANGE_EMAIL, RESET, INVITE)
-INVITE_MAX_AGE_S = 14 * 24 * 3600
 
 
 class TokenError(ServiceError):
@@ -55,11 +54,10 @@ def _serializer(purpose: str, issued_at: float | None = None) -> URLSafeTimedSer
 
 
 def max_age(purpose: str) -> int:
-    """Seconds a link of this purpose stays valid (LOKET_TOKEN_MAX_AGE_S; invites longer)."""
-    base = int(current_app.config["LOKET_TOKEN_MAX_AGE_S"])
-    if purpose == INVITE:
-        return int(current_app.config.get("LOKET_INVITE_MAX_AGE_S", max(base, INVITE_MAX_AGE_S)))
-    return base
+    """Seconds a link of this purpose stays valid (LOKET_INVITE_MAX_AGE_S for invites, else
+    LOKET_TOKEN_MAX_AGE_S)."""
+    key = "LOKET_INVITE_MAX_AGE_S" if purpose == INVITE else "LOKET_TOKEN_MAX_AGE_S"
+    return int(current_app.config[key])
 
 
 def make_token(

@@ -2,20 +2,33 @@
 
 Deleting keeps the organisation and its history (requests, offers, matches, audit trail) but
 removes the person: name, email, phone and password are cleared, the account is archived, their
-notifications and pending links are deleted and the copies of email sent to them are blanked.
+notifications and pending links are deleted, the copies of email sent to them are blanked, their
+name and address are replaced in mail sent to others (an invitation they sent), and their dry-run
+.eml files are removed. The last admin cannot delete their own account.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from loket.db import db, utcnow
-from loket.models import ActionToken, AuditEvent, Notification, Offer, OutboxMessage, Request, User
+from loket.models import (
+    ActionToken,
+    AuditEvent,
+    EmailRun,
+    MatchFeedback,
+    Notification,
+    Offer,
+    OutboxMessage,
+    Request,
+    User,
+)
 from loket.models.mail import FAILED, QUEUED
-from loket.models.users import ARCHIVED
+from loket.models.users import ARCHIVED, ROLE_ADMIN
 from loket.services import ServiceError, audit
 
 EXPORT_VERSION = 1
@@ -61,6 +74,9 @@ def export_user_data(user: User) -> dict[str, Any]:
     if user.email:
         mail_filter = or_(mail_filter, OutboxMessage.to_addr == user.email)
     mails = db.session.scalars(select(OutboxMessage).where(mail_filter).order_by(OutboxMessage.id))
+    feedback = db.session.scalars(
+        select(MatchFeedback).where(MatchFeedback.user_id == user.id).order_by(MatchFeedback.id)
+    )
     data = {
         "format": "loket-personal-data",
         "version": EXPORT_VERSION,
@@ -92,6 +108,10 @@ def export_user_data(user: User) -> dict[str, Any]:
         "notifications": [
             _row(n, ("id", "kind", "message", "link", "created_at", "read_at", "emailed_at")) for n in notes
         ],
+        "feedback": [
+            _row(f, ("id", "match_id", "side", "rating", "comment", "pupils_reached", "created_at"))
+            for f in feedback
+        ],
         "emails": [
             _row(m, ("id", "kind", "to_addr", "subject", "body_text", "state", "created_at", "sent_at"))
             for m in mails
@@ -106,7 +126,12 @@ def delete_account(user: User, password: str) -> None:
     """Remove the user's personal data after checking their password; the account is archived."""
     if not user.check_password(password or ""):
         raise ServiceError("Het wachtwoord klopt niet; je account is niet verwijderd.", field="password")
-    old_email = user.email
+    if user.role == ROLE_ADMIN and user.status != ARCHIVED and _other_admins(user) == 0:
+        raise ServiceError(
+            "Je bent de laatste beheerder. Maak eerst iemand anders beheerder; daarna kun je je account "
+            "verwijderen."
+        )
+    old_email, old_name = user.email, user.name
     from_state = user.status
     user.name = None
     user.email = None
@@ -133,5 +158,39 @@ def delete_account(user: User, password: str) -> None:
         .values(to_addr="(verwijderd)", body_text="", body_html=None, subject="(verwijderd)")
         .execution_options(synchronize_session=False)
     )
+    _redact_mail_copies(old_name, old_email)
+    _remove_dry_run_files(user.id)
     audit.record(user, "account_deleted", user, from_state=from_state, to_state=ARCHIVED)
     db.session.flush()
+
+
+def _other_admins(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).where(
+            User.role == ROLE_ADMIN, User.status != ARCHIVED, User.id != user.id
+        )
+    )
+
+
+REDACTED = "(verwijderd)"
+
+
+def _redact_mail_copies(name: str | None, email: str | None) -> None:
+    """Mail sent to other people that names this person (an invitation they sent, a match notice):
+    replace their name and address in the stored copies."""
+    for text in {s for s in (name, email) if s and len(s.strip()) >= 3}:
+        cols = (OutboxMessage.subject, OutboxMessage.body_text, OutboxMessage.body_html)
+        db.session.execute(
+            update(OutboxMessage)
+            .where(or_(*(c.contains(text, autoescape=True) for c in cols)))
+            .values({c: func.replace(c, text, REDACTED) for c in cols})
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _remove_dry_run_files(user_id: int) -> None:
+    """Dry runs wrote one .eml per recipient into their folder: remove this person's files."""
+    for params in db.session.scalars(select(EmailRun.params).where(EmailRun.status == "dry_run")):
+        folder = (params or {}).get("dry_run_dir")
+        if folder:
+            (Path(folder) / f"{user_id:08d}.eml").unlink(missing_ok=True)

@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from loket import schoolyear
 from loket.db import db, paginate, utcnow
 from loket.models import Cluster, Location, Match, MatchFeedback, Offer, Organisation, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
-from loket.models.matches import CAPACITY_HOLDING_STATES, COMPLETED, MATCH_STATES
-from loket.models.users import ACTIVE, ROLE_MANAGER
+from loket.models.matches import COMPLETED, MATCH_STATES
+from loket.models.users import ACTIVE, ARCHIVED, ROLE_MANAGER
 from loket.services import NotFound, PermissionDenied, policies
-from loket.services.clusters.inputs import first_location, live_organisation
+from loket.services.clusters.inputs import live_organisation
+from loket.services.figures import offer_with_capacity, request_without_match
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UNMATCHED_DAYS = 30
@@ -78,6 +79,7 @@ class ClusterFigures:
     companies_active: int = 0
     companies_dormant: int = 0
     open_requests: int = 0
+    unmatched: int = 0
     unmatched_over_30: int = 0
     offers_with_capacity: int = 0
     capacity_left: int = 0
@@ -91,85 +93,109 @@ class ClusterFigures:
 MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 
-def _active_org():
-    return exists().where(User.organisation_id == Organisation.id, User.status == ACTIVE)
+def org_activity():
+    """Subquery, one scan of the users: per organisation with users, ``active`` (1 when a user is
+    active) and ``live`` (1 when a user is not archived). Organisations without users are absent."""
+    return (
+        select(
+            User.organisation_id.label("org_id"),
+            func.max(case((User.status == ACTIVE, 1), else_=0)).label("active"),
+            func.max(case((User.status != ARCHIVED, 1), else_=0)).label("live"),
+        )
+        .where(User.organisation_id.is_not(None))
+        .group_by(User.organisation_id)
+        .subquery()
+    )
 
 
 def organisation_counts(cluster_ids: list[int] | None = None) -> dict[int | None, dict[str, int]]:
-    """Per cluster id: {"schools_active", "schools_dormant", "companies_active", "companies_dormant"}."""
-    is_active = case((_active_org(), 1), else_=0)
+    """Per cluster id: {"schools_active", "schools_dormant", "companies_active", "companies_dormant"}
+    (one statement, whatever the number of clusters)."""
+    act = org_activity()
+    active = func.coalesce(act.c.active, 0)
     stmt = (
         select(
-            Organisation.cluster_id, Organisation.kind, is_active.label("active"), func.count(Organisation.id)
+            Organisation.cluster_id, Organisation.kind, active.label("active"), func.count(Organisation.id)
         )
-        .where(live_organisation())
-        .group_by(Organisation.cluster_id, Organisation.kind, is_active)
+        .outerjoin(act, act.c.org_id == Organisation.id)
+        .where(func.coalesce(act.c.live, 1) == 1)
+        .group_by(Organisation.cluster_id, Organisation.kind, active)
     )
     if cluster_ids is not None:
         stmt = stmt.where(Organisation.cluster_id.in_(cluster_ids or [-1]))
     out: dict[int | None, dict[str, int]] = {}
-    for cid, kind, active, n in db.session.execute(stmt):
-        row = out.setdefault(
-            cid, {"schools_active": 0, "schools_dormant": 0, "companies_active": 0, "companies_dormant": 0}
-        )
+    for cid, kind, is_active, n in db.session.execute(stmt):
+        row = out.setdefault(cid, _empty_counts())
         plural = "schools" if kind == "school" else "companies"
-        row[f"{plural}_{'active' if active else 'dormant'}"] += int(n)
+        row[f"{plural}_{'active' if is_active else 'dormant'}"] += int(n)
     return out
 
 
-def _unmatched_condition():
-    held = exists().where(Match.request_id == Request.id, Match.status.in_(CAPACITY_HOLDING_STATES))
-    return and_(Request.status == REQ_OPEN, ~held)
+def _empty_counts() -> dict[str, int]:
+    return {"schools_active": 0, "schools_dormant": 0, "companies_active": 0, "companies_dormant": 0}
 
 
 def cluster_figures(cluster_id: int, today: date | None = None) -> ClusterFigures:
     """Dashboard figures for one cluster (organisations by the cluster they belong to now)."""
+    return clusters_figures([cluster_id], today)[cluster_id]
+
+
+def clusters_figures(cluster_ids: list[int], today: date | None = None) -> dict[int, ClusterFigures]:
+    """Dashboard figures for several clusters at once: one statement per figure family (organisations,
+    requests, offers, matches, the school year), whatever the number of clusters."""
     today = today or datetime.now(AMS).date()
     now = utcnow()
-    fig = ClusterFigures(cluster_id=cluster_id)
-    counts = organisation_counts([cluster_id]).get(cluster_id, {})
-    for key, value in counts.items():
-        setattr(fig, key, value)
-    in_cluster = Organisation.cluster_id == cluster_id
-    fig.open_requests = (
-        db.session.scalar(
-            select(func.count(Request.id))
-            .join(Organisation, Organisation.id == Request.organisation_id)
-            .where(in_cluster, Request.status == REQ_OPEN)
+    ids = list(cluster_ids)
+    figs = {cid: ClusterFigures(cluster_id=cid) for cid in ids}
+    if not ids:
+        return figs
+    for cid, counts in organisation_counts(ids).items():
+        if cid in figs:
+            for key, value in counts.items():
+                setattr(figs[cid], key, value)
+    old = Request.created_at <= now - timedelta(days=UNMATCHED_DAYS)
+    for cid, n_open, n_unmatched, n_old in db.session.execute(
+        select(
+            Organisation.cluster_id,
+            func.count(Request.id),
+            func.coalesce(func.sum(case((request_without_match(), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(request_without_match(), old), 1), else_=0)), 0),
         )
-        or 0
-    )
-    fig.unmatched_over_30 = (
-        db.session.scalar(
-            select(func.count(Request.id))
-            .join(Organisation, Organisation.id == Request.organisation_id)
-            .where(
-                in_cluster, _unmatched_condition(), Request.created_at <= now - timedelta(days=UNMATCHED_DAYS)
-            )
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .where(Organisation.cluster_id.in_(ids), Request.status == REQ_OPEN)
+        .group_by(Organisation.cluster_id)
+    ):
+        figs[cid].open_requests, figs[cid].unmatched, figs[cid].unmatched_over_30 = (
+            int(n_open),
+            int(n_unmatched),
+            int(n_old),
         )
-        or 0
-    )
-    offer_row = db.session.execute(
-        select(func.count(Offer.id), func.coalesce(func.sum(Offer.capacity - Offer.capacity_used), 0))
+    for cid, n, left in db.session.execute(
+        select(
+            Organisation.cluster_id,
+            func.count(Offer.id),
+            func.coalesce(func.sum(Offer.capacity - Offer.capacity_used), 0),
+        )
         .join(Organisation, Organisation.id == Offer.organisation_id)
-        .where(in_cluster, Offer.status == OFF_OPEN, Offer.capacity_used < Offer.capacity)
-    ).one()
-    fig.offers_with_capacity, fig.capacity_left = int(offer_row[0]), int(offer_row[1])
-    by_state = dict(
-        db.session.execute(
-            select(Match.status, func.count(Match.id))
-            .where(Match.cluster_id == cluster_id)
-            .group_by(Match.status)
-        ).all()
-    )
-    fig.matches_by_state = {s: int(by_state.get(s, 0)) for s in MATCH_STATES}
-    _year_figures(fig, cluster_id, today)
-    return fig
+        .where(Organisation.cluster_id.in_(ids), offer_with_capacity())
+        .group_by(Organisation.cluster_id)
+    ):
+        figs[cid].offers_with_capacity, figs[cid].capacity_left = int(n), int(left)
+    by_state: dict[int, dict[str, int]] = {cid: {} for cid in ids}
+    for cid, status, n in db.session.execute(
+        select(Match.cluster_id, Match.status, func.count(Match.id))
+        .where(Match.cluster_id.in_(ids))
+        .group_by(Match.cluster_id, Match.status)
+    ):
+        by_state[cid][status] = int(n)
+    for cid, fig in figs.items():
+        fig.matches_by_state = {s: by_state[cid].get(s, 0) for s in MATCH_STATES}
+    _year_figures(figs, today)
+    return figs
 
 
-def _year_figures(fig: ClusterFigures, cluster_id: int, today: date) -> None:
+def _year_figures(figs: dict[int, ClusterFigures], today: date) -> None:
     year = schoolyear.of(today)
-    fig.school_year = year.label
     start = datetime(year.start.year, year.start.month, 1, tzinfo=AMS)
     end = datetime(year.end.year, year.end.month, year.end.day, tzinfo=AMS) + timedelta(days=1)
     when = func.coalesce(Match.scheduled_start, Match.status_changed_at)
@@ -179,27 +205,29 @@ def _year_figures(fig: ClusterFigures, cluster_id: int, today: date) -> None:
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(Match.scheduled_start, Match.status_changed_at, pupils_fb, Request.pupils)
+        select(Match.cluster_id, Match.scheduled_start, Match.status_changed_at, pupils_fb, Request.pupils)
         .join(Request, Request.id == Match.request_id)
-        .where(Match.cluster_id == cluster_id, Match.status == COMPLETED, when >= start, when < end)
+        .where(Match.cluster_id.in_(list(figs)), Match.status == COMPLETED, when >= start, when < end)
     ).all()
-    months = []
-    d = year.start
-    while d <= year.end:
-        months.append(MonthFigure(label=f"{MONTHS_NL[d.month - 1]} {d.year}", month=d))
-        d = date(d.year + (d.month // 12), d.month % 12 + 1, 1)
-    index = {(m.month.year, m.month.month): m for m in months}
-    for scheduled, changed, pupils_fb_value, pupils_req in rows:
+    index: dict[tuple[int, int, int], MonthFigure] = {}
+    for cid, fig in figs.items():
+        fig.school_year = year.label
+        d = year.start
+        while d <= year.end:
+            m = MonthFigure(label=f"{MONTHS_NL[d.month - 1]} {d.year}", month=d)
+            fig.months.append(m)
+            index[(cid, d.year, d.month)] = m
+            d = date(d.year + (d.month // 12), d.month % 12 + 1, 1)
+    for cid, scheduled, changed, pupils_fb_value, pupils_req in rows:
         moment = (scheduled or changed).astimezone(AMS)
-        m = index.get((moment.year, moment.month))
+        m = index.get((cid, moment.year, moment.month))
         if m is None:
             continue
-        pupils = int(pupils_fb_value if pupils_fb_value is not None else (pupils_req or 0))
         m.completed += 1
-        m.pupils += pupils
-    fig.months = months
-    fig.completed_this_year = sum(m.completed for m in months)
-    fig.pupils_this_year = sum(m.pupils for m in months)
+        m.pupils += int(pupils_fb_value if pupils_fb_value is not None else (pupils_req or 0))
+    for fig in figs.values():
+        fig.completed_this_year = sum(m.completed for m in fig.months)
+        fig.pupils_this_year = sum(m.pupils for m in fig.months)
 
 
 # --------------------------------------------------------------------------- map data
@@ -224,25 +252,62 @@ class RequestPoint:
 
 @dataclass(slots=True)
 class MapData:
+    """What the map shows. ``organisations`` are the markers, or with ``too_many`` only the schools
+    that outline the cluster areas; ``totals`` counts every marker per cluster and kind."""
+
     clusters: list[Cluster]
     organisations: list[OrgPoint]
     requests: list[RequestPoint]
     too_many: bool = False
+    totals: dict[int, Counter[str]] = field(default_factory=dict)
 
     def counts(self) -> dict[int, Counter[str]]:
         """Per cluster id: markers per kind (school, company, request)."""
-        out: dict[int, Counter[str]] = {c.id: Counter() for c in self.clusters}
-        for p in self.organisations:
-            out.setdefault(p.cluster_id or 0, Counter())[p.kind] += 1
-        for r in self.requests:
-            out.setdefault(r.cluster_id or 0, Counter())["request"] += 1
-        return out
+        return self.totals
+
+
+def _first_locations(cluster_ids: list[int], kind: str | None = None):
+    """Subquery: the primary (lowest id) location of each organisation in these clusters."""
+    stmt = (
+        select(Location.organisation_id.label("org_id"), func.min(Location.id).label("loc_id"))
+        .join(Organisation, Organisation.id == Location.organisation_id)
+        .where(Organisation.cluster_id.in_(cluster_ids or [-1]))
+        .group_by(Location.organisation_id)
+    )
+    if kind is not None:
+        stmt = stmt.where(Organisation.kind == kind)
+    return stmt.subquery()
+
+
+def map_totals(cluster_ids: list[int]) -> dict[int, Counter[str]]:
+    """Per cluster: live schools, live companies and unmatched open requests (two statements)."""
+    totals: dict[int, Counter[str]] = {cid: Counter() for cid in cluster_ids}
+    act = org_activity()
+    for cid, kind, n in db.session.execute(
+        select(Organisation.cluster_id, Organisation.kind, func.count(Organisation.id))
+        .outerjoin(act, act.c.org_id == Organisation.id)
+        .where(Organisation.cluster_id.in_(cluster_ids or [-1]), func.coalesce(act.c.live, 1) == 1)
+        .group_by(Organisation.cluster_id, Organisation.kind)
+    ):
+        totals[cid][kind] += int(n)
+    for cid, n in db.session.execute(
+        select(Organisation.cluster_id, func.count(Request.id))
+        .join(Organisation, Organisation.id == Request.organisation_id)
+        .where(Organisation.cluster_id.in_(cluster_ids or [-1]), request_without_match())
+        .group_by(Organisation.cluster_id)
+    ):
+        totals[cid]["request"] += int(n)
+    return totals
 
 
 def map_data(clusters: list[Cluster], *, limit: int = MAP_POINT_LIMIT) -> MapData:
-    """Organisations (by primary location) and unmatched open requests of these clusters."""
+    """Organisations (by primary location) and unmatched open requests of these clusters. Above
+    ``limit`` markers only the schools are loaded (they outline the areas); statements are few and
+    their number does not depend on the number of clusters or rows."""
     ids = [c.id for c in clusters]
-    first = first_location()
+    totals = map_totals(ids)
+    too_many = sum(sum(c.values()) for c in totals.values()) > limit
+    first = _first_locations(ids, "school" if too_many else None)
     orgs = [
         OrgPoint(r.id, r.kind, r.name, float(r.lat), float(r.lon), r.cluster_id)
         for r in db.session.execute(
@@ -256,33 +321,32 @@ def map_data(clusters: list[Cluster], *, limit: int = MAP_POINT_LIMIT) -> MapDat
             )
             .join(first, first.c.org_id == Organisation.id)
             .join(Location, Location.id == first.c.loc_id)
-            .where(Organisation.cluster_id.in_(ids or [-1]), live_organisation())
+            .where(live_organisation())
             .order_by(Organisation.id)
         )
     ]
-    req_loc = func.coalesce(Request.location_id, first.c.loc_id)
-    reqs = [
-        RequestPoint(r.id, f"{r.name}: {r.activity}", float(r.lat), float(r.lon), r.cluster_id)
-        for r in db.session.execute(
-            select(
-                Request.id,
-                Request.activity,
-                Organisation.name,
-                Organisation.cluster_id,
-                Location.lat,
-                Location.lon,
+    reqs: list[RequestPoint] = []
+    if not too_many:
+        req_loc = func.coalesce(Request.location_id, first.c.loc_id)
+        reqs = [
+            RequestPoint(r.id, f"{r.name}: {r.activity}", float(r.lat), float(r.lon), r.cluster_id)
+            for r in db.session.execute(
+                select(
+                    Request.id,
+                    Request.activity,
+                    Organisation.name,
+                    Organisation.cluster_id,
+                    Location.lat,
+                    Location.lon,
+                )
+                .join(Organisation, Organisation.id == Request.organisation_id)
+                .join(first, first.c.org_id == Organisation.id)
+                .join(Location, Location.id == req_loc)
+                .where(request_without_match())
+                .order_by(Request.id)
             )
-            .join(Organisation, Organisation.id == Request.organisation_id)
-            .join(first, first.c.org_id == Organisation.id)
-            .join(Location, Location.id == req_loc)
-            .where(Organisation.cluster_id.in_(ids or [-1]), _unmatched_condition())
-            .order_by(Request.id)
-        )
-    ]
-    data = MapData(clusters=clusters, organisations=orgs, requests=reqs)
-    if len(orgs) + len(reqs) > limit:
-        data.too_many = True
-    return data
+        ]
+    return MapData(clusters=clusters, organisations=orgs, requests=reqs, too_many=too_many, totals=totals)
 
 
 # --------------------------------------------------------------------------- platform (admin)
@@ -320,7 +384,7 @@ def platform_figures() -> PlatformFigures:
         or 0,
         unmatched_over_30=db.session.scalar(
             select(func.count(Request.id)).where(
-                _unmatched_condition(), Request.created_at <= now - timedelta(days=UNMATCHED_DAYS)
+                request_without_match(), Request.created_at <= now - timedelta(days=UNMATCHED_DAYS)
             )
         )
         or 0,
@@ -350,6 +414,7 @@ def cluster_members(cluster_id: int, *, page: int = 1, per_page: int = 25):
     stmt = (
         select(Organisation)
         .where(Organisation.cluster_id == cluster_id)
+        .options(selectinload(Organisation.locations))
         .order_by(Organisation.kind.desc(), Organisation.name, Organisation.id)
     )
     return paginate(stmt, page, per_page)

@@ -103,7 +103,7 @@ def write_file(
     if parsed.errors:
         raise ImportFailed(parsed.kind, parsed.errors)
     today = today or date.today()
-    days = int(current_app.config.get("LOKET_INACTIVITY_DAYS", 365))
+    days = int(current_app.config["LOKET_INACTIVITY_DAYS"])
     counts: Counts
     statuses: dict[str, int] = {}
     if parsed.kind in ORG_FILES:

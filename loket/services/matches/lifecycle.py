@@ -173,8 +173,9 @@ def reject(actor: User, match_id: int, reason: str, *, version: int | None = Non
     step.tell(
         people.side_users(match, "company" if match.proposed_by == "company" else "school"),
         "match_rejected",
-        f"Voorstel afgewezen door de clusterbeheerder: {step.label(match)}. Reden: {text}",
+        f"Voorstel afgewezen door de clusterbeheerder: {step.label(match)}.",
         match,
+        reason=text,
     )
     return match
 
@@ -239,8 +240,9 @@ def decline(actor: User, match_id: int, reason: str, *, version: int | None = No
     step.tell(
         [*people.side_users(match, other), *people.deciders(match)],
         "match_declined",
-        f"Koppeling geweigerd: {step.label(match)}. Reden: {text}",
+        f"Koppeling geweigerd: {step.label(match)}.",
         match,
+        reason=text,
     )
     return match
 
@@ -302,7 +304,7 @@ def cancel(actor: User, match_id: int, reason: str, *, version: int | None = Non
     step.move(actor, match, CANCELLED, "cancel", text)
     step.flush()
     users = [u for u in people.everyone(match) if u.id != actor.id]
-    step.tell(users, "match_cancelled", f"Koppeling geannuleerd: {step.label(match)}. Reden: {text}", match)
+    step.tell(users, "match_cancelled", f"Koppeling geannuleerd: {step.label(match)}.", match, reason=text)
     return match
 
 

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from loket.db import db, paginate, utcnow
 from loket.models import AuditEvent, Cluster, Match, Offer, Organisation, Request, User
-from loket.models.activities import OFF_OPEN, REQ_OPEN
+from loket.models.activities import OFF_OPEN
 from loket.models.matches import ACCEPTED, APPROVED, PROPOSED
 from loket.services import PermissionDenied, policies
+from loket.services.figures import offer_with_capacity, request_without_match
 from loket.services.matches.lifecycle import get_match
 
 WAITING_STATES = (PROPOSED, APPROVED, ACCEPTED)
@@ -93,13 +94,11 @@ def approval_queue(user: User, filters: Filters, *, page: int = 1, per_page: int
 
 
 def open_requests(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
-    """Open requests without an open proposal in the user's clusters, oldest first."""
+    """Requests without a match (``loket.services.figures``) in the user's clusters, oldest first."""
     now = now or utcnow()
-    has_open = exists().where(Match.request_id == Request.id, Match.status.in_(WAITING_STATES))
     stmt = _where(
         select(Request).join(Organisation, Organisation.id == Request.organisation_id),
-        Request.status == REQ_OPEN,
-        ~has_open,
+        request_without_match(),
         _cluster_filter(Organisation.cluster_id, user, filters),
         Request.activity == filters.activity if filters.activity else None,
         _older_than(Request.created_at, filters.min_age_days, now),
@@ -113,8 +112,7 @@ def offers_with_capacity(user: User, filters: Filters, *, page: int = 1, per_pag
     now = now or utcnow()
     stmt = _where(
         select(Offer).join(Organisation, Organisation.id == Offer.organisation_id),
-        Offer.status == OFF_OPEN,
-        Offer.capacity_used < Offer.capacity,
+        offer_with_capacity(),
         _cluster_filter(Organisation.cluster_id, user, filters),
         Offer.activity == filters.activity if filters.activity else None,
         _older_than(Offer.created_at, filters.min_age_days, now),

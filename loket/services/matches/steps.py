@@ -96,5 +96,12 @@ def label(match: Match) -> str:
     return f"{match.request.organisation.name} – {match.offer.organisation.name}"
 
 
-def tell(users, kind: str, message: str, match: Match) -> None:
-    notify(users, kind, message, match_path(match.id), template="match_notice", match=match)
+SUBJECT_MAX = 150  # an email subject is a headline; names are cut to fit
+
+
+def tell(users, kind: str, headline: str, match: Match, *, reason: str | None = None) -> None:
+    """Notify ``users`` about ``match``: the headline is the email subject; a free-text reason goes
+    into the message body only, never into the subject."""
+    message = f"{headline} Reden: {reason}" if reason else headline
+    subject = headline if len(headline) <= SUBJECT_MAX else headline[: SUBJECT_MAX - 1].rstrip() + "…"
+    notify(users, kind, message, match_path(match.id), template="match_notice", match=match, subject=subject)

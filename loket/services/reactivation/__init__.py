@@ -14,12 +14,23 @@ from loket.services.reactivation.bounces import import_bounces
 from loket.services.reactivation.followup import archive_candidates, archive_dormant, create_reminder
 from loket.services.reactivation.report import progress, reactivation_chart, run_report
 from loket.services.reactivation.responses import confirm_reactivation, profile_for, unsubscribe
-from loket.services.reactivation.runs import create_run, dry_run, get_run, prepare_run
+from loket.services.reactivation.runs import (
+    UnfinishedRun,
+    create_run,
+    describe_run,
+    dry_run,
+    get_run,
+    prepare_run,
+    unfinished_runs,
+)
 from loket.services.reactivation.selection import Scope, count_recipients, select_recipients
 from loket.services.reactivation.sending import execute_run, requeue_unknown, totals
 
 __all__ = [
     "Scope",
+    "UnfinishedRun",
+    "describe_run",
+    "unfinished_runs",
     "archive_candidates",
     "archive_dormant",
     "confirm_reactivation",

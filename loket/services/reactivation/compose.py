@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from loket.db import db
-from loket.mail.outbox import build_message
+from loket.mail.delivery import build_message
 from loket.mail.render import absolute_url, render_email
 from loket.models import Location, Offer, OutboxMessage, Request, User
 from loket.models.mail import QUEUED

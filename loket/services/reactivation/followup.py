@@ -31,7 +31,7 @@ from loket.services.reactivation.selection import KIND_REMINDER, MESSAGE_KINDS, 
 
 def reminder_due_at(parent: EmailRun) -> datetime | None:
     start = parent.finished_at or parent.started_at
-    days = current_app.config.get("LOKET_REMINDER_AFTER_DAYS", 21)
+    days = current_app.config["LOKET_REMINDER_AFTER_DAYS"]
     return start + timedelta(days=days) if start else None
 
 
@@ -58,7 +58,7 @@ def create_reminder(actor: User | None, parent_id: int, *, now: datetime | None 
     if due is None or (now or utcnow()) < due:
         raise ServiceError(
             f"Een herinnering voor ronde {parent.id} kan pas vanaf {due:%d-%m-%Y} "
-            f"({current_app.config.get('LOKET_REMINDER_AFTER_DAYS', 21)} dagen na de eerste mail).",
+            f"({current_app.config['LOKET_REMINDER_AFTER_DAYS']} dagen na de eerste mail).",
             "reminder_of",
         )
     if existing_reminder(parent) is not None:
@@ -80,7 +80,7 @@ class ArchiveCandidate:
 
 def archive_candidates(now: datetime | None = None) -> list[ArchiveCandidate]:
     """Who would be archived now (the admin report lists them before it happens)."""
-    cutoff = (now or utcnow()) - timedelta(days=current_app.config.get("LOKET_RETENTION_DAYS", 180))
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["LOKET_RETENTION_DAYS"])
     last_mail = (
         select(OutboxMessage.user_id, func.max(OutboxMessage.sent_at).label("last_at"))
         .where(OutboxMessage.kind.in_(MESSAGE_KINDS), OutboxMessage.state == SENT)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from loket.db import db
 from loket.models import EmailRun, User
+from loket.services import ServiceError
+from loket.services.audit import record
+from loket.services.policies import can_start_reactivation, require
 from loket.services.reactivation.followup import create_reminder
-from loket.services.reactivation.runs import create_run
+from loket.services.reactivation.runs import CREATED, RUNNING, create_run, get_run
 from loket.services.reactivation.selection import Scope
 
 
@@ -28,3 +31,16 @@ def launch_run(actor: User, scope: Scope) -> EmailRun:
 def launch_reminder(actor: User, parent_id: int) -> EmailRun:
     """Create the reminder for run ``parent_id`` (permission-checked) and start it in the background."""
     return _dispatch(create_reminder(actor, parent_id))
+
+
+def launch_resume(actor: User, run_id: int) -> EmailRun:
+    """Resume an unfinished run in the background (who may start runs for its cluster may resume)."""
+    run = get_run(run_id)
+    require(
+        can_start_reactivation(actor, run.cluster_id),
+        "Je mag alleen verzendrondes van je eigen cluster(s) hervatten.",
+    )
+    if run.status not in (CREATED, RUNNING):
+        raise ServiceError(f"Verzendronde {run.id} is al afgerond; er valt niets te hervatten.")
+    record(actor, "email_run.resume", run, from_state=run.status)
+    return _dispatch(run)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import func, or_, select, update
 
 from loket.db import db, utcnow
-from loket.models import Cluster, EmailRun, User
+from loket.models import Cluster, EmailRun, OutboxMessage, User
+from loket.models.mail import SENT
 from loket.services import NotFound, ServiceError
 from loket.services.audit import record
 from loket.services.policies import can_start_reactivation, require
@@ -36,10 +37,52 @@ def get_run(run_id: int) -> EmailRun:
     return run
 
 
+class UnfinishedRun(ServiceError):
+    """A new run would skip the recipients of a run that did not finish (a crash, a kill): its
+    queued rows exclude them. Name the run(s) so the operator resumes instead."""
+
+    def __init__(self, runs: list[EmailRun]) -> None:
+        self.runs = runs
+        names = "; ".join(describe_run(r) for r in runs)
+        super().__init__(
+            f"Eerst afmaken: {names}. Een nieuwe ronde zou de ontvangers daarvan overslaan. "
+            "Hervat die ronde (of laat hem afmaken) en start daarna pas een nieuwe."
+        )
+
+
+def unfinished_runs(cluster_id: int | None) -> list[EmailRun]:
+    """Runs that were created or started but not finished and overlap ``cluster_id`` (None: all)."""
+    stmt = select(EmailRun).where(EmailRun.status.in_((CREATED, RUNNING))).order_by(EmailRun.id)
+    if cluster_id is not None:
+        stmt = stmt.where(or_(EmailRun.cluster_id == cluster_id, EmailRun.cluster_id.is_(None)))
+    return list(db.session.scalars(stmt))
+
+
+def describe_run(run: EmailRun) -> str:
+    """'verzendronde 3 (gestart, 120 van 300 verstuurd, aangemaakt 2026-11-29 17:02 UTC)'."""
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.state, func.count(OutboxMessage.id))
+            .where(OutboxMessage.run_id == run.id)
+            .group_by(OutboxMessage.state)
+        ).all()
+    )
+    total = sum(counts.values())
+    state = "gestart" if run.status == RUNNING else "aangemaakt, nog niet gestart"
+    when = run.created_at.strftime("%Y-%m-%d %H:%M UTC") if run.created_at else "?"
+    return f"verzendronde {run.id} ({state}, {counts.get(SENT, 0)} van {total} verstuurd, aangemaakt {when})"
+
+
 def create_run(
-    actor: User | None, scope: Scope, *, kind: str = KIND_RUN, parent: EmailRun | None = None
+    actor: User | None,
+    scope: Scope,
+    *,
+    kind: str = KIND_RUN,
+    parent: EmailRun | None = None,
 ) -> EmailRun:
-    """A new run in status ``created`` (flushed). ``actor`` None means the command line (system)."""
+    """A new run in status ``created`` (flushed). ``actor`` None means the command line (system).
+
+    Refuses (``UnfinishedRun``) while an overlapping run has not finished."""
     scope.validate()
     if actor is not None:
         require(
@@ -48,6 +91,10 @@ def create_run(
         )
     if scope.cluster_id is not None and db.session.get(Cluster, scope.cluster_id) is None:
         raise ServiceError(f"Cluster {scope.cluster_id} bestaat niet.", "cluster_id")
+    if kind == KIND_RUN:
+        pending = unfinished_runs(scope.cluster_id)
+        if pending:
+            raise UnfinishedRun(pending)
     run = EmailRun(
         kind=kind,
         status=CREATED,
@@ -104,7 +151,7 @@ def dry_run(actor: User | None, scope: Scope, out_dir: Path | None = None) -> tu
     """Render every message of a run with this scope to ``out_dir`` (one .eml each); send nothing."""
     run = create_run(actor, scope)
     run.status = DRY_RUN
-    base = Path(current_app.config.get("LOKET_INSTANCE_DIR") or current_app.instance_path)
+    base = Path(current_app.config["LOKET_INSTANCE_DIR"])
     folder = Path(out_dir) if out_dir else base / "dry-runs" / f"run-{run.id}"
     folder.mkdir(parents=True, exist_ok=True)
     ids = list(db.session.scalars(recipients_query(scope).with_only_columns(User.id)))

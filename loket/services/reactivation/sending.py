@@ -1,11 +1,14 @@
 """The send loop of a run: one outbox row at a time, state written before and after each send.
 
-For each row: claim it (``queued`` -> ``sending``, attempts + 1) with a conditional UPDATE and
-commit; send over SMTP; mark ``sent`` (or back to ``queued`` with a back-off time on a 4xx, or
-``failed`` on a 5xx / too many attempts) and commit. A process killed between the two commits
-leaves the row in ``sending``: we cannot know whether the server accepted it, so a resume never
-sends it again but marks it ``unknown`` for review (at most one such row per killed process).
-``--resend-unknown`` requeues those after an operator checked the mail server's log.
+Each row goes through ``loket.mail.delivery.Sender.deliver``, the one delivery function of
+Loket: claim it (``queued`` -> ``sending``, attempts + 1) with a conditional UPDATE and commit;
+send over SMTP; mark ``sent`` (or back to ``queued`` with a back-off time on a 4xx, or
+``failed`` on a 5xx / too many attempts / a message that cannot be built) and commit. A process
+killed between the two commits leaves the row in ``sending``: we cannot know whether the server
+accepted it, so a resume never sends it again but marks it ``unknown`` for review (at most one
+such row per killed process). ``--resend-unknown`` requeues those after an operator checked the
+mail server's log. This loop adds what a run needs on top: recovery of ``sending`` rows, waiting
+for retries until nothing is left queued, progress, and the run's totals.
 """
 
 from __future__ import annotations
@@ -14,16 +17,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from email.message import EmailMessage
 
-from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
 
 from loket.db import db, utcnow
-from loket.mail.outbox import build_message, make_transport
-from loket.mail.transport import PermanentSendError, TemporarySendError
+from loket.mail.delivery import DeliveryPolicy, Sender, load_batch
 from loket.models import EmailRun, OutboxMessage
 from loket.models.mail import FAILED, QUEUED, SENDING, SENT
 from loket.services import ServiceError
@@ -120,69 +118,6 @@ def _next_retry(run_id: int):
     )
 
 
-def _load_batch(ids: list[int]) -> list[tuple[int, EmailMessage]]:
-    """Build the MIME messages of a batch of queued rows up front (one query, no reloads later)."""
-    rows = db.session.scalars(
-        select(OutboxMessage)
-        .options(joinedload(OutboxMessage.user))
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.state == QUEUED)
-        .order_by(OutboxMessage.id)
-    ).all()
-    batch = [(row.id, build_message(row)) for row in rows]
-    for row in rows:
-        db.session.expunge(row)
-    return batch
-
-
-def _claim(row_id: int) -> int | None:
-    """queued -> sending (attempts + 1) and commit, if nobody else took the row; returns attempts."""
-    attempts = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.state == QUEUED)
-        .values(state=SENDING, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.attempts)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    db.session.commit()
-    return attempts
-
-
-def _send_one(
-    row_id: int,
-    msg: EmailMessage,
-    attempts: int,
-    transport,
-    bounce: str | None,
-    max_attempts: int,
-    base_s: float,
-) -> str:
-    """Send and record the outcome of one claimed row (one UPDATE + commit)."""
-    values: dict = {}
-    try:
-        transport.send(msg, envelope_from=bounce)
-    except TemporarySendError as exc:
-        values["last_error"] = str(exc)[:2000]
-        if attempts >= max_attempts:
-            values["state"] = FAILED
-        else:
-            values["state"] = QUEUED
-            values["next_attempt_at"] = utcnow() + timedelta(
-                seconds=min(3600.0, base_s * 2 ** (attempts - 1))
-            )
-    except PermanentSendError as exc:
-        values.update(state=FAILED, last_error=str(exc)[:2000])
-    else:
-        values.update(state=SENT, sent_at=utcnow(), last_error=None)
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return values["state"]
-
-
 def execute_run(
     run_id: int,
     *,
@@ -199,23 +134,16 @@ def execute_run(
         prepare_run(run)
         db.session.commit()
     recover_interrupted(run_id)
-    cfg = current_app.config
-    rate = cfg.get("LOKET_MAIL_RATE_PER_S", 0) if rate_per_s is None else rate_per_s
-    interval = 1.0 / rate if rate and rate > 0 else 0.0
-    max_attempts = int(cfg.get("LOKET_MAIL_MAX_ATTEMPTS", 5))
-    base_s = float(cfg.get("LOKET_MAIL_RETRY_BASE_S", 30.0))
-    bounce = cfg.get("LOKET_BOUNCE_ADDRESS") or None
+    policy = DeliveryPolicy.from_config(rate_per_s=rate_per_s)
     db.session.execute(update(EmailRun).where(EmailRun.id == run_id).values(status=RUNNING, error=None))
     db.session.commit()
     current = totals(run_id)
     if on_progress:
         on_progress(current)
-    last_send = 0.0
     try:
-        with make_transport() as transport:
+        with Sender(policy, sleep=sleep) as sender:
             while True:
-                after = 0
-                ids = _due_ids(run_id, after)
+                ids = _due_ids(run_id, 0)
                 if not ids:
                     retry_at = _next_retry(run_id)
                     if retry_at is None or not wait_for_retries:
@@ -223,16 +151,10 @@ def execute_run(
                     sleep(min(60.0, max(0.0, (retry_at - utcnow()).total_seconds())))
                     continue
                 while ids:
-                    for row_id, msg in _load_batch(ids):
-                        if interval:
-                            wait = last_send + interval - time.monotonic()
-                            if wait > 0:
-                                sleep(wait)
-                        attempts = _claim(row_id)
-                        if attempts is None:
+                    for out in load_batch(ids):
+                        state = sender.deliver(out)
+                        if state is None:
                             continue
-                        last_send = time.monotonic()
-                        state = _send_one(row_id, msg, attempts, transport, bounce, max_attempts, base_s)
                         current.queued -= 1
                         if state == SENT:
                             current.sent += 1
@@ -242,8 +164,7 @@ def execute_run(
                             current.queued += 1
                         if on_progress:
                             on_progress(current)
-                    after = ids[-1]
-                    ids = _due_ids(run_id, after)
+                    ids = _due_ids(run_id, ids[-1])
     except Exception as exc:
         db.session.rollback()
         db.session.execute(update(EmailRun).where(EmailRun.id == run_id).values(error=str(exc)[:2000]))

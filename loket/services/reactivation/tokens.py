@@ -37,7 +37,7 @@ def _serializer(salt: str) -> URLSafeSerializer:
 
 def issue_reactivation_token(user: User, run_id: int | None, days: int | None = None) -> str:
     """Add an ActionToken for ``user`` (flushed with the caller's transaction); return the signed value."""
-    days = days or current_app.config.get("LOKET_REACTIVATION_TOKEN_DAYS", 30)
+    days = days or current_app.config["LOKET_REACTIVATION_TOKEN_DAYS"]
     jti = secrets.token_urlsafe(24)
     db.session.add(
         ActionToken(
