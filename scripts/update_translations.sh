@@ -14,7 +14,7 @@ trap 'rm -f "$POT"' EXIT
 TRANSLATIONS=loket/translations
 LOCALES=(en)
 
-"$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext \
+"$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 \
     --no-location --sort-output --width 110 \
     --project Loket --copyright-holder "Loket" \
     -o "$POT" .

@@ -1,5 +1,5 @@
 """Shared fixtures: app (SQLite, and PostgreSQL when LOKET_TEST_DATABASE_URL is set), client,
-CLI runner, a real SMTP server (aiosmtpd) and small factories.
+CLI runner, a real SMTP server (aiosmtpd), small factories and count_queries (SQL statements sent).
 
 Every database test runs once per backend. Each test session gets its own PostgreSQL database
 (created and dropped here), so parallel sessions never see each other's rows. Tables are emptied
@@ -12,13 +12,14 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from loket import create_app
@@ -218,6 +219,27 @@ def _runner_supports_mix() -> bool:
 @pytest.fixture
 def backend(app) -> str:
     return app.config["LOKET_TEST_BACKEND"]
+
+
+@pytest.fixture
+def count_queries(app) -> Callable[[], AbstractContextManager[list[str]]]:
+    """``with count_queries() as seen:`` collects the SQL statements the block sends to the database
+    (``len(seen)`` for "a fixed number of queries per page, whatever the number of rows")."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        seen: list[str] = []
+
+        def before(conn, cursor, statement, *args) -> None:
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield seen
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
 
 
 # --------------------------------------------------------------------------- factories + login

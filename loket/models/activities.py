@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from loket.db import Base, UTCDateTime, utcnow
 
@@ -28,76 +28,77 @@ OFF_PAUSED = "paused"
 OFF_CLOSED = "closed"
 OFFER_STATES = (OFF_OPEN, OFF_PAUSED, OFF_CLOSED)
 
+# Column order in CREATE TABLE, as in the first migration: the shared head (sort_order 0), the
+# side's own figures (OWN), the shared period and modes, the side's distance (REACH), the shared
+# tail. At equal sort_order a class's own columns come before the mixin's.
+OWN, PERIOD, REACH, TAIL = 1, 2, 3, 4
 
-class Request(Base):
+
+class ActivityColumns:
+    """What a request and an offer share: who, what, for whom, when, where, status and version."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    activity: Mapped[str] = mapped_column(String(40))
+    topic: Mapped[str] = mapped_column(Text, default="")
+    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    earliest: Mapped[date] = mapped_column(Date, sort_order=PERIOD)
+    latest: Mapped[date] = mapped_column(Date, sort_order=PERIOD)
+    modes: Mapped[list[str]] = mapped_column(JSON, default=list, sort_order=PERIOD)
+    status: Mapped[str] = mapped_column(String(12), default=REQ_OPEN, sort_order=TAIL)  # = OFF_OPEN
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, sort_order=TAIL)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, sort_order=TAIL
+    )
+    version_id: Mapped[int] = mapped_column(Integer, default=1, sort_order=TAIL)
+
+    @declared_attr
+    def organisation(cls) -> Mapped[Organisation]:
+        return relationship()
+
+    @declared_attr
+    def location(cls) -> Mapped[Location | None]:
+        return relationship()
+
+    @declared_attr
+    def created_by(cls) -> Mapped[User | None]:
+        return relationship()
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version_id}
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        # the index names of the first migration: ix_request_org_status, ix_offer_status_created ...
+        name = cls.__tablename__
+        return (
+            Index(f"ix_{name}_org_status", "organisation_id", "status"),
+            Index(f"ix_{name}_status_created", "status", "created_at"),
+        )
+
+
+class Request(ActivityColumns, Base):
     """An activity a school asks for."""
 
     __tablename__ = "request"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="SET NULL"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    activity: Mapped[str] = mapped_column(String(40))
-    topic: Mapped[str] = mapped_column(Text, default="")
-    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
-    levels: Mapped[list[str]] = mapped_column(JSON, default=list)
-    pupils: Mapped[int] = mapped_column(Integer)
-    earliest: Mapped[date] = mapped_column(Date)
-    latest: Mapped[date] = mapped_column(Date)
-    modes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    max_travel_km: Mapped[float] = mapped_column(Float, default=25.0)
-    status: Mapped[str] = mapped_column(String(12), default=REQ_OPEN)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version_id: Mapped[int] = mapped_column(Integer, default=1)
-
-    organisation: Mapped[Organisation] = relationship()
-    location: Mapped[Location | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
-
-    __mapper_args__ = {"version_id_col": version_id}
-    __table_args__ = (
-        Index("ix_request_org_status", "organisation_id", "status"),
-        Index("ix_request_status_created", "status", "created_at"),
-    )
+    pupils: Mapped[int] = mapped_column(Integer, sort_order=OWN)
+    max_travel_km: Mapped[float] = mapped_column(Float, default=25.0, sort_order=REACH)
 
 
-class Offer(Base):
+class Offer(ActivityColumns, Base):
     """An activity a company offers, with capacity per period."""
 
     __tablename__ = "offer"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
-    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="SET NULL"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    activity: Mapped[str] = mapped_column(String(40))
-    topic: Mapped[str] = mapped_column(Text, default="")
-    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
-    levels: Mapped[list[str]] = mapped_column(JSON, default=list)
-    capacity: Mapped[int] = mapped_column(Integer)
-    capacity_used: Mapped[int] = mapped_column(Integer, default=0)
-    earliest: Mapped[date] = mapped_column(Date)
-    latest: Mapped[date] = mapped_column(Date)
-    modes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    radius_km: Mapped[float] = mapped_column(Float, default=25.0)
-    status: Mapped[str] = mapped_column(String(12), default=OFF_OPEN)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version_id: Mapped[int] = mapped_column(Integer, default=1)
-
-    organisation: Mapped[Organisation] = relationship()
-    location: Mapped[Location | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
-
-    __mapper_args__ = {"version_id_col": version_id}
-    __table_args__ = (
-        Index("ix_offer_org_status", "organisation_id", "status"),
-        Index("ix_offer_status_created", "status", "created_at"),
-    )
+    capacity: Mapped[int] = mapped_column(Integer, sort_order=OWN)
+    capacity_used: Mapped[int] = mapped_column(Integer, default=0, sort_order=OWN)
+    radius_km: Mapped[float] = mapped_column(Float, default=25.0, sort_order=REACH)
 
     @property
     def capacity_left(self) -> int:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from loket.extensions import limiter
-from loket.services import ServiceError, StaleEdit, accounts
+from loket.services import StaleEdit, accounts
 from loket.services.accounts import privacy
 from loket.services.accounts import profile as profile_service
 from loket.web.forms.accounts import (
@@ -21,7 +21,7 @@ from loket.web.forms.accounts import (
     ProfileForm,
     ResendVerificationForm,
 )
-from loket.web.forms.validators import apply_service_error
+from loket.web.forms.service_call import FAILED, attempt
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -32,11 +32,6 @@ INVALID = 422
 @login_required
 def _require_login():
     return None
-
-
-def _form_error(form, exc: ServiceError) -> None:
-    if not apply_service_error(form, exc):
-        flash(exc.message, "error")
 
 
 def _cfg(name: str):
@@ -66,18 +61,18 @@ def profile():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            changing = profile_service.update_profile(
+        changing = attempt(
+            lambda: profile_service.update_profile(
                 user,
                 name=form.name.data,
                 email=form.email.data,
                 phone=form.phone.data,
                 locale=form.locale.data,
                 notify_mode=form.notify_mode.data,
-            )
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+            ),
+            form,
+        )
+        if changing is not FAILED:
             flash(_("Je gegevens zijn opgeslagen."), "success")
             if changing:
                 flash(
@@ -107,11 +102,10 @@ def password():
     form.policy_email = current_user.email
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            accounts.change_password(user, form.current_password.data, form.new_password.data)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        changed = attempt(
+            lambda: accounts.change_password(user, form.current_password.data, form.new_password.data), form
+        )
+        if changed is not FAILED:
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             login_user(user, remember=bool(request.cookies.get(remember_cookie)))  # new id, same browser
             flash(_("Je wachtwoord is gewijzigd. Op je andere apparaten ben je uitgelogd."), "success")
@@ -158,27 +152,29 @@ def organisation(org_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            profile_service.update_organisation(
-                current_user,
-                org_id,
-                version_id=_int_or_none(form.version_id.data),
-                name=form.name.data,
-                postcode=form.postcode.data,
-                city=form.city.data,
-                brin=form.brin.data,
-                kvk=form.kvk.data,
-                levels=form.levels.data or (),
-                sectors=form.sectors.data or (),
+            saved = attempt(
+                lambda: profile_service.update_organisation(
+                    current_user,
+                    org_id,
+                    version_id=_int_or_none(form.version_id.data),
+                    name=form.name.data,
+                    postcode=form.postcode.data,
+                    city=form.city.data,
+                    brin=form.brin.data,
+                    kvk=form.kvk.data,
+                    levels=form.levels.data or (),
+                    sectors=form.sectors.data or (),
+                ),
+                form,
             )
         except StaleEdit as exc:
             flash(exc.message, "error")
             status = 409
-        except ServiceError as exc:
-            _form_error(form, exc)
-            status = INVALID
         else:
-            flash(_("De gegevens van de organisatie zijn opgeslagen."), "success")
-            return redirect(url_for("account.organisation", org_id=org_id))
+            if saved is not FAILED:
+                flash(_("De gegevens van de organisatie zijn opgeslagen."), "success")
+                return redirect(url_for("account.organisation", org_id=org_id))
+            status = INVALID
     elif request.method == "POST":
         status = INVALID
     return render_template("account/organisation.html", form=form, org=org), status
@@ -198,11 +194,10 @@ def invite():
     accounts.require_can_invite(current_user)
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            accounts.invite_colleague(current_user, name=form.name.data, email=form.email.data)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        invited = attempt(
+            lambda: accounts.invite_colleague(current_user, name=form.name.data, email=form.email.data), form
+        )
+        if invited is not FAILED:
             flash(_("De uitnodiging is verstuurd naar %(email)s.", email=form.email.data), "success")
             return redirect(url_for("account.profile"))
     status = INVALID if request.method == "POST" else 200
@@ -225,11 +220,10 @@ def export():
 def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        try:
-            privacy.delete_account(current_user._get_current_object(), form.password.data)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        deleted = attempt(
+            lambda: privacy.delete_account(current_user._get_current_object(), form.password.data), form
+        )
+        if deleted is not FAILED:
             logout_user()
             flash(_("Je account is verwijderd. Je persoonlijke gegevens zijn gewist."), "success")
             return redirect(url_for("main.home"))

@@ -12,11 +12,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from loket.clusters import METHODS
-from loket.db import db
-from loket.services import ServiceError
 from loket.services import clusters as svc
 from loket.services.clusters import admin as cluster_admin
 from loket.services.clusters import regions
+from loket.web.forms.service_call import FAILED, attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -78,10 +77,8 @@ def _only_admins():
     return None
 
 
-def _fail(exc: ServiceError, endpoint: str, **values):
-    db.session.rollback()
-    flash(exc.message, "error")
-    return redirect(url_for(endpoint, **values), code=303)
+def _to_cluster(cluster_id: int):
+    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
 
 
 @bp.get("/")
@@ -117,19 +114,17 @@ def run():
     if not form.validate_on_submit():
         return render_template("admin/clusters.html", clusters=rows, counts=counts, form=form), 422
     apply = request.form.get("action") == "apply"
-    try:
+
+    def call():
         params = svc.make_params(
             float(form.max_radius_km.data), form.min_schools.data, form.max_schools.data, form.method.data
         )
-        report = svc.run_clustering(
+        return svc.run_clustering(
             current_user, params, dry_run=not apply, warm=not form.fresh.data, refresh_names=form.rename.data
         )
-    except ServiceError as exc:
-        if exc.field and hasattr(form, exc.field):
-            getattr(form, exc.field).errors = [exc.message]
-        else:
-            flash(exc.message, "error")
-        db.session.rollback()
+
+    report = attempt(call, form)
+    if report is FAILED:
         return render_template("admin/clusters.html", clusters=rows, counts=counts, form=form), 422
     if apply:
         flash(
@@ -183,18 +178,17 @@ def rename(cluster_id: int):
     form = RenameForm()
     if not form.validate_on_submit():
         return _detail(cluster_id, 422, rename_form=form)
-    try:
-        cluster_admin.rename_cluster(
+    renamed = attempt(
+        lambda: cluster_admin.rename_cluster(
             current_user, cluster_id, form.name.data, version_id=form.version_id.data
-        )
-    except ServiceError as exc:
-        if type(exc) is not ServiceError:
-            raise
-        db.session.rollback()
-        form.name.errors = [exc.message]
+        ),
+        form,
+        field="name",
+    )
+    if renamed is FAILED:
         return _detail(cluster_id, 422, rename_form=form)
     flash(_("De naam is gewijzigd."), "success")
-    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+    return _to_cluster(cluster_id)
 
 
 @bp.post("/clusters/<int:cluster_id>/samenvoegen")
@@ -203,30 +197,27 @@ def merge(cluster_id: int):
     form.source_id.choices = [SelectChoice(c.id, c.name) for c in regions.visible_clusters(current_user)]
     if not form.validate_on_submit():
         return _detail(cluster_id, 422, merge_form=form)
-    try:
-        cluster_admin.merge_clusters(
+    merged = attempt(
+        lambda: cluster_admin.merge_clusters(
             current_user, cluster_id, form.source_id.data, version_id=form.version_id.data
         )
-    except ServiceError as exc:
-        if type(exc) is not ServiceError:
-            raise
-        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
-    flash(_("De clusters zijn samengevoegd."), "success")
-    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+    )
+    if merged is not FAILED:
+        flash(_("De clusters zijn samengevoegd."), "success")
+    return _to_cluster(cluster_id)
 
 
 @bp.post("/clusters/<int:cluster_id>/splitsen")
 def split(cluster_id: int):
     form = VersionForm()
     form.validate_on_submit()
-    try:
-        new = cluster_admin.split_cluster(current_user, cluster_id, version_id=form.version_id.data)
-    except ServiceError as exc:
-        if type(exc) is not ServiceError:
-            raise
-        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
+    new = attempt(
+        lambda: cluster_admin.split_cluster(current_user, cluster_id, version_id=form.version_id.data)
+    )
+    if new is FAILED:
+        return _to_cluster(cluster_id)
     flash(_("Het cluster is gesplitst; het nieuwe cluster heet %(n)s.", n=new.name), "success")
-    return redirect(url_for("admin.cluster", cluster_id=new.id), code=303)
+    return _to_cluster(new.id)
 
 
 def _member_action(cluster_id: int, act, message):
@@ -234,14 +225,10 @@ def _member_action(cluster_id: int, act, message):
     form = IdForm()
     if not form.validate_on_submit():
         return _detail(cluster_id, 422)
-    try:
-        result = act(form.target.data)
-    except ServiceError as exc:
-        if type(exc) is not ServiceError:
-            raise
-        return _fail(exc, "admin.cluster", cluster_id=cluster_id)
-    flash(message(result), "success")
-    return redirect(url_for("admin.cluster", cluster_id=cluster_id), code=303)
+    result = attempt(lambda: act(form.target.data))
+    if result is not FAILED:
+        flash(message(result), "success")
+    return _to_cluster(cluster_id)
 
 
 @bp.post("/clusters/<int:cluster_id>/beheerders")

@@ -22,7 +22,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 
 from loket.extensions import limiter
-from loket.services import ServiceError, accounts
+from loket.services import accounts
 from loket.services.accounts import profile
 from loket.services.accounts.links import TokenError
 from loket.web import throttle
@@ -34,7 +34,7 @@ from loket.web.forms.accounts import (
     ResendVerificationForm,
     SetPasswordForm,
 )
-from loket.web.forms.validators import apply_service_error
+from loket.web.forms.service_call import FAILED, attempt
 from loket.web.safe import is_safe_next, redirect_next
 
 bp = Blueprint("auth", __name__)
@@ -44,11 +44,6 @@ INVALID = 422  # a form with errors: re-rendered, and the transaction is rolled 
 
 def _cfg(name: str):
     return lambda: current_app.config[name]
-
-
-def _form_error(form, exc: ServiceError) -> None:
-    if not apply_service_error(form, exc):
-        flash(exc.message, "error")
 
 
 def _rotate_csrf_token(sender, user, **extra) -> None:
@@ -80,11 +75,9 @@ def login():
         wait = throttle.login_wait(form.email.data, source)
         if wait:
             return _too_many("auth/login.html", form, wait)
-        try:
-            user = accounts.authenticate(form.email.data, form.password.data)
-        except ServiceError as exc:
+        user = attempt(lambda: accounts.authenticate(form.email.data, form.password.data), form)
+        if user is FAILED:
             throttle.login_failed(form.email.data, source)
-            _form_error(form, exc)
         else:
             throttle.login_succeeded(form.email.data, source)
             login_user(user, remember=bool(form.remember.data))
@@ -148,11 +141,7 @@ def register():
             password=form.password.data,
             locale=str(get_locale() or "nl"),
         )
-        try:
-            accounts.register(data)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        if attempt(lambda: accounts.register(data), form) is not FAILED:
             return redirect(url_for("auth.register_sent"))
     status = INVALID if request.method == "POST" else 200
     return render_template("auth/register.html", form=form), status
@@ -219,12 +208,12 @@ def reset_password(token: str):
     form.policy_email = user.email
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            done = attempt(
+                lambda: accounts.reset_password(token, form.password.data), form, reraise=(TokenError,)
+            )
         except TokenError as exc:
             return _token_invalid(exc)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        if done is not FAILED:
             throttle.forgive_login_failures(user.email or "", get_remote_address())
             logout_user()
             flash(_("Je wachtwoord is gewijzigd. Log in met je nieuwe wachtwoord."), "success")
@@ -246,12 +235,14 @@ def accept_invite(token: str):
         form.name.data = invited.name
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invite(token, name=form.name.data, password=form.password.data)
+            user = attempt(
+                lambda: accounts.accept_invite(token, name=form.name.data, password=form.password.data),
+                form,
+                reraise=(TokenError,),
+            )
         except TokenError as exc:
             return _token_invalid(exc)
-        except ServiceError as exc:
-            _form_error(form, exc)
-        else:
+        if user is not FAILED:
             logout_user()
             login_user(user)
             flash(_("Welkom bij Loket! Je account is actief."), "success")

@@ -1,161 +1,120 @@
-"""Company pages: dashboard, offers (new, edit, pause, close) with capacity, requests in reach, matches."""
+"""Company pages: dashboard, offers (new, edit, pause, close) with capacity, requests in reach, matches.
+
+The views are the shared ones of ``loket.web.activity_views``; this module says what is the
+company's: its URLs, services, form and wording.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
-from loket.models.activities import OFF_OPEN
-from loket.services import matches as match_service
+from loket.models.activities import OFF_OPEN, OFF_PAUSED, OFFER_STATES
 from loket.services.activities import lists as activity_lists
 from loket.services.activities import offers as offer_service
 from loket.services.matches import lists as match_lists
 from loket.services.matching import suggestions
-from loket.web import activity_views as views
-from loket.web.activity_views import FAILED
-from loket.web.forms.activities import ActionForm, OfferForm, ReasonForm, topic_suggestions
+from loket.web.activity_views import Route, Routes, Services, Side, Wording, register
+from loket.web.forms.activities import OfferForm
 
 bp = Blueprint("company", __name__, url_prefix="/bedrijf")
 IN_REACH = 20
 
 
-@bp.before_request
-def _only_companies():
-    return views.only_role("company")
-
-
-@bp.get("/")
-def dashboard():
-    org_id = current_user.organisation_id
-    active = activity_lists.company_offers(org_id, page=1, per_page=views.per_page(), status="actief")
-    return render_template(
-        "company/dashboard.html",
-        offers=active,
-        offer_counts=activity_lists.offer_counts(org_id),
-        match_counts=match_lists.match_counts(org_id, "company"),
-        open_matches=match_lists.open_matches(org_id, "company"),
-        waiting_on=match_lists.waiting_on,
-    )
-
-
-@bp.get("/aanbod")
-def offers():
-    status = request.args.get("status") or None
-    org_id = current_user.organisation_id
-    page = activity_lists.company_offers(
-        org_id, page=views.page_number(), per_page=views.per_page(), status=status
-    )
-    return render_template("company/offers.html", page=page, status=status)
-
-
-def _render_form(form, offer=None, code: int = 200):
-    return (
-        render_template("company/offer_form.html", form=form, offer=offer, topics=topic_suggestions()),
-        code,
-    )
-
-
-def _detail_url(offer_id: int) -> str:
-    return url_for("company.offer_detail", offer_id=offer_id)
-
-
-@bp.route("/aanbod/nieuw", methods=["GET", "POST"])
-def new_offer():
-    form = OfferForm()
-    if request.method == "GET":
-        form.radius_km.data = 25
-    if form.validate_on_submit():
-        offer = views.attempt(lambda: offer_service.publish_offer(current_user, form.to_data()), form)
-        if offer is not FAILED:
-            flash(_("Je aanbod is gepubliceerd. Hieronder zie je aanvragen binnen bereik."), "success")
-            return redirect(_detail_url(offer.id))
-    return _render_form(form, code=422 if form.is_submitted() else 200)
-
-
-@bp.get("/aanbod/<int:offer_id>")
-def offer_detail(offer_id: int):
-    offer = offer_service.get_for_edit(current_user, offer_id)
+def _requests_in_reach(offer) -> list:
     matchable = offer.status == OFF_OPEN and offer.capacity_left > 0
-    candidates = suggestions.requests_in_reach(offer.id, IN_REACH) if matchable else []
-    return render_template(
-        "company/offer_detail.html",
-        offer=offer,
-        candidates=candidates,
-        matches=match_lists.matches_by_offer([offer.id]).get(offer.id, []),
-        action_form=ActionForm(version_id=offer.version_id),
-    )
+    return suggestions.requests_in_reach(offer.id, IN_REACH) if matchable else []
 
 
-@bp.route("/aanbod/<int:offer_id>/wijzigen", methods=["GET", "POST"])
-def edit_offer(offer_id: int):
-    offer = offer_service.get_for_edit(current_user, offer_id)
-    form = OfferForm(obj=offer if request.method == "GET" else None)
-    if request.method == "GET":
-        form.version_id.data = offer.version_id
-    if form.validate_on_submit():
-        version_id = form.version_id.data or None
-        saved = views.attempt(
-            lambda: offer_service.update_offer(current_user, offer.id, form.to_data(), version_id=version_id),
-            form,
-        )
-        if saved is not FAILED:
-            flash(_("Het aanbod is bijgewerkt."), "success")
-            return redirect(_detail_url(offer.id))
-    return _render_form(form, offer, code=422 if form.is_submitted() else 200)
-
-
-@bp.post("/aanbod/<int:offer_id>/pauzeren")
-def pause_offer(offer_id: int):
-    message = _("Het aanbod is gepauzeerd.")
-    return views.simple_action(offer_service.pause_offer, offer_id, message, _detail_url(offer_id))
-
-
-@bp.post("/aanbod/<int:offer_id>/hervatten")
-def resume_offer(offer_id: int):
-    message = _("Het aanbod staat weer open.")
-    return views.simple_action(offer_service.resume_offer, offer_id, message, _detail_url(offer_id))
-
-
-@bp.route("/aanbod/<int:offer_id>/sluiten", methods=["GET", "POST"])
-def close_offer(offer_id: int):
-    offer = offer_service.get_for_edit(current_user, offer_id)
-    form = ReasonForm()
-    if request.method == "GET":
-        form.version_id.data = offer.version_id
-    if form.validate_on_submit():
-        version_id = form.version_id.data or None
-        done = views.attempt(
-            lambda: offer_service.close_offer(
-                current_user, offer.id, reason=form.reason.data, version_id=version_id
-            )
-        )
-        if done is not FAILED:
-            flash(_("Het aanbod is gesloten."), "success")
-            return redirect(url_for("company.offers"))
-    return render_template("company/offer_close.html", offer=offer, form=form)
-
-
-@bp.post("/aanbod/<int:offer_id>/voorstellen/<int:request_id>")
-def propose(offer_id: int, request_id: int):
-    """'Voorstellen': propose this offer to a request in reach (the cluster manager approves)."""
-    offer = offer_service.get_for_edit(current_user, offer_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    match = views.attempt(lambda: match_service.propose(current_user, request_id, offer.id, source="company"))
-    if match is FAILED:
-        return redirect(_detail_url(offer.id))
-    flash(_("Voorgesteld. De clusterbeheerder bekijkt het voorstel; je krijgt bericht."), "success")
-    return redirect(url_for("matches.detail", match_id=match.id))
-
-
-@bp.get("/koppelingen")
-def matches():
-    status = request.args.get("status") or None
-    org_id = current_user.organisation_id
-    page = match_lists.company_matches(
-        org_id, page=views.page_number(), per_page=views.per_page(), status=status
-    )
-    return render_template(
-        "company/matches.html", page=page, status=status, waiting_on=match_lists.waiting_on
-    )
+COMPANY = Side(
+    name="company",
+    own="offer",
+    other="request",
+    form=OfferForm,
+    fields_template="company/_fields.html",
+    states=OFFER_STATES,
+    end_states=(OFF_OPEN, OFF_PAUSED),
+    facts=("sectors", "levels", "period", "modes", "radius_km", "capacity"),
+    dashboard_columns=("title", "period", "status", "used", "left"),
+    list_columns=("title", "levels", "period", "status", "capacity", "used", "left"),
+    candidate_facts=("levels", "pupils", "period", "score", "distance"),
+    candidates_id="reach-h",
+    candidate_id="aanvraag",
+    routes=Routes(
+        listing=Route("offers", "/aanbod"),
+        new=Route("new_offer", "/aanbod/nieuw"),
+        detail=Route("offer_detail", "/aanbod/<int:offer_id>"),
+        edit=Route("edit_offer", "/aanbod/<int:offer_id>/wijzigen"),
+        pause=Route("pause_offer", "/aanbod/<int:offer_id>/pauzeren"),
+        resume=Route("resume_offer", "/aanbod/<int:offer_id>/hervatten"),
+        end=Route("close_offer", "/aanbod/<int:offer_id>/sluiten"),
+        propose=Route("propose", "/aanbod/<int:offer_id>/voorstellen/<int:request_id>"),
+    ),
+    services=Services(
+        page=activity_lists.company_offers,
+        counts=activity_lists.offer_counts,
+        matches_page=match_lists.company_matches,
+        matches_of=match_lists.matches_by_offer,
+        get_for_edit=offer_service.get_for_edit,
+        create=offer_service.publish_offer,
+        update=offer_service.update_offer,
+        pause=offer_service.pause_offer,
+        resume=offer_service.resume_offer,
+        end=offer_service.close_offer,
+        candidates=_requests_in_reach,
+    ),
+    words=Wording(
+        noun=_l("Aanbod"),
+        plural=_l("Aanbod"),
+        other_noun=_l("Aanvraag"),
+        other_org=_l("School"),
+        new=_l("Nieuw aanbod"),
+        edit_title=_l("Aanbod wijzigen"),
+        submit_new=_l("Aanbod publiceren"),
+        verify_what=_l("aanbod publiceren"),
+        detail_crumb=_l("Aanbod bekijken"),
+        open_count=_l("open aanbod"),
+        open_matches_hint=_l(
+            "Open een aanbod en stel het voor bij een aanvraag binnen bereik; de clusterbeheerder keurt "
+            "de koppeling daarna goed."
+        ),
+        active_heading=_l("Actief aanbod"),
+        all_active=_l("Al het actieve aanbod"),
+        none_active=_l("Je hebt nog geen actief aanbod."),
+        first=_l("Publiceer je eerste aanbod"),
+        none_with_status=_l("Geen aanbod met deze status."),
+        show_all=_l("Toon al het aanbod"),
+        none_yet=_l(
+            "Nog geen aanbod — publiceer je eerste aanbod, dan zie je welke scholen in de buurt iets zoeken."
+        ),
+        no_matches=_l(
+            "Nog geen koppelingen. Open een aanbod en stel het voor bij een aanvraag binnen bereik."
+        ),
+        to_list=_l("Naar je aanbod"),
+        end_title=_l("Aanbod sluiten"),
+        end_intro=_l(
+            "Na sluiten worden geen nieuwe koppelingen meer gemaakt. Afspraken die al lopen gaan gewoon door."
+        ),
+        end_button=_l("Sluiten"),
+        matches_heading=_l("Koppelingen voor dit aanbod"),
+        candidates_heading=_l("Aanvragen binnen bereik"),
+        paused_note=_l("Dit aanbod is gepauzeerd. Hervat het om aanvragen te zien."),
+        not_open_note=_l("Alleen voor open aanbod worden aanvragen getoond."),
+        full_note=_l("De capaciteit van dit aanbod is vol. Verhoog de capaciteit om meer aanvragen te zien."),
+        no_candidates=_l("Er zijn nu geen passende open aanvragen binnen bereik."),
+        candidates_hint=_l(
+            'Gerangschikt op hoe goed de aanvraag bij je aanbod past. Met "Voorstellen" stel je je aanbod '
+            "voor; de clusterbeheerder keurt het goed."
+        ),
+        already=_l("Al gekoppeld:"),
+        propose_button=_l("Voorstellen"),
+        propose_aria=_l("Voorstellen aan %(org)s"),
+        created=_l("Je aanbod is gepubliceerd. Hieronder zie je aanvragen binnen bereik."),
+        updated=_l("Het aanbod is bijgewerkt."),
+        paused=_l("Het aanbod is gepauzeerd."),
+        resumed=_l("Het aanbod staat weer open."),
+        ended=_l("Het aanbod is gesloten."),
+        proposed=_l("Voorgesteld. De clusterbeheerder bekijkt het voorstel; je krijgt bericht."),
+    ),
+)
+register(bp, COMPANY)

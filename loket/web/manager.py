@@ -13,13 +13,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from loket import taxonomy
-from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit
 from loket.services import matches as svc
 from loket.services.matches import queue as queries
 from loket.web.forms.reasons import reason_field
+from loket.web.forms.service_call import FAILED, attempt
 
 bp = Blueprint("manager", __name__, url_prefix="/cluster")
-PASS_THROUGH = (PermissionDenied, NotFound, StaleEdit)
 AGES = (7, 14, 21, 30, 60)
 
 
@@ -134,13 +133,7 @@ def approve(match_id: int):
     form = CsrfForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        svc.approve(current_user, match_id, version=_version(form))
-    except PASS_THROUGH:
-        raise
-    except ServiceError as exc:
-        flash(exc.message, "error")
-    else:
+    if attempt(lambda: svc.approve(current_user, match_id, version=_version(form))) is not FAILED:
         flash(_("Voorstel goedgekeurd."), "success")
     return redirect(
         request.form.get("back") == "detail"
@@ -155,16 +148,15 @@ def reject(match_id: int):
     form = RejectForm(version_id=match.version_id)
     status = 200
     if form.validate_on_submit():
-        try:
-            svc.reject(current_user, match_id, form.reason.data, version=_version(form))
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            form.reason.errors = [*form.reason.errors, exc.message]
-            status = 400
-        else:
+        rejected = attempt(
+            lambda: svc.reject(current_user, match_id, form.reason.data, version=_version(form)),
+            form,
+            field="reason",
+        )
+        if rejected is not FAILED:
             flash(_("Voorstel afgewezen."), "success")
             return redirect(url_for("manager.queue"))
+        status = 400
     elif form.is_submitted():
         status = 400
     return render_template("manager/reject.html", match=match, form=form), status
@@ -178,17 +170,15 @@ def reroute(match_id: int):
     form.offer_id.choices = [SelectChoice(str(o["offer"].id), o["offer"].organisation.name) for o in options]
     status = 200
     if form.validate_on_submit():
-        try:
-            new = svc.reroute(current_user, match_id, int(form.offer_id.data), form.reason.data)
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            target = form.reason if exc.field == "reason" else form.offer_id
-            target.errors = [*target.errors, exc.message]
-            status = 400
-        else:
+        new = attempt(
+            lambda: svc.reroute(current_user, match_id, int(form.offer_id.data), form.reason.data),
+            form,
+            field="offer_id",
+        )
+        if new is not FAILED:
             flash(_("Aanvraag omgeleid naar een ander aanbod en goedgekeurd."), "success")
             return redirect(url_for("matches.detail", match_id=new.id))
+        status = 400
     elif form.is_submitted():
         status = 400
     return render_template("manager/reroute.html", match=match, form=form, options=options), status

@@ -15,15 +15,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from loket import ics
-from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit
 from loket.services import matches as svc
 from loket.services.matches import queue as queries
 from loket.web.forms.reasons import reason_field
+from loket.web.forms.service_call import FAILED, attempt
 from loket.web.template_helpers import AMS
 
 bp = Blueprint("matches", __name__, url_prefix="/koppelingen")
-# rendered as 403/404/409 pages by loket.web.errors, never as a flash
-PASS_THROUGH = (PermissionDenied, NotFound, StaleEdit)
 
 
 class VersionForm(FlaskForm):
@@ -76,14 +74,6 @@ def _login():
 def _version(form) -> int | None:
     raw = str(form.version_id.data or "").strip() if hasattr(form, "version_id") else ""
     return int(raw) if raw.isdigit() else None
-
-
-def _error(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), exc.message]
-    else:
-        flash(exc.message, "error")
 
 
 # history steps and "waiting on" texts as people read them (the audit log stores codes)
@@ -161,15 +151,24 @@ def accept(match_id: int):
     if not form.validate_on_submit():
         flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
         return _to_detail(match_id), 400
-    try:
-        svc.accept(current_user, match_id, version=_version(form))
-    except PASS_THROUGH:
-        raise
-    except ServiceError as exc:
-        flash(exc.message, "error")
+    if attempt(lambda: svc.accept(current_user, match_id, version=_version(form))) is FAILED:
         return _to_detail(match_id)
     flash(_("Je hebt de koppeling geaccepteerd. Spreek nu een datum af."), "success")
     return _to_detail(match_id)
+
+
+def _form_step(match, form, call, done, template: str, **context):
+    """A match step behind a form: run ``call`` once every field is valid; on success flash ``done``
+    and go back to the match, otherwise show the form again (400) with the errors beside the fields."""
+    status = 200
+    if form.validate_on_submit():
+        if attempt(call, form) is not FAILED:
+            flash(str(done), "success")
+            return _to_detail(match.id)
+        status = 400
+    elif form.is_submitted():
+        status = 400
+    return render_template(template, match=match, form=form, **context), status
 
 
 REASON_ACTIONS = {
@@ -182,23 +181,16 @@ def _reason_action(match_id: int, action: str):
     match = queries.match_for(current_user, match_id)
     fn, title, button, done = REASON_ACTIONS[action]
     form = ReasonForm(version_id=match.version_id)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            fn(current_user, match_id, form.reason.data, version=_version(form))
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            _error(form, exc)
-            status = 400
-        else:
-            flash(str(done), "success")
-            return _to_detail(match_id)
-    elif form.is_submitted():
-        status = 400
-    return render_template(
-        "matches/reason.html", match=match, form=form, title=title, button=button, action=action
-    ), status
+    return _form_step(
+        match,
+        form,
+        lambda: fn(current_user, match_id, form.reason.data, version=_version(form)),
+        done,
+        "matches/reason.html",
+        title=title,
+        button=button,
+        action=action,
+    )
 
 
 @bp.route("/<int:match_id>/weigeren", methods=["GET", "POST"])
@@ -224,50 +216,26 @@ def schedule(match_id: int):
         form.day.data, form.start.data = local.date(), local.time()
         form.end.data = match.scheduled_end.astimezone(AMS).time() if match.scheduled_end else None
         form.place.data = match.place
-    status = 200
-    if form.validate_on_submit():
+
+    def call():
         start = _local(form.day.data, form.start.data)
         end = _local(form.day.data, form.end.data) if form.end.data else None
-        try:
-            svc.schedule(current_user, match_id, start, end, form.place.data, version=_version(form))
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            _error(form, exc)
-            status = 400
-        else:
-            flash(_("De datum is vastgelegd. Beide partijen krijgen een bericht."), "success")
-            return _to_detail(match_id)
-    elif form.is_submitted():
-        status = 400
-    return render_template("matches/schedule.html", match=match, form=form), status
+        return svc.schedule(current_user, match_id, start, end, form.place.data, version=_version(form))
+
+    done = _("De datum is vastgelegd. Beide partijen krijgen een bericht.")
+    return _form_step(match, form, call, done, "matches/schedule.html")
 
 
 @bp.route("/<int:match_id>/feedback", methods=["GET", "POST"])
 def feedback(match_id: int):
     match = queries.match_for(current_user, match_id)
     form = FeedbackForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            svc.give_feedback(
-                current_user,
-                match_id,
-                int(form.rating.data),
-                form.comment.data or "",
-                form.pupils_reached.data,
-            )
-        except PASS_THROUGH:
-            raise
-        except ServiceError as exc:
-            _error(form, exc)
-            status = 400
-        else:
-            flash(_("Dank je wel voor je feedback."), "success")
-            return _to_detail(match_id)
-    elif form.is_submitted():
-        status = 400
-    return render_template("matches/feedback.html", match=match, form=form), status
+
+    def call():
+        rating, comment = int(form.rating.data), form.comment.data or ""
+        return svc.give_feedback(current_user, match_id, rating, comment, form.pupils_reached.data)
+
+    return _form_step(match, form, call, _("Dank je wel voor je feedback."), "matches/feedback.html")
 
 
 @bp.get("/<int:match_id>/agenda.ics")

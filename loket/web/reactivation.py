@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from loket.extensions import csrf
-from loket.services import PermissionDenied, ServiceError
+from loket.labels import status_label
 from loket.services import reactivation as svc
 from loket.services.policies import (
     can_archive_users,
@@ -27,8 +27,9 @@ from loket.services.reactivation import queries
 from loket.services.reactivation.launch import launch_reminder, launch_resume, launch_run
 from loket.services.reactivation.tokens import TokenError, user_for_unsubscribe
 from loket.svg import day_chart
+from loket.web.forms.service_call import FAILED, attempt
 from loket.web.forms.validators import PasswordStrength
-from loket.web.template_helpers import fmt_date, status_label
+from loket.web.template_helpers import fmt_date
 
 bp = Blueprint("reactivation", __name__)
 
@@ -124,24 +125,19 @@ def new_run():
             role=form.role.data or None,
             limit=form.limit.data or None,
         )
-        try:
-            if request.form.get("action") == "preview":
-                preview = svc.count_recipients(scope)
-            else:
-                run = launch_run(current_user, scope)
-                flash(_l("Verzendronde %(id)s is gestart.", id=run.id), "success")
-                return redirect(url_for("reactivation.run", run_id=run.id))
-        except PermissionDenied:
-            raise
-        except svc.UnfinishedRun as exc:
-            flash(exc.message, "error")
-            status = 409
-        except ServiceError as exc:
-            target = getattr(form, exc.field or "", None)
-            if target is not None:
-                target.errors = [*target.errors, exc.message]
-            else:
+        if request.form.get("action") == "preview":
+            counted = attempt(lambda: svc.count_recipients(scope), form)
+            preview = None if counted is FAILED else counted
+        else:
+            try:
+                run = attempt(lambda: launch_run(current_user, scope), form, reraise=(svc.UnfinishedRun,))
+            except svc.UnfinishedRun as exc:
                 flash(exc.message, "error")
+                status = 409
+            else:
+                if run is not FAILED:
+                    flash(_l("Verzendronde %(id)s is gestart.", id=run.id), "success")
+                    return redirect(url_for("reactivation.run", run_id=run.id))
     unfinished = [r for r in svc.unfinished_runs(None) if can_view_run(current_user, r)]
     return (
         render_template(
@@ -162,14 +158,8 @@ def resume(run_id: int):
     queries.run_for(current_user, run_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        launch_resume(current_user, run_id)
-    except PermissionDenied:
-        raise
-    except ServiceError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("reactivation.run", run_id=run_id))
-    flash(_l("Verzendronde %(id)s wordt hervat.", id=run_id), "success")
+    if attempt(lambda: launch_resume(current_user, run_id)) is not FAILED:
+        flash(_l("Verzendronde %(id)s wordt hervat.", id=run_id), "success")
     return redirect(url_for("reactivation.run", run_id=run_id))
 
 
@@ -235,12 +225,8 @@ def reminder(run_id: int):
     queries.run_for(current_user, run_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        child = launch_reminder(current_user, run_id)
-    except PermissionDenied:
-        raise
-    except ServiceError as exc:
-        flash(exc.message, "error")
+    child = attempt(lambda: launch_reminder(current_user, run_id))
+    if child is FAILED:
         return redirect(url_for("reactivation.run", run_id=run_id))
     flash(_l("Herinnering (ronde %(id)s) is gestart.", id=child.id), "success")
     return redirect(url_for("reactivation.run", run_id=child.id))
@@ -276,21 +262,22 @@ def landing(token: str):
         )
     if form.validate_on_submit():
         try:
-            user = svc.confirm_reactivation(
-                token,
-                name=form.name.data,
-                organisation=form.organisation.data or "",
-                postcode=form.postcode.data or "",
-                password=form.password.data or None,
+            user = attempt(
+                lambda: svc.confirm_reactivation(
+                    token,
+                    name=form.name.data,
+                    organisation=form.organisation.data or "",
+                    postcode=form.postcode.data or "",
+                    password=form.password.data or None,
+                ),
+                form,
+                reraise=(TokenError,),
             )
         except TokenError as exc:
             return render_template(
                 "reactivation/link_error.html", reason=exc.reason, message=exc.message
             ), 410
-        except ServiceError as exc:
-            target = getattr(form, exc.field or "", None)
-            (target.errors.append(exc.message) if target is not None else flash(exc.message, "error"))
-        else:
+        if user is not FAILED:
             login_user(user)
             flash(_l("Welkom terug! Je account is weer actief."), "success")
             return redirect(url_for("main.home"))

@@ -1,166 +1,122 @@
-"""School pages: dashboard, requests (new, edit, pause, cancel), suggested offers, matches."""
+"""School pages: dashboard, requests (new, edit, pause, cancel), suggested offers, matches.
+
+The views are the shared ones of ``loket.web.activity_views``; this module says what is the
+school's: its URLs, services, form and wording.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
-from loket.models.activities import REQ_OPEN
-from loket.services import matches as match_service
+from loket.models.activities import REQ_MATCHED, REQ_OPEN, REQ_PAUSED, REQUEST_STATES
 from loket.services.activities import lists as activity_lists
 from loket.services.activities import requests as request_service
 from loket.services.matches import lists as match_lists
 from loket.services.matching import suggestions
-from loket.web import activity_views as views
-from loket.web.activity_views import FAILED
-from loket.web.forms.activities import ActionForm, ReasonForm, RequestForm, topic_suggestions
+from loket.web.activity_views import Route, Routes, Services, Side, Wording, register
+from loket.web.forms.activities import RequestForm
 
 bp = Blueprint("school", __name__, url_prefix="/school")
 SUGGESTIONS = 10
 
 
-@bp.before_request
-def _only_schools():
-    return views.only_role("school")
+def _suggested_offers(req) -> list:
+    return suggestions.suggested_offers(req.id, SUGGESTIONS) if req.status == REQ_OPEN else []
 
 
-@bp.get("/")
-def dashboard():
-    org_id = current_user.organisation_id
-    active = activity_lists.school_requests(org_id, page=1, per_page=views.per_page(), status="actief")
-    return render_template(
-        "school/dashboard.html",
-        requests=active,
-        matches_by_request=match_lists.matches_by_request([r.id for r in active.items]),
-        request_counts=activity_lists.request_counts(org_id),
-        match_counts=match_lists.match_counts(org_id, "school"),
-        open_matches=match_lists.open_matches(org_id, "school"),
-        waiting_on=match_lists.waiting_on,
-    )
-
-
-@bp.get("/aanvragen")
-def requests():
-    status = request.args.get("status") or None
-    org_id = current_user.organisation_id
-    page = activity_lists.school_requests(
-        org_id, page=views.page_number(), per_page=views.per_page(), status=status
-    )
-    return render_template(
-        "school/requests.html",
-        page=page,
-        status=status,
-        matches_by_request=match_lists.matches_by_request([r.id for r in page.items]),
-    )
-
-
-def _render_form(form, req=None, code: int = 200):
-    return (
-        render_template("school/request_form.html", form=form, req=req, topics=topic_suggestions()),
-        code,
-    )
-
-
-def _detail_url(request_id: int) -> str:
-    return url_for("school.request_detail", request_id=request_id)
-
-
-@bp.route("/aanvragen/nieuw", methods=["GET", "POST"])
-def new_request():
-    form = RequestForm()
-    if request.method == "GET":
-        form.max_travel_km.data = 25
-    if form.validate_on_submit():
-        req = views.attempt(lambda: request_service.create_request(current_user, form.to_data()), form)
-        if req is not FAILED:
-            flash(_("Je aanvraag is geplaatst. Hieronder zie je de best passende aanbiedingen."), "success")
-            return redirect(_detail_url(req.id))
-    return _render_form(form, code=422 if form.is_submitted() else 200)
-
-
-@bp.get("/aanvragen/<int:request_id>")
-def request_detail(request_id: int):
-    req = request_service.get_for_edit(current_user, request_id)
-    candidates = suggestions.suggested_offers(req.id, SUGGESTIONS) if req.status == REQ_OPEN else []
-    return render_template(
-        "school/request_detail.html",
-        req=req,
-        candidates=candidates,
-        matches=match_lists.matches_by_request([req.id]).get(req.id, []),
-        action_form=ActionForm(version_id=req.version_id),
-    )
-
-
-@bp.route("/aanvragen/<int:request_id>/wijzigen", methods=["GET", "POST"])
-def edit_request(request_id: int):
-    req = request_service.get_for_edit(current_user, request_id)
-    form = RequestForm(obj=req if request.method == "GET" else None)
-    if request.method == "GET":
-        form.version_id.data = req.version_id
-    if form.validate_on_submit():
-        version_id = form.version_id.data or None
-        saved = views.attempt(
-            lambda: request_service.update_request(
-                current_user, req.id, form.to_data(), version_id=version_id
-            ),
-            form,
-        )
-        if saved is not FAILED:
-            flash(_("De aanvraag is bijgewerkt."), "success")
-            return redirect(_detail_url(req.id))
-    return _render_form(form, req, code=422 if form.is_submitted() else 200)
-
-
-@bp.post("/aanvragen/<int:request_id>/pauzeren")
-def pause_request(request_id: int):
-    message = _("De aanvraag is gepauzeerd.")
-    return views.simple_action(request_service.pause_request, request_id, message, _detail_url(request_id))
-
-
-@bp.post("/aanvragen/<int:request_id>/hervatten")
-def resume_request(request_id: int):
-    message = _("De aanvraag staat weer open.")
-    return views.simple_action(request_service.resume_request, request_id, message, _detail_url(request_id))
-
-
-@bp.route("/aanvragen/<int:request_id>/annuleren", methods=["GET", "POST"])
-def cancel_request(request_id: int):
-    req = request_service.get_for_edit(current_user, request_id)
-    form = ReasonForm()
-    if request.method == "GET":
-        form.version_id.data = req.version_id
-    if form.validate_on_submit():
-        version_id = form.version_id.data or None
-        done = views.attempt(
-            lambda: request_service.cancel_request(
-                current_user, req.id, reason=form.reason.data, version_id=version_id
-            )
-        )
-        if done is not FAILED:
-            flash(_("De aanvraag is geannuleerd."), "success")
-            return redirect(url_for("school.requests"))
-    return render_template("school/request_cancel.html", req=req, form=form)
-
-
-@bp.post("/aanvragen/<int:request_id>/aanvragen/<int:offer_id>")
-def ask_offer(request_id: int, offer_id: int):
-    """'Aanvragen': propose this suggested offer for the request (the cluster manager approves)."""
-    req = request_service.get_for_edit(current_user, request_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    match = views.attempt(lambda: match_service.propose(current_user, req.id, offer_id, source="school"))
-    if match is FAILED:
-        return redirect(_detail_url(req.id))
-    flash(_("Aangevraagd. De clusterbeheerder bekijkt je aanvraag; je krijgt bericht."), "success")
-    return redirect(url_for("matches.detail", match_id=match.id))
-
-
-@bp.get("/koppelingen")
-def matches():
-    status = request.args.get("status") or None
-    org_id = current_user.organisation_id
-    page = match_lists.school_matches(
-        org_id, page=views.page_number(), per_page=views.per_page(), status=status
-    )
-    return render_template("school/matches.html", page=page, status=status, waiting_on=match_lists.waiting_on)
+SCHOOL = Side(
+    name="school",
+    own="request",
+    other="offer",
+    form=RequestForm,
+    fields_template="school/_fields.html",
+    states=REQUEST_STATES,
+    end_states=(REQ_OPEN, REQ_PAUSED, REQ_MATCHED),
+    facts=("sectors", "levels", "pupils", "period", "modes", "max_travel_km"),
+    dashboard_columns=("title", "period", "status", "matches"),
+    list_columns=("title", "levels", "pupils", "period", "status", "matches"),
+    candidate_facts=("score", "distance", "mode"),
+    candidates_id="sugg-h",
+    candidate_id="aanbod",
+    routes=Routes(
+        listing=Route("requests", "/aanvragen"),
+        new=Route("new_request", "/aanvragen/nieuw"),
+        detail=Route("request_detail", "/aanvragen/<int:request_id>"),
+        edit=Route("edit_request", "/aanvragen/<int:request_id>/wijzigen"),
+        pause=Route("pause_request", "/aanvragen/<int:request_id>/pauzeren"),
+        resume=Route("resume_request", "/aanvragen/<int:request_id>/hervatten"),
+        end=Route("cancel_request", "/aanvragen/<int:request_id>/annuleren"),
+        propose=Route("ask_offer", "/aanvragen/<int:request_id>/aanvragen/<int:offer_id>"),
+    ),
+    services=Services(
+        page=activity_lists.school_requests,
+        counts=activity_lists.request_counts,
+        matches_page=match_lists.school_matches,
+        matches_of=match_lists.matches_by_request,
+        get_for_edit=request_service.get_for_edit,
+        create=request_service.create_request,
+        update=request_service.update_request,
+        pause=request_service.pause_request,
+        resume=request_service.resume_request,
+        end=request_service.cancel_request,
+        candidates=_suggested_offers,
+    ),
+    words=Wording(
+        noun=_l("Aanvraag"),
+        plural=_l("Aanvragen"),
+        other_noun=_l("Aanbod"),
+        other_org=_l("Bedrijf"),
+        new=_l("Nieuwe aanvraag"),
+        edit_title=_l("Aanvraag wijzigen"),
+        submit_new=_l("Aanvraag plaatsen"),
+        verify_what=_l("aanvraag plaatsen"),
+        detail_crumb=_l("Aanvraag"),
+        open_count=_l("open aanvragen"),
+        open_matches_hint=_l(
+            'Open een aanvraag en kies bij "Voorgestelde aanbiedingen" een bedrijf; de clusterbeheerder '
+            "keurt de koppeling daarna goed."
+        ),
+        active_heading=_l("Actieve aanvragen"),
+        all_active=_l("Alle actieve aanvragen"),
+        none_active=_l("Je hebt nog geen actieve aanvragen."),
+        first=_l("Plaats je eerste aanvraag"),
+        none_with_status=_l("Geen aanvragen met deze status."),
+        show_all=_l("Toon alle aanvragen"),
+        none_yet=_l("Nog geen aanvragen — plaats je eerste aanvraag."),
+        no_matches=_l(
+            "Nog geen koppelingen. Open een aanvraag en kies een van de voorgestelde aanbiedingen."
+        ),
+        to_list=_l("Naar je aanvragen"),
+        end_title=_l("Aanvraag annuleren"),
+        end_intro=_l(
+            'Je annuleert de aanvraag "%(name)s". Lopende koppelingen worden ook geannuleerd en de '
+            "bedrijven krijgen bericht."
+        ),
+        end_button=_l("Annuleren"),
+        matches_heading=_l("Koppelingen voor deze aanvraag"),
+        candidates_heading=_l("Voorgestelde aanbiedingen"),
+        paused_note=_l("Deze aanvraag is gepauzeerd. Hervat haar om suggesties te zien."),
+        not_open_note=_l("Alleen voor open aanvragen worden aanbiedingen voorgesteld."),
+        full_note=None,
+        no_candidates=_l(
+            "Er is nu geen passend aanbod binnen bereik. We laten het je weten als er iets bijkomt; je kunt "
+            "ook de reisafstand of vormen ruimer maken."
+        ),
+        candidates_hint=_l(
+            'Gerangschikt op hoe goed het aanbod past. Met "Aanvragen" vraag je dit aanbod aan; de '
+            "clusterbeheerder keurt het goed."
+        ),
+        already=_l("Al aangevraagd:"),
+        propose_button=lazy_pgettext("knop", "Aanvragen"),
+        propose_aria=_l("Aanvragen bij %(org)s"),
+        created=_l("Je aanvraag is geplaatst. Hieronder zie je de best passende aanbiedingen."),
+        updated=_l("De aanvraag is bijgewerkt."),
+        paused=_l("De aanvraag is gepauzeerd."),
+        resumed=_l("De aanvraag staat weer open."),
+        ended=_l("De aanvraag is geannuleerd."),
+        proposed=_l("Aangevraagd. De clusterbeheerder bekijkt je aanvraag; je krijgt bericht."),
+    ),
+)
+register(bp, SCHOOL)

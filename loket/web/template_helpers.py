@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from loket import taxonomy
 from loket.db import database_unavailable, safe_rollback
+from loket.labels import status_label
 from loket.services.notifications.inbox import unread_count
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -42,47 +43,12 @@ NAV: dict[str, list[tuple[str, object]]] = {
     ],
 }
 
-STATUS_LABELS = {
-    "proposed": lazy_gettext("voorgesteld"),
-    "approved": lazy_gettext("goedgekeurd"),
-    "accepted": lazy_gettext("geaccepteerd"),
-    "scheduled": lazy_gettext("ingepland"),
-    "completed": lazy_gettext("afgerond"),
-    "rejected": lazy_gettext("afgewezen"),
-    "declined": lazy_gettext("geweigerd"),
-    "cancelled": lazy_gettext("geannuleerd"),
-    "expired": lazy_gettext("verlopen"),
-    "open": lazy_gettext("open"),
-    "paused": lazy_gettext("gepauzeerd"),
-    "matched": lazy_gettext("gekoppeld"),
-    "closed": lazy_gettext("gesloten"),
-    "invited": lazy_gettext("uitgenodigd"),
-    "active": lazy_gettext("actief"),
-    "dormant": lazy_gettext("slapend"),
-    "archived": lazy_gettext("gearchiveerd"),
-    # email runs and outbox messages
-    "created": lazy_gettext("aangemaakt"),
-    "running": lazy_gettext("bezig"),
-    "done": lazy_gettext("klaar"),
-    "dry_run": lazy_gettext("proefrun"),
-    "failed": lazy_gettext("mislukt"),
-    "queued": lazy_gettext("in de wachtrij"),
-    "sending": lazy_gettext("wordt verstuurd"),
-    "sent": lazy_gettext("verstuurd"),
-    "unknown": lazy_gettext("onbekend (controleren)"),
-}
-
 MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 
 def _locale() -> str:
     loc = get_locale()
     return str(loc) if loc else "nl"
-
-
-def status_label(status: str) -> str:
-    """The (translated) label of a state code; the code itself when it has none."""
-    return str(STATUS_LABELS.get(status, status))
 
 
 def fmt_date(value: date | datetime | None) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from loket.db import db, utcnow
 from loket.mail.delivery import deliver_after_commit
@@ -18,21 +16,6 @@ from tests.integration.lifecycle_helpers import _forget_cached_user, build_world
 @pytest.fixture
 def w(make):
     return build_world(make)
-
-
-@contextlib.contextmanager
-def count_queries():
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def _proposals(w, make, n, school=None, company=None):
@@ -124,7 +107,7 @@ def test_reject_and_reroute_pages(w, client, make):
 @pytest.mark.parametrize(
     "url", ["/cluster/goedkeuren", "/cluster/overzicht?view=waiting", "/cluster/overzicht", "/meldingen/"]
 )
-def test_list_pages_do_not_grow_queries_with_rows(w, client, make, url):
+def test_list_pages_do_not_grow_queries_with_rows(w, client, make, url, count_queries):
     login(client, w.manager)
     _proposals(w, make, 2)
     client.get(url)
@@ -141,6 +124,6 @@ def test_list_pages_do_not_grow_queries_with_rows(w, client, make, url):
     _forget_cached_user()
     with count_queries() as many:
         assert client.get(url).status_code == 200
-    assert len(many) == len(few), f"{url}: {len(few)} queries for 2 rows, {len(many)} for 14: " + "\n".join(
-        q[:160] for q in many
+    assert 0 < len(few) == len(many), (
+        f"{url}: {len(few)} queries for 2 rows, {len(many)} for 14: " + "\n".join(q[:160] for q in many)
     )

@@ -151,12 +151,9 @@ def test_map_renders_the_right_markers(client, make, world):
     assert html.count('class="marker marker-request"') == 1
 
 
-def test_map_with_tiles_only_when_configured(app, client, world):
+def test_map_with_tiles_only_when_configured(app, client, world, monkeypatch):
     login(client, world.manager)
     assert "<image" not in client.get("/regio/kaart").get_data(as_text=True)
-    app.config["LOKET_TILE_URL"] = "https://tiles.example.test/{z}/{x}/{y}.png"
-    try:
-        html = client.get("/regio/kaart").get_data(as_text=True)
-    finally:
-        app.config.pop("LOKET_TILE_URL")
+    monkeypatch.setitem(app.config, "LOKET_TILE_URL", "https://tiles.example.test/{z}/{x}/{y}.png")
+    html = client.get("/regio/kaart").get_data(as_text=True)
     assert "<image" in html and "tiles.example.test" in html

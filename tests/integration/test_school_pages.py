@@ -4,11 +4,9 @@ pause/cancel, lists, another school's ids refused, CSRF, and a fixed number of q
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from loket.db import db
 from loket.models import Request
@@ -42,20 +40,6 @@ def form(**kw) -> dict:
 def errors(html: str) -> dict[str, str]:
     """field id -> error text shown beside it"""
     return dict(re.findall(r'<p class="error" id="([\w-]+)-error" role="alert">([^<]*)</p>', html))
-
-
-@contextmanager
-def count_queries():
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def test_new_request_form_and_create(client, make, auth):
@@ -219,7 +203,7 @@ def test_other_roles_and_anonymous_are_kept_out(client, make, auth):
     assert client.post("/school/aanvragen/nieuw", data=form()).status_code == 403
 
 
-def test_list_pages_use_a_fixed_number_of_queries(client, make, auth):
+def test_list_pages_use_a_fixed_number_of_queries(client, make, auth, count_queries):
     school, user = school_user(make)
     companies = [make.company() for _ in range(3)]
 
@@ -242,7 +226,7 @@ def test_list_pages_use_a_fixed_number_of_queries(client, make, auth):
                 assert client.get(url).status_code == 200
             counts.setdefault(url, []).append(len(seen))
     for url, (small, large) in counts.items():
-        assert small == large, (url, small, large)
+        assert 0 < small == large, (url, small, large)
 
 
 def test_post_without_csrf_token_is_refused_when_csrf_is_on(app, client, make, auth):

@@ -7,10 +7,8 @@ Routes are read from ``app.url_map``, so new pages are covered as soon as they e
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from loket.db import db
 from loket.models import Notification
@@ -20,20 +18,6 @@ from tests.integration.lifecycle_helpers import build_world, login
 MAX_STATEMENTS = 30
 ROLES = ("teacher", "hr", "manager", "admin")
 SKIP_ENDPOINTS = {"static", "main.set_language", "auth.logout"}
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def _grow(make, w, clusters: int = 6, rows: int = 8) -> None:
@@ -81,14 +65,14 @@ def _urls(app, w) -> list[tuple[str, str]]:
     return sorted(out)
 
 
-def _count_pages(client, app, w) -> dict[tuple[str, str], int]:
+def _count_pages(client, app, w, count_queries) -> dict[tuple[str, str], int]:
     counts = {}
     for role in ROLES:
         login(client, getattr(w, role))
         client.get("/")  # mail queued by the set-up leaves with this first commit, not in a count
         for endpoint, url in _urls(app, w):
             db.session.expire_all()
-            with statements() as seen:
+            with count_queries() as seen:
                 resp = client.get(url)
             if resp.status_code == 200:
                 counts[(role, endpoint)] = len(seen)
@@ -109,11 +93,11 @@ def world(make):
     return w
 
 
-def test_no_page_grows_with_the_data_or_passes_the_limit(app, client, make, world):
-    small = _count_pages(client, app, world)
+def test_no_page_grows_with_the_data_or_passes_the_limit(app, client, make, world, count_queries):
+    small = _count_pages(client, app, world, count_queries)
     assert len(small) > 30, "too few pages were reached to mean anything"
     _grow(make, world)
-    large = _count_pages(client, app, world)
+    large = _count_pages(client, app, world, count_queries)
     grown = {k: (small[k], large.get(k)) for k in small if large.get(k, 0) > small[k] + 1}
     assert not grown, f"statements grew with the data (small, large): {grown}"
     over = {k: n for k, n in large.items() if n > MAX_STATEMENTS}

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from loket import taxonomy
 from loket.db import db
+from loket.labels import status_nl
 from loket.models import Match, Request, User
 from loket.models.activities import REQ_CANCELLED, REQ_MATCHED, REQ_OPEN, REQ_PAUSED
 from loket.models.matches import OPEN_MATCH_STATES
@@ -108,7 +109,7 @@ def update_request(
     rules.check_version(req, version_id, required=True)
     if req.status not in EDITABLE_STATES:
         raise ServiceError(
-            f"Een aanvraag met status '{rules.state_nl(req.status)}' kan niet meer worden gewijzigd."
+            f"Een aanvraag met status '{status_nl(req.status)}' kan niet meer worden gewijzigd."
         )
     # an existing request may keep a start date that has passed in the meantime
     values = validate(data, today, earliest_may_be_past=data.earliest == req.earliest)
@@ -150,7 +151,7 @@ def cancel_request(
     rules.check_version(req, version_id)
     if req.status not in (REQ_OPEN, REQ_PAUSED, REQ_MATCHED):
         raise ServiceError(
-            f"Deze aanvraag heeft status '{rules.state_nl(req.status)}' en kan niet worden geannuleerd."
+            f"Deze aanvraag heeft status '{status_nl(req.status)}' en kan niet worden geannuleerd."
         )
     reason = (reason or "").strip() or "Aanvraag geannuleerd door de school."
     open_ids = db.session.scalars(

@@ -13,20 +13,6 @@ from loket.db import db
 from loket.models import User
 from loket.services import ServiceError, StaleEdit
 
-STATE_NL = {
-    "open": "open",
-    "paused": "gepauzeerd",
-    "matched": "gekoppeld",
-    "completed": "afgerond",
-    "cancelled": "geannuleerd",
-    "closed": "gesloten",
-}
-
-
-def state_nl(status: str) -> str:
-    """Dutch name of a request/offer status, for messages."""
-    return STATE_NL.get(status, status)
-
 
 def planning_horizon(today: date) -> date:
     """Last day of the next school year: the latest date a request or offer may name."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from loket.db import db
+from loket.labels import status_nl
 from loket.models import User
 from loket.services import ServiceError, audit
 from loket.services.activities import rules
@@ -57,7 +58,7 @@ def transition(
     if before == to:
         return obj
     if before not in allowed_from:
-        raise ServiceError(f"{subject} heeft status '{rules.state_nl(before)}'; dat kan nu niet.")
+        raise ServiceError(f"{subject} heeft status '{status_nl(before)}'; dat kan nu niet.")
     obj.status = to  # type: ignore[attr-defined]
     rules.flush()
     audit.record(actor, action, obj, from_state=before, to_state=to, reason=reason)

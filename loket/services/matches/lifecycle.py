@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from loket.db import db, utcnow
+from loket.labels import status_nl
 from loket.models import Match, MatchFeedback, Offer, Request, User
 from loket.models.activities import OFF_OPEN, REQ_COMPLETED, REQ_MATCHED, REQ_OPEN
 from loket.models.matches import (
@@ -96,7 +97,7 @@ def propose(
     if existing is not None and existing.status not in REOPENABLE:
         raise ServiceError(
             "Deze aanvraag en dit aanbod zijn al eerder aan elkaar gekoppeld "
-            f"(status: {step.STATE_NL.get(existing.status, existing.status)})."
+            f"(status: {status_nl(existing.status)})."
         )
     values = dict(
         cluster_id=req.organisation.cluster_id,

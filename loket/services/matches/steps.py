@@ -10,35 +10,18 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from loket.db import db, utcnow
+from loket.labels import status_nl
 from loket.models import Match, Offer, Request, User
 from loket.models.activities import REQ_MATCHED, REQ_OPEN
 from loket.models.matches import (
     ACCEPTED,
-    APPROVED,
-    CANCELLED,
     CAPACITY_HOLDING_STATES,
-    COMPLETED,
-    DECLINED,
-    EXPIRED,
-    PROPOSED,
-    REJECTED,
     SCHEDULED,
 )
 from loket.services import NotFound, ServiceError, StaleEdit, audit
 from loket.services.matches import capacity
 from loket.services.notifications.inbox import notify
 
-STATE_NL = {
-    PROPOSED: "voorgesteld",
-    APPROVED: "goedgekeurd",
-    ACCEPTED: "geaccepteerd",
-    SCHEDULED: "ingepland",
-    COMPLETED: "afgerond",
-    REJECTED: "afgewezen",
-    DECLINED: "geweigerd",
-    CANCELLED: "geannuleerd",
-    EXPIRED: "verlopen",
-}
 STALE = "Deze koppeling is intussen gewijzigd door iemand anders. Herlaad de pagina en probeer het opnieuw."
 
 
@@ -64,7 +47,7 @@ def get_match(match_id: int) -> Match:
 
 def need(match: Match, *states: str, doing: str) -> None:
     if match.status not in states:
-        state = STATE_NL.get(match.status, match.status)
+        state = status_nl(match.status)
         raise ServiceError(f"Je kunt deze koppeling niet {doing}: de koppeling is {state}.")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,8 +21,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
-from loket.services import ServiceError
-from loket.web.forms.validators import apply_service_error
+from loket.services.activities.offers import OfferData
+from loket.services.activities.requests import RequestData
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -106,12 +108,27 @@ class _ActivityForm(FlaskForm):
         self.modes.choices = taxonomy.modes().choices(loc)
         self.sectors.validate_choice = self.levels.validate_choice = self.modes.validate_choice = True
 
-    def set_service_error(self, exc: ServiceError) -> bool:
-        """Put a service error beside its field; False when it belongs to no field (show as flash)."""
-        return apply_service_error(self, exc)
+    data_class: ClassVar[type]  # the service's input
+    own_fields: ClassVar[tuple[str, ...]]  # fields beyond the shared ones, passed on by name
+
+    def to_data(self):
+        """The service's input: the shared fields, then the form's own (pupils, capacity, ...)."""
+        return self.data_class(
+            activity=self.activity.data,
+            sectors=list(self.sectors.data or []),
+            topic=self.topic.data or "",
+            levels=list(self.levels.data or []),
+            earliest=self.earliest.data,
+            latest=self.latest.data,
+            modes=list(self.modes.data or []),
+            **{name: self[name].data for name in self.own_fields},
+        )
 
 
 class RequestForm(_ActivityForm):
+    data_class = RequestData
+    own_fields = ("pupils", "max_travel_km")
+
     pupils = DutchIntegerField(
         _l("Aantal leerlingen"),
         validators=[
@@ -130,23 +147,11 @@ class RequestForm(_ActivityForm):
         ],
     )
 
-    def to_data(self):
-        from loket.services.activities.requests import RequestData
-
-        return RequestData(
-            activity=self.activity.data,
-            sectors=list(self.sectors.data or []),
-            topic=self.topic.data or "",
-            levels=list(self.levels.data or []),
-            pupils=self.pupils.data,
-            earliest=self.earliest.data,
-            latest=self.latest.data,
-            modes=list(self.modes.data or []),
-            max_travel_km=self.max_travel_km.data,
-        )
-
 
 class OfferForm(_ActivityForm):
+    data_class = OfferData
+    own_fields = ("capacity", "radius_km")
+
     capacity = DutchIntegerField(
         _l("Capaciteit in deze periode"),
         validators=[
@@ -164,21 +169,6 @@ class OfferForm(_ActivityForm):
             NumberRange(0, 200, _l("De straal moet tussen 0 en 200 km liggen.")),
         ],
     )
-
-    def to_data(self):
-        from loket.services.activities.offers import OfferData
-
-        return OfferData(
-            activity=self.activity.data,
-            sectors=list(self.sectors.data or []),
-            topic=self.topic.data or "",
-            levels=list(self.levels.data or []),
-            capacity=self.capacity.data,
-            earliest=self.earliest.data,
-            latest=self.latest.data,
-            modes=list(self.modes.data or []),
-            radius_km=self.radius_km.data,
-        )
 
 
 class ReasonForm(FlaskForm):

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from wtforms import Field, Form, SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from loket.services import ServiceError
 from loket.services.accounts.lifecycle import check_brin, check_kvk, check_password, check_postcode
+from loket.web.forms.service_call import checked
 
 __all__ = [
     "Brin",
@@ -21,7 +21,6 @@ __all__ = [
     "EmailAddress",
     "Kvk",
     "PasswordStrength",
-    "apply_service_error",
     "choices",
 ]
 
@@ -42,10 +41,7 @@ class _Check:
         if self.optional and not (raw or "").strip():
             field.data = None if raw is None else ""
             return
-        try:
-            field.data = type(self).check(raw)
-        except ServiceError as exc:
-            raise ValidationError(exc.message) from exc
+        field.data = checked(type(self).check, raw)
 
 
 class DutchPostcode(_Check):
@@ -58,10 +54,7 @@ class DutchPostcode(_Check):
     def __call__(self, form: Form, field: Field) -> None:
         if not self.optional and not (field.data or "").strip():
             raise StopValidation("Vul een postcode in, bijvoorbeeld 1234 AB.")
-        try:
-            field.data = check_postcode(field.data) if (field.data or "").strip() else ""
-        except ServiceError as exc:
-            raise ValidationError(exc.message) from exc
+        field.data = checked(check_postcode, field.data) if (field.data or "").strip() else ""
 
 
 class Brin(_Check):
@@ -113,16 +106,4 @@ class PasswordStrength:
         email = getattr(form, "policy_email", None)
         if self.email_field and self.email_field in form:
             email = form[self.email_field].data
-        try:
-            check_password(field.data, email=email)
-        except ServiceError as exc:
-            raise ValidationError(exc.message) from exc
-
-
-def apply_service_error(form: Form, exc: ServiceError) -> bool:
-    """Show a ServiceError beside its field when the form has it; False when it has no such field."""
-    if exc.field and exc.field in form:
-        field = form[exc.field]
-        field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
-        return True
-    return False
+        checked(check_password, field.data, email=email)
