@@ -49,6 +49,8 @@ _HASHER = HashingVectorizer(
 
 def vectorise(topics: Sequence[str]) -> sparse.csr_matrix:
     """L2-normalised rows of ``1 + log(count)`` per hashed n-gram (zero rows for empty text)."""
+    if not len(topics):
+        return sparse.csr_matrix((0, N_FEATURES), dtype=np.float64)
     m = sparse.csr_matrix(_HASHER.transform([t or "" for t in topics]), dtype=np.float64)
     m.sort_indices()
     m.data = 1.0 + np.log(m.data)

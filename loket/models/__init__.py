@@ -6,6 +6,7 @@ from loket.models.clusters import Cluster, cluster_manager
 from loket.models.mail import ActionToken, EmailRun, OutboxMessage
 from loket.models.matches import Match, MatchFeedback
 from loket.models.organisations import Location, Organisation
+from loket.models.suggestions import StoredSuggestion, SuggestionState
 from loket.models.users import User
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Request",
+    "StoredSuggestion",
+    "SuggestionState",
     "User",
     "cluster_manager",
 ]

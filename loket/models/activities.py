@@ -61,6 +61,7 @@ class Request(Base):
     __table_args__ = (
         Index("ix_request_org_status", "organisation_id", "status"),
         Index("ix_request_status_created", "status", "created_at"),
+        Index("ix_request_location", "location_id"),  # requests at the locations in a bounding box
     )
 
 
@@ -97,6 +98,7 @@ class Offer(Base):
     __table_args__ = (
         Index("ix_offer_org_status", "organisation_id", "status"),
         Index("ix_offer_status_created", "status", "created_at"),
+        Index("ix_offer_location", "location_id"),  # offers at the locations in a bounding box
     )
 
     @property
