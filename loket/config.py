@@ -110,4 +110,8 @@ def load_config(instance_path: Path) -> dict:
         "LOKET_REACTIVATION_TOKEN_DAYS": _int("REACTIVATION_TOKEN_DAYS", 30),
         "LOKET_REMINDER_AFTER_DAYS": _int("REMINDER_AFTER_DAYS", 21),
         "LOKET_RQ_QUEUE": _env("RQ_QUEUE") or "loket",
+        # stored suggestions (docs/OPERATIONS.md, "Suggestions"): K per request and per offer, and
+        # how many touched lists in one transaction make a full rebuild instead
+        "LOKET_SUGGESTIONS_TOP": _int("SUGGESTIONS_TOP", 20),
+        "LOKET_SUGGESTIONS_FULL_AFTER": _int("SUGGESTIONS_FULL_AFTER", 2000),
     }

@@ -70,7 +70,9 @@ class RequestIndex:
             if len(online):
                 self._online[a] = online
 
-    def _candidates(self, of_act: int, of_modes: int, of_reach: float, lat: float, lon: float) -> NDArray[np.intp]:
+    def _candidates(
+        self, of_act: int, of_modes: int, of_reach: float, lat: float, lon: float
+    ) -> NDArray[np.intp]:
         """Request rows that might be feasible for the offer (activity, mode and reach only)."""
         parts: list[NDArray[np.intp]] = []
         compat_kind, compat_modes = self.vocab.compat_kind, self.vocab.compat_modes
@@ -91,7 +93,9 @@ class RequestIndex:
             return np.zeros(0, dtype=np.intp)
         return np.unique(np.concatenate(parts))
 
-    def rank(self, offer: OfferRecord, top_k: int | None = 10, excluded: Excluded = frozenset()) -> list[Suggestion]:
+    def rank(
+        self, offer: OfferRecord, top_k: int | None = 10, excluded: Excluded = frozenset()
+    ) -> list[Suggestion]:
         """The ``top_k`` best feasible requests for ``offer`` (all of them with None), best first."""
         excl = {r for r, o in excluded if o == offer.id}
         return self._rank(offer, top_k, excl)
@@ -124,7 +128,9 @@ class RequestIndex:
             int(of.act[0]), int(of.modes[0]), float(of.reach[0]), float(of.lat[0]), float(of.lon[0])
         )
         if excl and len(cand):
-            keep_ex = np.fromiter((self.requests[i].id not in excl for i in cand), dtype=np.bool_, count=len(cand))
+            keep_ex = np.fromiter(
+                (self.requests[i].id not in excl for i in cand), dtype=np.bool_, count=len(cand)
+            )
             cand = cand[keep_ex]
         if not len(cand):
             return []

@@ -23,9 +23,13 @@ Terms = tuple[NDArray[np.int32], NDArray[np.float64]]
 #: size of the hashed n-gram space (collisions are rare for short topics and the same everywhere)
 N_FEATURES = 2**18
 #: Dutch function words that say nothing about a topic (they would otherwise dominate short texts)
+_STOP = (
+    "aan al als bij dan dat de den der des die dit door een en er het hoe hun in is je jij jouw kan met na"
+)
 STOPWORDS = frozenset(
-    "aan al als bij dan dat de den der des die dit door een en er het hoe hun in is je jij jouw kan "
-    "met na naar niet of om onder ons onze op over te tot uit van voor wat we wij wordt zich zij zijn".split()
+    (
+        _STOP + " naar niet of om onder ons onze op over te tot uit van voor wat we wij wordt zich zij zijn"
+    ).split(" ")
 )
 _WORD = re.compile(r"\w+")
 

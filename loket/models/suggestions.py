@@ -49,8 +49,9 @@ class StoredSuggestion(Base):
 class SuggestionState(Base):
     """Freshness of one owner's list: when it was computed, and since when a change is waiting.
 
-    ``dirty_since`` is the oldest change not yet worked in (None when up to date); ``touched_at`` the
-    latest one. Written in the same transaction as the change, so a crash after the commit leaves
+    ``dirty_since`` is the oldest change not yet worked in (None when up to date), ``touched_at`` the
+    latest one and ``touches`` counts them (a recomputation clears the mark only when no change came
+    in meanwhile). Written in the same transaction as the change, so a crash after the commit leaves
     the mark for the next run (``loket match --refresh --dirty``).
     """
 
@@ -60,6 +61,7 @@ class SuggestionState(Base):
     owner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     dirty_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    touches: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     weights_version: Mapped[str | None] = mapped_column(String(40))
 

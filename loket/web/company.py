@@ -82,6 +82,7 @@ def offer_detail(offer_id: int):
         "company/offer_detail.html",
         offer=offer,
         candidates=candidates,
+        updating=matchable and suggestions.offer_list_pending(offer.id),
         matches=match_lists.matches_by_offer([offer.id]).get(offer.id, []),
         action_form=ActionForm(version_id=offer.version_id),
     )

@@ -82,11 +82,13 @@ def new_request():
 @bp.get("/aanvragen/<int:request_id>")
 def request_detail(request_id: int):
     req = request_service.get_for_edit(current_user, request_id)
-    candidates = suggestions.suggested_offers(req.id, SUGGESTIONS) if req.status == REQ_OPEN else []
+    is_open = req.status == REQ_OPEN
+    candidates = suggestions.suggested_offers(req.id, SUGGESTIONS) if is_open else []
     return render_template(
         "school/request_detail.html",
         req=req,
         candidates=candidates,
+        updating=is_open and suggestions.request_list_pending(req.id),
         matches=match_lists.matches_by_request([req.id]).get(req.id, []),
         action_form=ActionForm(version_id=req.version_id),
     )

@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('owner_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('dirty_since', loket.db.UTCDateTime(), nullable=True),
     sa.Column('touched_at', loket.db.UTCDateTime(), nullable=True),
+    sa.Column('touches', sa.Integer(), nullable=False),
     sa.Column('computed_at', loket.db.UTCDateTime(), nullable=True),
     sa.Column('weights_version', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('side', 'owner_id', name=op.f('pk_suggestion_state'))
