@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 from sklearn.neighbors import BallTree
 
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
@@ -26,6 +27,7 @@ from loket.matching.types import MatchConfig, MatchInputError, OfferRecord, Requ
 Excluded = Iterable[tuple[str, str]]
 Progress = Callable[[int, int], None]
 _SLACK_KM = 0.05  # the tree query is widened a little; exact distances are filtered afterwards
+_CHUNK = 1000  # rank_all vectorises the offers' topics per this many offers
 
 
 class RequestIndex:
@@ -98,7 +100,7 @@ class RequestIndex:
     ) -> list[Suggestion]:
         """The ``top_k`` best feasible requests for ``offer`` (all of them with None), best first."""
         excl = {r for r, o in excluded if o == offer.id}
-        return self._rank(offer, top_k, excl)
+        return self._rank(offer, top_k, excl, vectorise([offer.topic or ""]))
 
     def rank_all(
         self,
@@ -114,13 +116,19 @@ class RequestIndex:
         out: dict[str, list[Suggestion]] = {}
         total = len(offers)
         step = max(1, total // 100)
+        vectors = vectorise([])
         for i, offer in enumerate(offers):
-            out[offer.id] = self._rank(offer, top_k, by_offer.get(offer.id, set()))
+            if i % _CHUNK == 0:  # the offers' topic vectors per chunk (one vectoriser call each)
+                vectors = vectorise([o.topic or "" for o in offers[i : i + _CHUNK]])
+            vec = vectors[i % _CHUNK]
+            out[offer.id] = self._rank(offer, top_k, by_offer.get(offer.id, set()), vec)
             if progress is not None and ((i + 1) % step == 0 or i + 1 == total):
                 progress(i + 1, total)
         return out
 
-    def _rank(self, offer: OfferRecord, top_k: int | None, excl: set[str]) -> list[Suggestion]:
+    def _rank(
+        self, offer: OfferRecord, top_k: int | None, excl: set[str], vec: sparse.csr_matrix
+    ) -> list[Suggestion]:
         of = encode([offer], self.vocab)
         if not (bool(of.active[0]) and int(of.cap_left[0]) > 0) or not self.requests:
             return []
@@ -144,7 +152,7 @@ class RequestIndex:
         sub = rt.take(keep)
         sub_ch = ch.subset(keep)
         dk = d[keep]
-        sim = self._engine.topics.similarity_rows(self.topic_rows[rows], vectorise([offer.topic or ""]))
+        sim = self._engine.topics.similarity_rows(self.topic_rows[rows], vec)
         ft = fits(sub, of, dk, sim, sub_ch, self.config)
         order = _top(ft.score, self._id_rank[rows], top_k)
         return [

@@ -10,9 +10,9 @@ from sqlalchemy import event
 
 from loket.db import db, utcnow
 from loket.mail.outbox import deliver_after_commit
-from loket.services.matching.dirty import refresh_after_commit
 from loket.models import Match, Organisation, User
 from loket.services import matches as svc
+from loket.services.matching.dirty import refresh_after_commit
 from tests.integration.lifecycle_helpers import _forget_cached_user, build_world, login
 
 

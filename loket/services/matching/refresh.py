@@ -371,10 +371,10 @@ def process(
     for rid, pairs in all_r.items():  # a touched request's pair, scored the offers' way
         if not pairs:
             continue
-        single = RequestIndex([by_req[rid]])
+        ranked = RequestIndex([by_req[rid]]).rank_all([offer_recs[p.offer_id] for p in pairs], None)
         for p in pairs:  # feasible, so not excluded
-            ranked = single.rank(offer_recs[p.offer_id], None)
-            offer_changes.setdefault(int(p.offer_id), {})[rid] = ranked[0] if ranked else None
+            got = ranked.get(p.offer_id) or []
+            offer_changes.setdefault(int(p.offer_id), {})[rid] = got[0] if got else None
     by_off = {int(o.id): o for o in offs}
     for oid, pairs in all_o.items():  # a touched offer's pair, scored the requests' way
         if not pairs:
