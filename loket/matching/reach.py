@@ -1,8 +1,9 @@
 """The company's view at scale: open requests encoded and indexed once, then ranked for many offers.
 
 ``Engine.rank_requests`` encodes the requests it is given on every call; ``RequestIndex`` encodes them
-once and finds each offer's candidates through a haversine BallTree per request activity (plus the
-requests that may happen online, which have no distance limit). The filters, fits, ranking and
+once and finds each offer's candidates through one haversine BallTree over the requests (queried
+for a chunk of offers at once), plus the requests that may happen online, which have no distance
+limit. The filters, fits, ranking and
 reasons are the engine's own, so ``RequestIndex(requests).rank(offer, k)`` equals
 ``Engine([]).rank_requests(offer, requests, k)``; and since a pair's score depends on that pair
 only, an index over any superset of an offer's feasible requests gives the same list.
@@ -14,14 +15,13 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 from sklearn.neighbors import BallTree
 
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
-from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, encode
+from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, encode
 from loket.matching.engine import Engine, _top
 from loket.matching.features import check, fits
-from loket.matching.topic import vectorise
+from loket.matching.topic import N_FEATURES, Terms, vectorise
 from loket.matching.types import MatchConfig, MatchInputError, OfferRecord, RequestRecord, Suggestion
 
 Excluded = Iterable[tuple[str, str]]
@@ -49,58 +49,93 @@ class RequestIndex:
         self._id_rank = np.empty(len(self.requests), dtype=np.int64)
         self._id_rank[order] = np.arange(len(self.requests))
         t = self.table
-        usable = t.active
         has_phys = (t.modes & PHYSICAL) != 0
-        has_online = (t.modes & ONLINE) != 0
-        at_company = (t.modes & AT_COMPANY) != 0
-        # per request activity: a BallTree over the active requests with a physical mode (and the
-        # largest travel distance among them), and the active requests that may happen online
-        self._trees: dict[int, tuple[BallTree, NDArray[np.intp], float]] = {}
-        self._online: dict[int, NDArray[np.intp]] = {}
-        for a in range(len(self.vocab.activities)):
-            of_act = usable & (t.act == a)
-            phys = np.flatnonzero(of_act & has_phys)
-            if len(phys):
-                pts = np.radians(np.column_stack([t.lat[phys], t.lon[phys]]))
-                travel = t.reach[phys][at_company[phys]]
-                self._trees[a] = (
-                    BallTree(pts, metric="haversine"),
-                    phys,
-                    float(travel.max()) if len(travel) else 0.0,
-                )
-            online = np.flatnonzero(of_act & has_online)
-            if len(online):
-                self._online[a] = online
+        # one haversine BallTree over the active requests with a physical mode (every activity: the
+        # activity filter is one array lookup), the largest travel distance among them, and the
+        # active requests that may happen online (no distance limit), per activity
+        self._phys = np.flatnonzero(t.active & has_phys)
+        self._tree = (
+            BallTree(np.radians(np.column_stack([t.lat[self._phys], t.lon[self._phys]])), metric="haversine")
+            if len(self._phys)
+            else None
+        )
+        company = self._phys[(t.modes[self._phys] & AT_COMPANY) != 0]
+        self._max_travel = float(t.reach[company].max()) if len(company) else 0.0
+        self._online_of_act = [
+            np.flatnonzero(t.active & ((t.modes & ONLINE) != 0) & (t.act == a))
+            for a in range(len(self.vocab.activities))
+        ]
+        self._online_for: dict[int, NDArray[np.intp]] = {}
+        self._dense = np.zeros(N_FEATURES)  # scratch vector for one offer's topic (not thread-safe)
 
-    def _candidates(
-        self, of_act: int, of_modes: int, of_reach: float, lat: float, lon: float
-    ) -> NDArray[np.intp]:
-        """Request rows that might be feasible for the offer (activity, mode and reach only)."""
-        parts: list[NDArray[np.intp]] = []
-        compat_kind, compat_modes = self.vocab.compat_kind, self.vocab.compat_modes
-        for a in range(len(self.vocab.activities)):
-            if compat_kind[a, of_act] == 0:
+    def _online_candidates(self, of_act: int) -> NDArray[np.intp]:
+        """Active requests that may happen online, of an activity compatible with ``of_act``."""
+        if of_act not in self._online_for:
+            kind = self.vocab.compat_kind
+            parts = [rows for a, rows in enumerate(self._online_of_act) if kind[a, of_act] > 0 and len(rows)]
+            self._online_for[of_act] = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.intp)
+        return self._online_for[of_act]
+
+    def _tree_hits(self, ofs: list[Table]) -> list[NDArray[np.intp] | None]:
+        """Request rows within reach of each offer (one batched tree query; None: no physical search)."""
+        out: list[NDArray[np.intp] | None] = [None] * len(ofs)
+        todo, pts, radii = [], [], []
+        for i, of in enumerate(ofs):
+            m = int(of.modes[0])
+            lat, lon = float(of.lat[0]), float(of.lon[0])
+            if self._tree is None or not m & PHYSICAL or not (np.isfinite(lat) and np.isfinite(lon)):
                 continue
-            m = of_modes & int(compat_modes[a, of_act])
-            if m & PHYSICAL and a in self._trees and np.isfinite(lat) and np.isfinite(lon):
-                tree, rows, max_travel = self._trees[a]
-                radius = max(of_reach if m & AT_SCHOOL else 0.0, max_travel if m & AT_COMPANY else 0.0)
-                pt = np.radians([[lat, lon]])
-                found = tree.query_radius(pt, r=(radius + _SLACK_KM) / EARTH_RADIUS_KM)[0]
-                if len(found):
-                    parts.append(rows[found])
-            if m & ONLINE and a in self._online:
-                parts.append(self._online[a])
+            reach = max(
+                float(of.reach[0]) if m & AT_SCHOOL else 0.0, self._max_travel if m & AT_COMPANY else 0.0
+            )
+            todo.append(i)
+            pts.append((lat, lon))
+            radii.append((reach + _SLACK_KM) / EARTH_RADIUS_KM)
+        if todo:
+            found = self._tree.query_radius(np.radians(np.asarray(pts)), r=np.asarray(radii))
+            for i, local in zip(todo, found, strict=True):
+                out[i] = self._phys[local]
+        return out
+
+    def _candidates(self, of: Table, hits: NDArray[np.intp] | None) -> NDArray[np.intp]:
+        """Request rows that might be feasible for the offer ``of`` (activity, mode and reach only)."""
+        of_act = int(of.act[0])
+        parts = []
+        if hits is not None and len(hits):
+            parts.append(hits[self.vocab.compat_kind[self.table.act[hits], of_act] > 0])
+        if int(of.modes[0]) & ONLINE:
+            parts.append(self._online_candidates(of_act))
         if not parts:
             return np.zeros(0, dtype=np.intp)
-        return np.unique(np.concatenate(parts))
+        return np.unique(np.concatenate(parts)) if len(parts) > 1 else np.sort(parts[0])
+
+    def _similarity(self, rows: NDArray[np.intp], vec: Terms) -> NDArray[np.float64]:
+        """Cosine similarity of the requests ``rows`` with one topic's (term indices, weights): for
+        each row the products of its terms in term order, summed in that order (as a sparse
+        product does)."""
+        q_idx, q_val = vec
+        if not len(q_idx) or not len(rows):
+            return np.zeros(len(rows))
+        m = self.topic_rows
+        starts = m.indptr[rows]
+        lens = m.indptr[rows + 1] - starts
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(len(rows))
+        qd = self._dense
+        qd[q_idx] = q_val
+        try:
+            flat = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+            products = m.data[flat] * qd[m.indices[flat]]
+            return np.bincount(np.repeat(np.arange(len(rows)), lens), weights=products, minlength=len(rows))
+        finally:
+            qd[q_idx] = 0.0
 
     def rank(
         self, offer: OfferRecord, top_k: int | None = 10, excluded: Excluded = frozenset()
     ) -> list[Suggestion]:
         """The ``top_k`` best feasible requests for ``offer`` (all of them with None), best first."""
-        excl = {r for r, o in excluded if o == offer.id}
-        return self._rank(offer, top_k, excl, vectorise([offer.topic or ""]))
+        return self.rank_all([offer], top_k, excluded)[offer.id]
 
     def rank_all(
         self,
@@ -109,32 +144,42 @@ class RequestIndex:
         excluded: Excluded = frozenset(),
         progress: Progress | None = None,
     ) -> dict[str, list[Suggestion]]:
-        """:meth:`rank` for every offer; ``progress(done, total)`` is called now and then."""
+        """The ranking of every offer; ``progress(done, total)`` is called now and then."""
         by_offer: dict[str, set[str]] = {}
         for r, o in excluded:
             by_offer.setdefault(o, set()).add(r)
         out: dict[str, list[Suggestion]] = {}
         total = len(offers)
         step = max(1, total // 100)
-        vectors = vectorise([])
-        for i, offer in enumerate(offers):
-            if i % _CHUNK == 0:  # the offers' topic vectors per chunk (one vectoriser call each)
-                vectors = vectorise([o.topic or "" for o in offers[i : i + _CHUNK]])
-            vec = vectors[i % _CHUNK]
-            out[offer.id] = self._rank(offer, top_k, by_offer.get(offer.id, set()), vec)
-            if progress is not None and ((i + 1) % step == 0 or i + 1 == total):
-                progress(i + 1, total)
+        for lo in range(0, total, _CHUNK):  # per chunk: one vectoriser call, one tree query
+            chunk = offers[lo : lo + _CHUNK]
+            v = vectorise([o.topic or "" for o in chunk])
+            terms = [
+                (v.indices[v.indptr[k] : v.indptr[k + 1]], v.data[v.indptr[k] : v.indptr[k + 1]])
+                for k in range(len(chunk))
+            ]
+            ofs = [encode([o], self.vocab) for o in chunk]
+            hits = self._tree_hits(ofs)
+            for k, offer in enumerate(chunk):
+                excl = by_offer.get(offer.id, set())
+                out[offer.id] = self._rank(offer, ofs[k], hits[k], top_k, excl, terms[k])
+                i = lo + k
+                if progress is not None and ((i + 1) % step == 0 or i + 1 == total):
+                    progress(i + 1, total)
         return out
 
     def _rank(
-        self, offer: OfferRecord, top_k: int | None, excl: set[str], vec: sparse.csr_matrix
+        self,
+        offer: OfferRecord,
+        of: Table,
+        hits: NDArray[np.intp] | None,
+        top_k: int | None,
+        excl: set[str],
+        vec: Terms,
     ) -> list[Suggestion]:
-        of = encode([offer], self.vocab)
         if not (bool(of.active[0]) and int(of.cap_left[0]) > 0) or not self.requests:
             return []
-        cand = self._candidates(
-            int(of.act[0]), int(of.modes[0]), float(of.reach[0]), float(of.lat[0]), float(of.lon[0])
-        )
+        cand = self._candidates(of, hits)
         if excl and len(cand):
             keep_ex = np.fromiter(
                 (self.requests[i].id not in excl for i in cand), dtype=np.bool_, count=len(cand)
@@ -152,7 +197,7 @@ class RequestIndex:
         sub = rt.take(keep)
         sub_ch = ch.subset(keep)
         dk = d[keep]
-        sim = self._engine.topics.similarity_rows(self.topic_rows[rows], vec)
+        sim = self._similarity(rows, vec)
         ft = fits(sub, of, dk, sim, sub_ch, self.config)
         order = _top(ft.score, self._id_rank[rows], top_k)
         return [

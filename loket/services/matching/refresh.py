@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, case, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loket.db import UTCDateTime, db, utcnow
@@ -98,15 +98,15 @@ def upsert_state(rows: list[dict[str, Any]], on_conflict: dict[str, Any] | None)
         return
     table = SuggestionState.__table__
     dialect = db.session.get_bind().dialect.name
-    ins_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for i in range(0, len(rows), 500):
-        stmt = ins_fn(table).values(rows[i : i + 500])
-        if on_conflict is None:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["side", "owner_id"])
-        else:
-            values = {k: (v(stmt) if callable(v) else v) for k, v in on_conflict.items()}
-            stmt = stmt.on_conflict_do_update(index_elements=["side", "owner_id"], set_=values)
-        db.session.execute(stmt)
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    if on_conflict is None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["side", "owner_id"])
+    else:
+        values = {k: (v(stmt) if callable(v) else v) for k, v in on_conflict.items()}
+        stmt = stmt.on_conflict_do_update(index_elements=["side", "owner_id"], set_=values)
+    conn = db.session.connection()
+    for i in range(0, len(rows), 5000):
+        conn.execute(stmt, rows[i : i + 5000])
 
 
 def _ensure_state(side: str, ids: Iterable[int]) -> None:
@@ -177,8 +177,9 @@ def _rows_of(side: str, lists: dict[int, list[Suggestion]], version: str, now) -
 
 
 def _insert(rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), 2000):
-        db.session.execute(insert(StoredSuggestion), rows[i : i + 2000])
+    conn = db.session.connection()
+    for i in range(0, len(rows), 5000):
+        conn.execute(StoredSuggestion.__table__.insert(), rows[i : i + 5000])
 
 
 def _replace(side: str, owners: Iterable[int], lists: dict[int, list[Suggestion]], version: str, now) -> int:
