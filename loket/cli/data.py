@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import text
 
 from loket.cli.helpers import counting_progress, echo_json, progress, transactional
 from loket.db import db
@@ -92,6 +93,9 @@ def seed_demo_command(schools, companies, requests, offers, seed: int, if_empty:
         err=True,
     )
     db.session.commit()  # the demo data is there; the suggestions follow in blocks
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))  # fresh planner statistics after the bulk load
+        db.session.commit()
     from loket.services.matching.refresh import refresh_all
 
     with counting_progress("Suggesties") as on_progress:

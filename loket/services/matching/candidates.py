@@ -19,8 +19,8 @@ from sqlalchemy import String, and_, cast, exists, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from loket.db import db
-from loket.matching import OfferRecord, RequestRecord, split_valid
-from loket.matching.encode import Vocab
+from loket.matching import MatchInputError, OfferRecord, RequestRecord, split_valid
+from loket.matching.encode import Vocab, encode
 from loket.models import Location, Match, Offer, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.models.matches import CAPACITY_HOLDING_STATES, DECLINED, REJECTED
@@ -267,6 +267,11 @@ def _unique(rows: Sequence) -> list:
 
 
 def _valid(recs: list) -> Records:
+    try:
+        encode(recs, vocab())  # the usual case: all valid, checked at once
+        return Records(recs, [])
+    except MatchInputError:
+        pass
     good, errors = split_valid(recs, vocab())
     skipped = [str(e) for e in errors]
     for msg in skipped:
@@ -307,7 +312,7 @@ def _activities_for(acts: Iterable[str], *, offers_for_requests: bool) -> list[s
     return sorted({v.activities[a] for b in idx for a in range(n) if kind[a, b] > 0})
 
 
-MAX_PRECISE = 25  # owners up to which the SQL tests each one's reach (beyond: one box around all)
+MAX_PRECISE = 200  # owners up to which the SQL tests each one's reach (beyond: one box around all)
 
 
 def _found(model, circles: list[Circle], max_km: float, per_row_col, where: list, online: bool) -> list:
