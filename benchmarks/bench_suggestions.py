@@ -8,7 +8,9 @@ there and dropped afterwards), else into a temporary SQLite file. Then:
 - times `loket match --refresh` (the nightly full rebuild) through the real CLI;
 - publishes new offers through the service (`publish_offer` + commit + the after-commit work, as a
   web request does without Redis) and times until each shows up in the stored suggestions of the
-  requests it fits (target: under 5 s); the same for pausing an offer that many lists hold;
+  requests it fits (target: under 5 s); the same with Redis, where a separate `loket worker`
+  process does the work (when Redis answers at --redis-url); and pausing an offer that many lists
+  hold (those lists must be recomputed);
 - checks that the lists kept up this way equal a fresh full rebuild, row for row;
 - times one request's suggestion page (`/school/aanvragen/<id>` through the Flask test client, and
   the service read alone), cold and warm, with its SQL statement count;
@@ -196,6 +198,89 @@ def new_offer_freshness(app, db, samples: int, rng: random.Random) -> dict[str, 
     }
 
 
+def rq_freshness(app, db, samples: int, rng: random.Random, redis_url: str) -> dict[str, Any]:
+    """With Redis: the commit queues a job, a separate `loket worker` process does the work; the
+    time runs from publishing until the worker has stored the new offer's lists."""
+    import subprocess
+
+    from redis import Redis
+    from rq import Queue
+
+    from loket.models import StoredSuggestion as S
+    from loket.models import SuggestionState
+    from loket.services.activities.offers import OfferData, publish_offer
+    from loket.services.matching.dirty import refresh_after_commit
+    from loket.worker import LOKET_CMD, child_env
+
+    queue = f"loket-bench-{uuid.uuid4().hex[:8]}"
+    conn = Redis.from_url(redis_url)
+    app.config.update(LOKET_REDIS_URL=redis_url, LOKET_RQ_QUEUE=queue)
+    proc = subprocess.Popen(
+        [*LOKET_CMD, "worker"], env=child_env(app), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    out = []
+    try:
+        Queue(queue, connection=conn).enqueue("loket.services.matching.refresh.run_job")  # warm-up job
+        deadline = time.monotonic() + 60
+        while Queue(queue, connection=conn).count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        today = date.today()
+        for user in publishers(db, samples, rng):
+            data = OfferData(
+                activity="gastles",
+                sectors=["energie", "hightech"],
+                levels=["po", "vmbo", "havo", "vwo"],
+                capacity=5,
+                earliest=today,
+                latest=today + timedelta(days=300),
+                modes=["at_school", "at_company"],
+                radius_km=40.0,
+                topic="techniek in de praktijk",
+            )
+            t0 = time.perf_counter()
+            offer = publish_offer(user, data)
+            db.session.commit()
+            refresh_after_commit()  # queues the job
+            while time.perf_counter() - t0 < 60:
+                db.session.rollback()
+                st = db.session.get(SuggestionState, ("offer", offer.id))
+                db.session.refresh(st)
+                if st.dirty_since is None and st.computed_at is not None:
+                    break
+                time.sleep(0.01)
+            secs = time.perf_counter() - t0
+            listed = db.session.scalar(
+                select(func.count()).where(S.side == "request", S.offer_id == offer.id)
+            )
+            out.append({"seconds": round(secs, 3), "requests_listing_it": int(listed or 0)})
+            print(f"  [rq] new offer {offer.id}: {secs:.3f} s, in {listed} request lists", file=sys.stderr)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        app.config.update(LOKET_REDIS_URL=None, LOKET_RQ_QUEUE="loket")
+        for key in conn.scan_iter(f"*{queue}*"):
+            conn.delete(key)
+    secs = [o["seconds"] for o in out]
+    return {
+        "samples": out,
+        "p50_s": round(statistics.median(secs), 3) if secs else None,
+        "max_s": round(max(secs), 3) if secs else None,
+        "target_s": TARGET_FRESH_S,
+        "met": bool(secs) and max(secs) < TARGET_FRESH_S,
+    }
+
+
+def redis_available(url: str | None) -> bool:
+    if not url:
+        return False
+    try:
+        from redis import Redis
+
+        return bool(Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001 - no Redis: that part is skipped
+        return False
+
+
 def pause_freshness(db, samples: int) -> dict[str, Any]:
     """Pause the offers that most request lists hold (a full list then needs a recomputation)."""
     from loket.models import Offer
@@ -363,7 +448,9 @@ def old_cache_baseline(db, request_id: int, runs: int) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ one run
-def run(url: str, backend: str, n_schools: int, n_companies: int, samples: int, runs: int) -> dict[str, Any]:
+def run(
+    url: str, backend: str, n_schools: int, n_companies: int, samples: int, runs: int, redis_url: str | None
+) -> dict[str, Any]:
     from flask_migrate import upgrade
 
     from loket.db import db
@@ -389,6 +476,11 @@ def run(url: str, backend: str, n_schools: int, n_companies: int, samples: int, 
             rows = db.session.scalar(select(func.count()).select_from(StoredSuggestion))
             print(f"[{backend}] refresh {refresh_s:.1f} s, {rows} rows; new offers ...", file=sys.stderr)
             fresh = new_offer_freshness(app, db, samples, rng)
+            rq_fresh = (
+                rq_freshness(app, db, max(2, samples // 2), rng, redis_url)
+                if redis_available(redis_url)
+                else {"skipped": "no Redis at --redis-url"}
+            )
             paused = pause_freshness(db, max(1, samples // 2))
             kept = snapshot(db)
             equal_s, _, _ = cli(app, "match", "--refresh")
@@ -410,6 +502,7 @@ def run(url: str, backend: str, n_schools: int, n_companies: int, samples: int, 
                     "rss_growth_mb": round(rss_mb() - rss0, 1),
                 },
                 "new_offer_freshness": fresh,
+                "new_offer_freshness_rq_worker": rq_fresh,
                 "pause_offer_freshness": paused,
                 "incremental_equals_full_rebuild": same,
                 "incremental_rows_compared": len(kept),
@@ -429,6 +522,11 @@ def main() -> None:
     ap.add_argument("--companies", type=int, default=50_000)
     ap.add_argument("--samples", type=int, default=6, help="new offers to time")
     ap.add_argument("--runs", type=int, default=30, help="warm page reads")
+    ap.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/14",
+        help="Redis for the queued variant (skipped when it does not answer; '' to skip)",
+    )
     args = ap.parse_args()
     pg = os.environ.get("LOKET_BENCH_DATABASE_URL")
     drop = None
@@ -439,7 +537,7 @@ def main() -> None:
         else:
             url, backend = f"sqlite:///{Path(d) / 'bench.db'}", "sqlite"
         try:
-            result = run(url, backend, args.schools, args.companies, args.samples, args.runs)
+            result = run(url, backend, args.schools, args.companies, args.samples, args.runs, args.redis_url)
         finally:
             if drop is not None:
                 drop()
