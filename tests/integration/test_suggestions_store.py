@@ -328,3 +328,25 @@ def test_refresh_cli_reports_progress_and_counts(make, runner):
     n = db.session.scalar(select(func.count()).select_from(StoredSuggestion))
     assert f"{n} regels (top 20" in result.stderr
     assert db.session.scalar(select(func.count()).select_from(Match)) == 0  # no proposals made
+
+
+def test_imports_keep_the_suggestions_current(runner, tmp_path):
+    """`loket import` writes in bulk (no ORM): it marks what it changed itself, and the command's
+    commit brings the lists up to date, as a rebuild would."""
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    for kind in ("schools", "companies", "requests", "offers"):
+        result = runner.invoke(args=["import", kind, str(data / f"{kind}.csv"), "--today", "2025-01-10"])
+        assert result.exit_code == 0, (kind, result.output)
+    assert staleness_seconds() == 0.0
+    rows = stored()
+    assert rows, "the imported requests have suggestions"
+    assert rows == rebuilt(runner)
+    # a second import that changes one offer's topic updates its pairs
+    changed = tmp_path / "offers.csv"
+    text = (data / "offers.csv").read_text()
+    changed.write_text(text.replace("Hoe werkt een warmtepomp?", "Warmtepompen en de energietransitie"))
+    assert runner.invoke(args=["import", "offers", str(changed)]).exit_code == 0
+    after = stored()
+    assert after != rows and after == rebuilt(runner)
