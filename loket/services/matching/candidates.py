@@ -57,13 +57,17 @@ def chunks(ids: Iterable[int], size: int = CHUNK) -> Iterable[list[int]]:
 
 
 # --------------------------------------------------------------------------- select building blocks
-def _active(model):
+def _active_cond(model):
     """True when the organisation has an active user, or no users at all (nobody to reactivate)."""
     org = model.organisation_id
     return or_(
         ~exists().where(User.organisation_id == org),
         exists().where(User.organisation_id == org, User.status == ACTIVE),
-    ).label("active")
+    )
+
+
+def _active(model):
+    return _active_cond(model).label("active")
 
 
 def _columns(model) -> list:
@@ -341,6 +345,7 @@ def offer_candidates(requests: Sequence[RequestRecord]) -> Records:
         return Records()
     where = [
         _open(Offer),
+        _active_cond(Offer),  # an organisation without an active user is never matched
         Offer.activity.in_(_activities_for([r.activity for r in live], offers_for_requests=True)),
         Offer.earliest <= max(r.latest for r in live),
         Offer.latest >= min(r.earliest for r in live),
@@ -364,6 +369,7 @@ def request_candidates(offers: Sequence[OfferRecord], today: date | None = None)
         return Records()
     where = [
         _open(Request),
+        _active_cond(Request),
         Request.activity.in_(_activities_for([o.activity for o in live], offers_for_requests=False)),
         Request.earliest <= max(o.latest for o in live),
         Request.latest >= min(o.earliest for o in live),

@@ -73,14 +73,6 @@ def _other_col(side: str):
     return StoredSuggestion.offer_id if side == FOR_REQUEST else StoredSuggestion.request_id
 
 
-def _owner_of(side: str, s: Suggestion) -> int:
-    return int(s.request_id if side == FOR_REQUEST else s.offer_id)
-
-
-def _other_of(side: str, s: Suggestion) -> int:
-    return int(s.offer_id if side == FOR_REQUEST else s.request_id)
-
-
 # --------------------------------------------------------------------------- locking and state rows
 def lock() -> None:
     """Serialise the suggestion writers until the end of this transaction."""
@@ -113,8 +105,9 @@ def _ensure_state(side: str, ids: Iterable[int]) -> None:
     upsert_state([{"side": side, "owner_id": i, "touches": 0} for i in sorted(set(ids))], None)
 
 
-def _states(side: str, ids: Iterable[int]) -> dict[int, SuggestionState]:
-    out: dict[int, SuggestionState] = {}
+def _states(side: str, ids: Iterable[int]) -> dict[int, Any]:
+    """The state rows (side, owner_id, dirty_since, touched_at, touches, computed_at, ...) of ``ids``."""
+    out: dict[int, Any] = {}
     t = SuggestionState.__table__
     for part in chunks(ids):
         for row in db.session.execute(select(t).where(t.c.side == side, t.c.owner_id.in_(part))):
