@@ -72,6 +72,9 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
 
     import loket.models  # noqa: F401  (register mappers)
+    from loket.services.matching import dirty
+
+    dirty.install()  # stale suggestion lists are marked in the transaction that changed them
     from loket.services.accounts.lifecycle import load_user
 
     login_manager.user_loader(load_user)

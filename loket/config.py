@@ -245,6 +245,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "LOKET_SCHEDULER_LOCK_TTL_S": e.float("SCHEDULER_LOCK_TTL_S", 60.0),
         "LOKET_SCHEDULER_RETRY_S": e.float("SCHEDULER_RETRY_S", 300.0),
         "LOKET_SCHEDULER_DAILY_AT": e.str("SCHEDULER_DAILY_AT") or "06:00",
+        # stored suggestions (docs/OPERATIONS.md, "Suggestions"): K per request and per offer, and
+        # how many touched lists in one transaction make a full rebuild instead
+        "LOKET_SUGGESTIONS_TOP": e.int("SUGGESTIONS_TOP", 20),
+        "LOKET_SUGGESTIONS_FULL_AFTER": e.int("SUGGESTIONS_FULL_AFTER", 2000),
     }
     check_production(config)
     return config

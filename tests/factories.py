@@ -27,7 +27,12 @@ _seq = itertools.count(1)
 
 
 def commit() -> None:
+    """Commit like the app's request/CLI boundary does: then the stored suggestion lists that the
+    transaction made stale are recomputed (loket.services.matching.dirty; inline without Redis)."""
+    from loket.services.matching.dirty import refresh_after_commit
+
     db.session.commit()
+    refresh_after_commit()
 
 
 class Factory:

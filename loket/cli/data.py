@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import text
 
-from loket.cli.helpers import echo_json, progress, transactional
+from loket.cli.helpers import counting_progress, echo_json, progress, transactional
 from loket.db import db
 
 
@@ -75,7 +76,8 @@ def import_command(kind: str, path: str, dry_run: bool, as_json: bool, today) ->
 @with_appcontext
 @transactional
 def seed_demo_command(schools, companies, requests, offers, seed: int, if_empty: bool) -> None:
-    """Fill the database with realistic demo data over real Dutch places, with demo logins."""
+    """Fill the database with realistic demo data over real Dutch places, with demo logins, and
+    compute the stored suggestions (as `loket match --refresh`)."""
     from loket.services import demo
 
     if if_empty and not demo.is_empty():
@@ -90,6 +92,15 @@ def seed_demo_command(schools, companies, requests, offers, seed: int, if_empty:
         f"{summary['requests']} aanvragen, {summary['offers']} aanbiedingen, {summary['clusters']} clusters.",
         err=True,
     )
+    db.session.commit()  # the demo data is there; the suggestions follow in blocks
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))  # fresh planner statistics after the bulk load
+        db.session.commit()
+    from loket.services.matching.refresh import refresh_all
+
+    with counting_progress("Suggesties") as on_progress:
+        done = refresh_all(progress=on_progress)
+    click.echo(f"Suggesties: {done['rows']} opgeslagen in {done['seconds']} s.", err=True)
 
 
 @click.command("demo-logins")

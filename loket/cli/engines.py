@@ -1,11 +1,12 @@
-"""Engine runs: `loket match` (suggestions, assignment) and `loket cluster` (regional clusters)."""
+"""Engine runs: `loket match` (proposals, assignment, the stored suggestions) and `loket cluster`
+(regional clusters)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from loket.cli.helpers import echo_json, progress, transactional
+from loket.cli.helpers import counting_progress, echo_json, progress, transactional
 from loket.db import db
 
 
@@ -55,14 +56,43 @@ def cluster_command(dry_run, as_json, max_radius_km, min_schools, max_schools, m
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
 @click.option("--assign", "assign_pairs", is_flag=True, help="Choose one offer per request within capacity.")
 @click.option("--dry-run", is_flag=True, help="Show the suggestions; store nothing.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Rebuild the stored suggestions the pages show (nightly); makes no proposals.",
+)
+@click.option("--dirty", "dirty_only", is_flag=True, help="With --refresh: only the lists marked stale.")
 @with_appcontext
 @transactional
 def match_command(
-    request_key: str | None, top_k: int, as_json: bool, assign_pairs: bool, dry_run: bool
+    request_key: str | None,
+    top_k: int,
+    as_json: bool,
+    assign_pairs: bool,
+    dry_run: bool,
+    refresh: bool,
+    dirty_only: bool,
 ) -> None:
-    """Suggest offers for open requests and store them as proposed matches (or only show them)."""
+    """Suggest offers for open requests and store them as proposed matches (or only show them).
+
+    With --refresh: rebuild the stored suggestions (each open request's best offers, each open
+    offer's best requests in reach) that the web pages read; progress on stderr.
+    """
     from loket.services import ServiceError
     from loket.services.matches.proposals import run_matching
+
+    if dirty_only and not refresh:
+        raise click.UsageError("--dirty hoort bij --refresh.")
+    if refresh:
+        clash = [
+            name
+            for name, on in (("--request", request_key), ("--assign", assign_pairs), ("--dry-run", dry_run))
+            if on
+        ]
+        if clash:
+            raise click.UsageError(f"--refresh kan niet samen met {', '.join(clash)}.")
+        _refresh(as_json, dirty_only)
+        return
 
     bar = None
 
@@ -109,3 +139,30 @@ def match_command(
         f"{len(run.suggestions)} koppelingen ({stored}).",
         err=True,
     )
+
+
+def _refresh(as_json: bool, dirty_only: bool) -> None:
+    """`loket match --refresh [--dirty]`: rebuild the stored suggestions (commits per block)."""
+    from loket.services.matching.refresh import refresh_all, refresh_dirty, staleness_seconds
+
+    db.session.commit()
+    if dirty_only:
+        result = refresh_dirty()
+    else:
+        with counting_progress("Suggesties") as on_progress:
+            result = refresh_all(progress=on_progress)
+    result = {**result, "staleness_seconds": round(staleness_seconds(), 1)}
+    if as_json:
+        echo_json(result)
+        return
+    full = result.get("full", result)
+    if "rows" in full and "top" in full:
+        click.echo(
+            f"Suggesties opnieuw berekend: {full['requests']} aanvragen, {full['offers']} aanbiedingen, "
+            f"{full['rows']} regels (top {full['top']}, gewichten {full['weights_version']}) "
+            f"in {full['seconds']} s.",
+            err=True,
+        )
+    else:
+        n_req, n_off = full.get("requests", 0), full.get("offers", 0)
+        click.echo(f"Suggesties bijgewerkt: {n_req} aanvragen, {n_off} aanbiedingen.", err=True)

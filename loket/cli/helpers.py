@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -14,7 +15,8 @@ from loket.db import db
 
 
 def transactional(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Commit once after the command body; roll back on error; then send queued email."""
+    """Commit once after the command body; roll back on error; then send queued email and get the
+    suggestion lists it made stale recomputed (loket.services.matching.dirty)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -25,8 +27,10 @@ def transactional(fn: Callable[..., Any]) -> Callable[..., Any]:
             db.session.rollback()
             raise
         from loket.mail.delivery import deliver_after_commit
+        from loket.services.matching.dirty import refresh_after_commit
 
         deliver_after_commit()
+        refresh_after_commit()
         return result
 
     return wrapper
@@ -40,6 +44,27 @@ def echo_json(data: Any) -> None:
 def progress(label: str, total: int):
     """A progress bar on stderr (click), usable as a context manager with ``.update(n)``."""
     return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True)
+
+
+@contextlib.contextmanager
+def counting_progress(label: str, min_total: int = 0) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback drawing a bar on stderr once the total is known (and at
+    least ``min_total``); the bar is closed when the block ends."""
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if total < max(1, min_total):
+            return
+        if bar is None:
+            bar = progress(label, total).__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def parse_now(value: str | None):

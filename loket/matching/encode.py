@@ -34,6 +34,15 @@ class Vocab:
 
     @classmethod
     def load(cls) -> Vocab:
+        """The tables of loket.taxonomy (data/taxonomy/*.json), built once per loaded taxonomy."""
+        key = tuple(id(f()) for f in (taxonomy.activities, taxonomy.levels, taxonomy.sectors))
+        key += (id(taxonomy.activity_compatibility()),)
+        if _LOADED.get("key") != key:
+            _LOADED["vocab"], _LOADED["key"] = cls.build(), key
+        return _LOADED["vocab"]  # type: ignore[return-value]
+
+    @classmethod
+    def build(cls) -> Vocab:
         """Build the tables from loket.taxonomy (data/taxonomy/*.json)."""
         acts = tuple(taxonomy.activities().codes)
         lvls = tuple(taxonomy.levels().codes)
@@ -60,6 +69,9 @@ class Vocab:
             for t in voc.terms
         }
         return cls(acts, lvls, secs, expand, related, kind, cmodes, labels)
+
+
+_LOADED: dict[str, object] = {}  # the Vocab of the taxonomy objects now loaded (see Vocab.load)
 
 
 def _mask(values: Sequence[str], codes: tuple[str, ...], kind: str, obj: str, what: str) -> int:

@@ -61,9 +61,13 @@ class Engine:
         self._online_hybrid: dict[Key, NDArray[np.intp]] = {}
         has_phys = (t.modes & PHYSICAL) != 0
         has_online = (t.modes & ONLINE) != 0
-        for a in range(len(self.vocab.activities)):
+        for a in np.unique(t.act[matchable]).tolist():  # only the activities and levels present
+            of_act = matchable & (t.act == a)
+            present = int(np.bitwise_or.reduce(t.lvl_x[of_act].astype(np.int64)))
             for j in range(len(self.vocab.levels)):
-                base = matchable & (t.act == a) & (((t.lvl_x >> j) & 1) != 0)
+                if not (present >> j) & 1:
+                    continue
+                base = of_act & (((t.lvl_x >> j) & 1) != 0)
                 phys = np.flatnonzero(base & has_phys)
                 key = (a, j)
                 if len(phys):

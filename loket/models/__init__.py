@@ -7,6 +7,7 @@ from loket.models.mail import ActionToken, EmailRun, OutboxMessage
 from loket.models.matches import Match, MatchFeedback
 from loket.models.organisations import Location, Organisation
 from loket.models.scheduler import SchedulerJob
+from loket.models.suggestions import StoredSuggestion, SuggestionState
 from loket.models.users import User
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "OutboxMessage",
     "Request",
     "SchedulerJob",
+    "StoredSuggestion",
+    "SuggestionState",
     "User",
     "cluster_manager",
 ]

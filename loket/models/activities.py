@@ -79,6 +79,7 @@ class ActivityColumns:
         return (
             Index(f"ix_{name}_org_status", "organisation_id", "status"),
             Index(f"ix_{name}_status_created", "status", "created_at"),
+            Index(f"ix_{name}_location", "location_id"),  # rows at the locations in a bounding box
         )
 
 

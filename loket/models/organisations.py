@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loket.db import Base, UTCDateTime, utcnow
@@ -72,3 +72,6 @@ class Location(Base):
     precision: Mapped[str] = mapped_column(String(10), default="pc4")
 
     organisation: Mapped[Organisation] = relationship(back_populates="locations")
+
+    # bounding-box searches of the stored suggestions (loket.services.matching.candidates)
+    __table_args__ = (Index("ix_location_lat_lon", "lat", "lon"),)

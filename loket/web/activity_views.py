@@ -64,6 +64,7 @@ class Services:
     resume: Callable[..., Any]
     end: Callable[..., Any]  # (user, id, reason=, version_id=)
     candidates: Callable[[Any], list]  # own row -> the engine's suggestions shown on its page
+    candidates_pending: Callable[[Any], bool]  # own row -> its stored suggestions are being updated
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Wording:
     full_note: LazyString | None  # only a side with capacity
     no_candidates: LazyString
     candidates_hint: LazyString
+    updating_note: LazyString  # shown while the stored suggestions are being recomputed
     already: LazyString
     propose_button: LazyString
     propose_aria: LazyString  # %(org)s
@@ -226,6 +228,7 @@ def register(bp: Blueprint, side: Side) -> None:
             "detail",
             obj=obj,
             candidates=svc.candidates(obj),
+            updating=svc.candidates_pending(obj),
             matches=svc.matches_of([obj.id]).get(obj.id, []),
             action_form=ActionForm(version_id=obj.version_id),
         )

@@ -21,9 +21,16 @@ bp = Blueprint("company", __name__, url_prefix="/bedrijf")
 IN_REACH = 20
 
 
+def _matchable(offer) -> bool:
+    return offer.status == OFF_OPEN and offer.capacity_left > 0
+
+
 def _requests_in_reach(offer) -> list:
-    matchable = offer.status == OFF_OPEN and offer.capacity_left > 0
-    return suggestions.requests_in_reach(offer.id, IN_REACH) if matchable else []
+    return suggestions.requests_in_reach(offer.id, IN_REACH) if _matchable(offer) else []
+
+
+def _reach_pending(offer) -> bool:
+    return _matchable(offer) and suggestions.offer_list_pending(offer.id)
 
 
 COMPANY = Side(
@@ -62,6 +69,7 @@ COMPANY = Side(
         resume=offer_service.resume_offer,
         end=offer_service.close_offer,
         candidates=_requests_in_reach,
+        candidates_pending=_reach_pending,
     ),
     words=Wording(
         noun=_l("Aanbod"),
@@ -105,6 +113,9 @@ COMPANY = Side(
         candidates_hint=_l(
             'Gerangschikt op hoe goed de aanvraag bij je aanbod past. Met "Voorstellen" stel je je aanbod '
             "voor; de clusterbeheerder keurt het goed."
+        ),
+        updating_note=_l(
+            "De aanvragen binnen bereik worden bijgewerkt; ververs de pagina over een paar seconden."
         ),
         already=_l("Al gekoppeld:"),
         propose_button=_l("Voorstellen"),

@@ -26,6 +26,10 @@ def _suggested_offers(req) -> list:
     return suggestions.suggested_offers(req.id, SUGGESTIONS) if req.status == REQ_OPEN else []
 
 
+def _suggestions_pending(req) -> bool:
+    return req.status == REQ_OPEN and suggestions.request_list_pending(req.id)
+
+
 SCHOOL = Side(
     name="school",
     own="request",
@@ -62,6 +66,7 @@ SCHOOL = Side(
         resume=request_service.resume_request,
         end=request_service.cancel_request,
         candidates=_suggested_offers,
+        candidates_pending=_suggestions_pending,
     ),
     words=Wording(
         noun=_l("Aanvraag"),
@@ -108,6 +113,7 @@ SCHOOL = Side(
             'Gerangschikt op hoe goed het aanbod past. Met "Aanvragen" vraag je dit aanbod aan; de '
             "clusterbeheerder keurt het goed."
         ),
+        updating_note=_l("De suggesties worden bijgewerkt; ververs de pagina over een paar seconden."),
         already=_l("Al aangevraagd:"),
         propose_button=lazy_pgettext("knop", "Aanvragen"),
         propose_aria=_l("Aanvragen bij %(org)s"),

@@ -1,4 +1,5 @@
-"""One commit per request; queued email leaves only after that commit succeeded."""
+"""One commit per request; queued email leaves, and the suggestion lists it made stale are
+recomputed (or queued for the worker), only after that commit succeeded."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ def init_app(app: Flask) -> None:
                 db.session.rollback()
                 raise
             from loket.mail.delivery import deliver_after_commit
+            from loket.services.matching.dirty import refresh_after_commit
 
             deliver_after_commit()
+            refresh_after_commit()
         else:
             db.session.rollback()
         return response

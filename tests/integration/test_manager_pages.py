@@ -10,6 +10,7 @@ from loket.db import db, utcnow
 from loket.mail.delivery import deliver_after_commit
 from loket.models import Match, Organisation, User
 from loket.services import matches as svc
+from loket.services.matching.dirty import refresh_after_commit
 from tests.integration.lifecycle_helpers import _forget_cached_user, build_world, login
 
 
@@ -26,6 +27,7 @@ def _proposals(w, make, n, school=None, company=None):
     out = [svc.propose(teacher, make.request(school).id, offer.id, source="school") for _ in range(n)]
     db.session.commit()
     deliver_after_commit()  # send the queued mail now, not inside the next measured request
+    refresh_after_commit()  # and recompute the suggestion lists now, too
     return out
 
 
@@ -89,6 +91,7 @@ def test_reject_and_reroute_pages(w, client, make):
     m = _proposals(w, make, 1)[0]
     alt = make.offer(w.company, topic="andere les")
     db.session.commit()
+    refresh_after_commit()  # the new offer joins the request's stored suggestions
     login(client, w.manager)
     resp = client.post(f"/cluster/koppelingen/{m.id}/afwijzen", data={"reason": ""})
     assert resp.status_code == 400 and "Geef een reden op." in resp.get_data(as_text=True)

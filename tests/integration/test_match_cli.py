@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from loket.db import db
-from loket.models import AuditEvent, Match
+from loket.models import AuditEvent, Match, StoredSuggestion
 from tests.factories import commit
 
 KEYS = {"request", "offer", "rank", "score", "distance_km", "reasons"}
@@ -140,24 +140,33 @@ def test_assign_respects_capacity(runner, world):
     assert count(Match) == len(out)
 
 
-def test_service_cache_follows_changes(world, make):
-    from loket.services import matching
+def test_stored_suggestions_follow_changes(world, make):
+    """What the pages read follows each committed change, without `loket match` being run."""
+    from loket.services.matching import requests_in_reach, suggested_offers
 
     def offers_for_r1() -> list[int]:
-        return [int(s.offer_id) for s in matching.suggest_for_request(world.req.id, 10)]
+        return [c.obj.id for c in suggested_offers(world.req.id, 10)]
 
-    assert offers_for_r1() == [world.near.id, world.mid.id]
+    def stored_for_r1() -> list[int]:
+        rows = db.session.scalars(
+            select(StoredSuggestion)
+            .where(StoredSuggestion.side == "request", StoredSuggestion.request_id == world.req.id)
+            .order_by(StoredSuggestion.rank)
+        )
+        return [r.offer_id for r in rows]
+
+    assert offers_for_r1() == stored_for_r1() == [world.near.id, world.mid.id]
     extra = make.offer(world.near.organisation, external_id="O-EXTRA", topic="zonne-energie")
     commit()
-    assert extra.id in offers_for_r1()
+    assert extra.id in offers_for_r1() and extra.id in stored_for_r1()
     for user in world.mid.organisation.users:
         user.status = "dormant"
     commit()
-    assert world.mid.id not in offers_for_r1()
+    assert world.mid.id not in offers_for_r1() and world.mid.id not in stored_for_r1()
     world.near.capacity_used = world.near.capacity
     commit()
-    assert world.near.id not in offers_for_r1()
-    reqs = [int(s.request_id) for s in matching.requests_for_offer("O-EXTRA", 10)]
+    assert world.near.id not in offers_for_r1() and world.near.id not in stored_for_r1()
+    reqs = [c.obj.id for c in requests_in_reach(extra.id, 10)]
     assert reqs == [world.req.id, world.req2.id]
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from flask import current_app
+from sqlalchemy import select
 
-from loket.db import db
-from loket.models import User
+from loket.db import db, utcnow
+from loket.models import Offer, Request, User
 from loket.services import ServiceError
 from loket.services.audit import record
 from loket.services.imports.formats import (
@@ -104,6 +105,7 @@ def write_file(
         raise ImportFailed(parsed.kind, parsed.errors)
     today = today or date.today()
     days = int(current_app.config["LOKET_INACTIVITY_DAYS"])
+    started = utcnow()
     counts: Counts
     statuses: dict[str, int] = {}
     if parsed.kind in ORG_FILES:
@@ -141,7 +143,23 @@ def write_file(
         )
         db.session.flush()
         db.session.expire_all()  # rows changed behind the ORM's back
+        _touch_suggestions(parsed.kind, report, started)
     return report
+
+
+def _touch_suggestions(kind: str, report: ImportReport, started) -> None:
+    """Bulk SQL bypasses the flush listener: mark the stored suggestions that the import changed."""
+    from loket.services.matching.dirty import touch
+
+    if not (report.created or report.updated):
+        return
+    if kind in ORG_FILES:
+        if report.updated:  # user statuses and locations may change: rebuild all lists
+            touch(everything=True)
+        return
+    model = Request if kind == "requests" else Offer
+    ids = list(db.session.scalars(select(model.id).where(model.updated_at >= started)))
+    touch(**{"requests" if kind == "requests" else "offers": ids})
 
 
 def import_file(

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from loket.db import db
 from loket.models import Offer
 from loket.services import ServiceError
+from loket.services.matching.dirty import touch
 
 NO_CAPACITY = "Dit aanbod heeft geen capaciteit meer: alle plaatsen zijn al vergeven."
 
@@ -34,6 +35,7 @@ def take(offer_id: int) -> None:
     _refresh(offer_id)
     if result.rowcount != 1:
         raise ServiceError(NO_CAPACITY, field="offer")
+    touch(offers=[offer_id])  # bulk SQL: the flush listener does not see it
 
 
 def release(offer_id: int) -> bool:
@@ -45,4 +47,6 @@ def release(offer_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     _refresh(offer_id)
+    if result.rowcount == 1:
+        touch(offers=[offer_id])
     return result.rowcount == 1

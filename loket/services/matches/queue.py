@@ -20,6 +20,7 @@ from loket.models.matches import ACCEPTED, APPROVED, PROPOSED
 from loket.services import PermissionDenied, policies
 from loket.services.figures import offer_with_capacity, request_without_match
 from loket.services.matches.lifecycle import get_match
+from loket.services.matching.suggestions import suggested_offers
 
 WAITING_STATES = (PROPOSED, APPROVED, ACCEPTED)
 OVERVIEW_VIEWS = ("requests", "offers", "waiting")
@@ -167,22 +168,19 @@ def match_history(match_id: int) -> list[AuditEvent]:
 
 
 def reroute_options(user: User, match: Match, limit: int = 10) -> list[dict[str, Any]]:
-    """Other offers for the match's request: the engine's suggestions when the engine is available,
-    else open offers of the same activity with places left, nearest cluster first."""
+    """Other offers for the match's request: its stored suggestions (still open, places left, no
+    match of the pair yet); when there are none, open offers of the same activity with places left,
+    nearest cluster first."""
     policies.require(policies.can_manage_match(user, match))
     taken = select(Match.offer_id).where(Match.request_id == match.request_id)
-    try:
-        from loket.services.matches import lists as listing
-
-        cands = listing.suggested_offers(match.request_id, top_k=limit + 5)
-    except (ImportError, AttributeError):
-        cands = None
-    if cands is not None:
-        return [
-            {"offer": c.obj, "score": c.score, "reasons": c.reasons, "distance_km": c.distance_km}
-            for c in cands
-            if c.obj.id != match.offer_id and c.match is None and c.obj.capacity_left > 0
-        ][:limit]
+    cands = suggested_offers(match.request_id, top_k=limit + 5)
+    options = [
+        {"offer": c.obj, "score": c.score, "reasons": c.reasons, "distance_km": c.distance_km}
+        for c in cands
+        if c.obj.id != match.offer_id and c.match is None
+    ][:limit]
+    if options:
+        return options
     req = match.request
     stmt = (
         select(Offer)

@@ -1,6 +1,20 @@
-"""The matching engine over the database: rows to engine records (``records``), the engine and its
-suggestions (``adapter``), and suggestions joined with their rows for the pages (``suggestions``)."""
+"""The matching engine over the database: rows to engine records (``records``, ``candidates``), the
+engine runs of `loket match` and one pair's check (``adapter``), the stored suggestions the pages
+read (``suggestions``), kept current after each commit (``dirty``) and rebuilt nightly (``refresh``)."""
 
-from loket.services.matching.adapter import explain_pair, requests_for_offer, suggest_for_request
+from loket.services.matching.adapter import explain_pair
+from loket.services.matching.dirty import refresh_after_commit, touch
+from loket.services.matching.refresh import process, refresh_all, refresh_dirty, staleness_seconds
+from loket.services.matching.suggestions import requests_in_reach, suggested_offers
 
-__all__ = ["explain_pair", "requests_for_offer", "suggest_for_request"]
+__all__ = [
+    "explain_pair",
+    "process",
+    "refresh_after_commit",
+    "refresh_all",
+    "refresh_dirty",
+    "requests_in_reach",
+    "staleness_seconds",
+    "suggested_offers",
+    "touch",
+]

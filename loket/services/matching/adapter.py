@@ -1,4 +1,6 @@
-"""Adapter between the database and the pure matching engine (loket.matching).
+"""Adapter between the database and the pure matching engine (loket.matching) for `loket match`,
+which builds an engine over all open offers in its own process (the web reads stored suggestions:
+``loket.services.matching.suggestions``), and the hard-filter check of one proposed pair.
 
 Turns open requests and offers into engine records (organisations without an active user are marked
 inactive, capacity_left comes from the offer, the school's activities this school year feed the equity
@@ -13,12 +15,11 @@ external_id of the request/offer instead (the internal id when it has none).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from loket.db import db
@@ -29,13 +30,11 @@ from loket.matching import (
     MatchInputError,
     OfferRecord,
     RequestRecord,
-    Suggestion,
     split_valid,
 )
-from loket.models import Location, Match, Offer, Organisation, Request, User
+from loket.models import Match, Offer, Organisation, Request
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.models.matches import DECLINED, REJECTED
-from loket.models.users import ACTIVE
 from loket.services import NotFound
 from loket.services.matching.records import (
     activities_this_year,
@@ -130,72 +129,6 @@ def load_inputs(
     )
 
 
-# --------------------------------------------------------------------------- cache for the web pages
-_cache: dict[str, tuple[tuple, object]] = {}
-_cache_lock = threading.Lock()
-
-
-def _fingerprint(*parts) -> tuple:
-    """Cheap aggregates that change whenever the cached inputs may have changed."""
-    active = User.status == ACTIVE
-    users = db.session.execute(
-        select(
-            func.count(User.id),
-            func.sum(User.id),
-            func.sum(case((active, User.id), else_=0)),
-            func.sum(case((active, User.organisation_id), else_=0)),
-        )
-    ).one()
-    locs = db.session.execute(select(func.count(Location.id), func.sum(Location.lat + Location.lon))).one()
-    return (str(db.engine.url), tuple(users), tuple(locs), *parts)
-
-
-def _cached(name: str, key: tuple, build: Callable[[], object]) -> object:
-    with _cache_lock:
-        hit = _cache.get(name)
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    value = build()
-    with _cache_lock:
-        _cache[name] = (key, value)
-    return value
-
-
-def offer_engine() -> Engine:
-    """An Engine over the open offers, rebuilt only when offers, users or locations changed."""
-    agg = db.session.execute(
-        select(
-            func.count(Offer.id),
-            func.max(Offer.id),
-            func.max(Offer.updated_at),
-            func.sum(Offer.capacity_used),
-        ).where(Offer.status == OFF_OPEN)
-    ).one()
-    key = _fingerprint(tuple(agg))
-
-    def build() -> Engine:
-        recs, _ = _offer_records(_offer_rows(), inactive_org_ids())
-        return Engine(recs)
-
-    return _cached("offers", key, build)  # type: ignore[return-value]
-
-
-def open_request_records() -> list[RequestRecord]:
-    """Engine records of all open requests, rebuilt only when requests, users or matches changed."""
-    agg = db.session.execute(
-        select(func.count(Request.id), func.max(Request.id), func.max(Request.updated_at)).where(
-            Request.status == REQ_OPEN
-        )
-    ).one()
-    matches = db.session.execute(select(func.count(Match.id), func.max(Match.updated_at))).one()
-    key = _fingerprint(tuple(agg), tuple(matches), date.today())
-
-    def build() -> list[RequestRecord]:
-        return _request_records(_request_rows(None), inactive_org_ids())[0]
-
-    return _cached("requests", key, build)  # type: ignore[return-value]
-
-
 def find_request(key: str | int) -> Request:
     """A request by internal id (int), or by external_id / internal id given as text."""
     if isinstance(key, int):
@@ -228,34 +161,7 @@ def find_offer(key: str | int) -> Offer:
     return off
 
 
-# --------------------------------------------------------------------------- queries
-def suggest_for_request(request_id: str | int, top_k: int = 10) -> list[Suggestion]:
-    """The best ``top_k`` open offers for one request (any status), best first; ids are internal ids."""
-    req = find_request(request_id)
-    recs, _ = _request_records([req], inactive_org_ids())
-    if not recs:
-        return []
-    return offer_engine().suggest(recs[0], top_k, _excluded(Match.request_id == req.id))
-
-
-def suggest_all(top_k: int = 10, progress: Progress | None = None) -> dict[str, list[Suggestion]]:
-    """The best ``top_k`` offers for every open request (keyed by the request's internal id as text)."""
-    inputs = load_inputs()
-    return inputs.engine.suggest_all(inputs.requests, top_k, inputs.excluded, progress)
-
-
-def requests_for_offer(offer_id: str | int, top_k: int = 10) -> list[Suggestion]:
-    """The best ``top_k`` open requests for one offer (a company's view), best first."""
-    offer = find_offer(offer_id)
-    active = offer.organisation_id not in inactive_org_ids()
-    try:
-        record = offer_record(offer, active)
-        excluded = _excluded(Match.offer_id == offer.id)
-        return offer_engine().rank_requests(record, open_request_records(), top_k, excluded)
-    except MatchInputError:
-        return []
-
-
+# --------------------------------------------------------------------------- one pair
 def explain_pair(req: Request, offer: Offer) -> Explanation:
     """Hard-filter check of one pair for a manual proposal (services.matches); Dutch failure reasons.
 
