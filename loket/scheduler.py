@@ -55,9 +55,16 @@ def digest_job(now: datetime) -> Any:
     return notifications.send_digests(now)
 
 
+def suggestions_job(now: datetime) -> Any:
+    """What `loket match --refresh` does: rebuild every stored suggestion list (nightly; commits per
+    block of owners, a long run that owns its loop)."""
+    from loket.services.matching.refresh import refresh_all
+
+    return refresh_all()
+
+
 def match_job(now: datetime) -> Any:
-    """What `loket match` (without --assign) does: store new proposals for the cluster managers.
-    To be replaced by the suggestion refresh (`loket match --refresh`) when it exists."""
+    """What `loket match` (without --assign) does: store new proposals for the cluster managers."""
     from loket.services.matches.proposals import run_matching
 
     run = run_matching(10, assign_pairs=False, dry_run=False)
@@ -92,6 +99,7 @@ class Job:
 JOBS: list[Job] = [
     Job("deadlines", DAILY, deadlines_job),
     Job("digest", DAILY, digest_job),
+    Job("suggestions", DAILY, suggestions_job),
     Job("match", DAILY, match_job),
     Job("mail", "LOKET_MAIL_DELIVER_EVERY_S", mail_job),
 ]
