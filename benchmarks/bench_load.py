@@ -360,7 +360,8 @@ def run_stage(port: int, accounts: list[Account], users: int, duration: float, t
     def user(i: int) -> None:
         rng = random.Random(i)
         role = MIX[i % len(MIX)]
-        acc = by_role[role][(i // len(MIX)) % len(by_role[role])]
+        nth = sum(1 for j in range(i) if MIX[j % len(MIX)] == role)  # each user its own account
+        acc = by_role[role][nth % len(by_role[role])]
         b = Browser(port)
         if not login(b, acc, stats):
             return

@@ -266,6 +266,9 @@ def test_a_running_worker_delivers_mail_every_few_seconds_and_stops_cleanly(app,
         while not mailbox.to("later@example.test") and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(mailbox.to("later@example.test")) == 1
+        # the worker records 'sent' right after the SMTP answer: wait for its commit
+        while _row("later@example.test").state != "sent" and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert _row("later@example.test").state == "sent"
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(30)
