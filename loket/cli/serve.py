@@ -57,9 +57,17 @@ def _request_log_to_stdout() -> None:
 
 
 def _post_fork(server, worker) -> None:
-    """Each worker opens its own database connections (the master's pool must not be shared)."""
+    """Each worker starts without the command's app context and opens its own database connections.
+
+    `loket serve` runs inside the CLI's app context; a forked worker inherits it, and Flask reuses an
+    app context that is already pushed for every request, so ``g`` (with Flask-Login's cached user)
+    would leak from one request into the next. Pop every inherited context first."""
+    from flask.globals import _cv_app
+
     from loket.db import db
 
+    while (ctx := _cv_app.get(None)) is not None:
+        ctx.pop()
     app = server.app.wsgi()
     with app.app_context():
         db.engine.dispose(close=False)

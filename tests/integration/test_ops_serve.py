@@ -162,3 +162,37 @@ def test_gunicorn_options_follow_the_config(app):
     assert (opts["max_requests"], opts["max_requests_jitter"]) == (1000, 100)
     assert opts["accesslog"] is None  # our JSON request log is the access log
     assert gunicorn_options(app, ["unix:/tmp/x.sock"], 3, 12)["workers"] == 3
+
+
+def test_requests_under_loket_serve_never_share_a_logged_in_user(tmp_path):
+    """`loket serve` runs inside the CLI's app context; the forked workers must not reuse it for
+    requests, or ``g`` (Flask-Login's cached user) leaks into the next visitor's request."""
+    import http.cookiejar
+    import re
+
+    env = _env(tmp_path)
+    for args in (["init-db"], ["seed-demo", "--schools", "5", "--companies", "5"]):
+        done = subprocess.run([*LOKET_CMD, *args], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = Server(["--port", str(port), "--workers", "1"], env)  # one worker: every request meets
+    try:
+        server.wait_ready(base)
+        jar = http.cookiejar.CookieJar()
+        teacher = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = teacher.open(base + "/inloggen", timeout=10).read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode(
+            {"csrf_token": token, "email": "school@loket.demo", "password": "loket-demo"}
+        ).encode()
+        landed = teacher.open(base + "/inloggen", data=data, timeout=10)
+        assert "/inloggen" not in landed.geturl(), "the demo teacher could not log in"
+        assert teacher.open(base + "/account", timeout=10).geturl().endswith("/account")
+        # a stranger without any cookie, right after, on the same worker
+        for _ in range(3):
+            status, _, body = _get(base + "/account")
+            assert status == 200 and 'name="password"' in body, "a stranger must see the login page"
+            assert "school@loket.demo" not in body
+    finally:
+        server.terminate()
