@@ -32,8 +32,10 @@ from loket.matching.types import (
     MatchConfig,
     MatchInputError,
     OfferRecord,
+    Reason,
     RequestRecord,
     Suggestion,
+    Weights,
 )
 
 __all__ = [
@@ -44,8 +46,10 @@ __all__ = [
     "MatchConfig",
     "MatchInputError",
     "OfferRecord",
+    "Reason",
     "RequestRecord",
     "Suggestion",
+    "Weights",
     "assign",
     "greedy_assign",
     "split_valid",

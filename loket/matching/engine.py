@@ -1,9 +1,25 @@
-"""The matching engine: candidate search (BallTree), vectorised filters/scores, ranking, explanations."""
+"""The matching engine: candidate search (BallTree), vectorised filters/scores, ranking, explanations.
+
+Requests are ranked in blocks: the candidate (request, offer) pairs of a whole block of requests are
+collected with one batched tree query per (activity, level) tree, then filtered, scored and ranked as
+flat numpy arrays (no per-request Python loop apart from building the candidate list and the
+suggestion objects). ``suggest_all`` scores blocks on two threads; numpy, scipy and the BallTree
+release the GIL for the heavy parts.
+
+Ranking: score (at a resolution of 0.1 percentage point, ``SCORE_QUANTUM``), then distance, then the
+soonest date on which both sides are available, then the offer id (the request id in
+``rank_requests``). For an online pair the distance is the straight-line distance between school and
+company when both have coordinates (a nearby company is still the better partner: it can follow up
+with a visit); a pair without coordinates sorts after every pair with a known distance.
+"""
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,34 +27,60 @@ from sklearn.neighbors import BallTree
 
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, Vocab, bits, encode
-from loket.matching.features import MODE_CODES, Checks, Fits, check, fits
-from loket.matching.reasons import failures, reasons
-from loket.matching.topic import Terms, TopicModel
+from loket.matching.features import MODE_CODES, check, fits
+from loket.matching.reasons import (
+    PairFacts,
+    contributions,
+    explain_pair,
+    failures,
+    legacy_reasons,
+    render,
+    why_not,
+)
+from loket.matching.topic import Query, TopicModel
 from loket.matching.types import (
+    FEATURES,
+    SCORE_QUANTUM,
+    Details,
     Explanation,
     MatchConfig,
     MatchInputError,
     OfferRecord,
     RequestRecord,
     Suggestion,
+    Weights,
 )
 
 Excluded = Iterable[tuple[str, str]]
 Progress = Callable[[int, int], None]
 _SLACK_KM = 0.05  # the tree query is widened a little; exact distances are filtered afterwards
 Key = tuple[int, int]  # (offer activity index, level bit)
-_CHUNK = 1000  # suggest_all batches tree queries and topic vectors per this many requests
+BLOCK = 1024  # requests per block in suggest_all (fewer, larger batched tree queries)
+_NO_DIST = np.inf
+
+
+def default_workers() -> int:
+    """Threads for suggest_all: both cores of the benchmark machine, at most 2."""
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 class Engine:
     """Ranks offers for requests (and requests for an offer) over one fixed set of offers.
 
-    The offers are encoded and indexed once (a haversine BallTree per activity type over the offers that
-    can still be matched); every query then works on numpy arrays of its candidates only.
+    The offers are encoded and indexed once (a haversine BallTree per activity type and level over the
+    offers that can still be matched, the topic index); every query then works on numpy arrays of its
+    candidate pairs only. ``weights`` (a :class:`Weights` with a version) overrides the weights of
+    ``config``; every suggestion records ``weights_version``.
     """
 
-    def __init__(self, offers: Sequence[OfferRecord], config: MatchConfig | None = None) -> None:
-        self.config = config or MatchConfig()
+    def __init__(
+        self,
+        offers: Sequence[OfferRecord],
+        config: MatchConfig | None = None,
+        weights: Weights | None = None,
+    ) -> None:
+        config = config or MatchConfig()
+        self.config = config.with_weights(weights) if weights is not None else config
         self.vocab = Vocab.load()
         self.offers = list(offers)
         self._pos: dict[str, int] = {}
@@ -50,15 +92,13 @@ class Engine:
         order = sorted(range(len(self.offers)), key=lambda i: self.offers[i].id)
         self._id_rank = np.empty(len(self.offers), dtype=np.int64)
         self._id_rank[order] = np.arange(len(self.offers))
-        self.topics = TopicModel([o.topic or "" for o in self.offers])
+        self.topics = TopicModel([o.topic or "" for o in self.offers], [o.sectors for o in self.offers])
         t = self.table
         matchable = t.active & (t.cap_left > 0)
         # per (offer activity, level bit the offer matches): a haversine BallTree over the matchable
-        # offers with a physical mode, and the online offers split into online-only rows and
-        # tree-local positions of the hybrid ones. A request looks only under its own level bits.
+        # offers with a physical mode, and every matchable offer with the online mode (global rows).
         self._trees: dict[Key, tuple[BallTree, NDArray[np.intp], float]] = {}
-        self._online_only: dict[Key, NDArray[np.intp]] = {}
-        self._online_hybrid: dict[Key, NDArray[np.intp]] = {}
+        self._online: dict[Key, NDArray[np.intp]] = {}
         has_phys = (t.modes & PHYSICAL) != 0
         has_online = (t.modes & ONLINE) != 0
         for a in range(len(self.vocab.activities)):
@@ -69,12 +109,9 @@ class Engine:
                 if len(phys):
                     pts = np.radians(np.column_stack([t.lat[phys], t.lon[phys]]))
                     self._trees[key] = (BallTree(pts, metric="haversine"), phys, float(t.reach[phys].max()))
-                    hybrid = np.flatnonzero(has_online[phys])
-                    if len(hybrid):
-                        self._online_hybrid[key] = hybrid
-                only = np.flatnonzero(base & has_online & ~has_phys)
-                if len(only):
-                    self._online_only[key] = only
+                online = np.flatnonzero(base & has_online)
+                if len(online):
+                    self._online[key] = online
         act_n = len(self.vocab.activities)
         self._compatible: list[list[tuple[int, int]]] = [
             [
@@ -84,20 +121,27 @@ class Engine:
             ]
             for a in range(act_n)
         ]
+        w = self.config.weights
+        self._w = np.array([w[f] for f in FEATURES])
+        self._xyz = _unit_vectors(t.lat, t.lon)
 
     def capacities(self) -> dict[str, int]:
         """Offer id -> remaining capacity of the matchable offers (input for :func:`assign`)."""
         t = self.table
         return {o.id: int(t.cap_left[i]) if t.active[i] else 0 for i, o in enumerate(self.offers)}
 
-    # ------------------------------------------------------------------ offers for one request
+    @property
+    def weights_version(self) -> str:
+        return self.config.weights_version
+
+    # ------------------------------------------------------------------ offers for requests
     def suggest(
         self, request: RequestRecord, top_k: int = 10, excluded: Excluded = frozenset()
     ) -> list[Suggestion]:
         """The ``top_k`` best feasible offers for ``request``, best first ([] when none is feasible)."""
-        rq = encode([request], self.vocab)
+        rq = encode([request], self.vocab).pack()
         excl = [self._pos[o] for r, o in excluded if r == request.id and o in self._pos]
-        return self._suggest(rq, request, top_k, np.asarray(excl, dtype=np.intp))
+        return self._rank_block(rq, [request], top_k, {0: excl} if excl else {})[0]
 
     def suggest_all(
         self,
@@ -105,56 +149,88 @@ class Engine:
         top_k: int = 10,
         excluded: Excluded = frozenset(),
         progress: Progress | None = None,
+        workers: int | None = None,
     ) -> dict[str, list[Suggestion]]:
-        """:meth:`suggest` for every request; ``progress(done, total)`` is called now and then."""
+        """:meth:`suggest` for every request (blocks of requests, scored on ``workers`` threads);
+        ``progress(done, total)`` is called after each block, from the calling thread."""
         table = encode(requests, self.vocab)  # validates all before any work
         by_req: dict[str, list[int]] = {}
         for r, o in excluded:
             if o in self._pos:
                 by_req.setdefault(r, []).append(self._pos[o])
-        out: dict[str, list[Suggestion]] = {}
         total = len(requests)
-        step = max(1, total // 100)
-        empty = np.zeros(0, dtype=np.intp)
-        for lo in range(0, total, _CHUNK):
-            chunk = np.arange(lo, min(total, lo + _CHUNK))
-            part = table.take(chunk)
-            hits = self._tree_hits(part)
-            queries = self.topics.query_terms([requests[i].topic or "" for i in chunk])
-            for k, i in enumerate(chunk):
-                req = requests[i]
-                rq = part.take(np.array([k]))
-                ex = np.asarray(by_req[req.id], dtype=np.intp) if req.id in by_req else empty
-                out[req.id] = self._suggest(rq, req, top_k, ex, hits[k], queries[k])
-                if progress is not None and ((i + 1) % step == 0 or i + 1 == total):
-                    progress(int(i) + 1, total)
+        blocks = [np.arange(lo, min(total, lo + BLOCK)) for lo in range(0, total, BLOCK)]
+
+        def run(rows: NDArray[np.intp]) -> list[list[Suggestion]]:
+            part = table.take(rows).pack()
+            recs = [requests[i] for i in rows]
+            excl = {k: by_req[r.id] for k, r in enumerate(recs) if r.id in by_req}
+            return self._rank_block(part, recs, top_k, excl)
+
+        out: dict[str, list[Suggestion]] = {}
+        n_workers = workers if workers is not None else default_workers()
+        done = 0
+
+        def collect(rows: NDArray[np.intp], lists: list[list[Suggestion]]) -> None:
+            nonlocal done
+            for i, lst in zip(rows, lists, strict=True):
+                out[requests[i].id] = lst
+            done += len(rows)
+            if progress is not None:
+                progress(done, total)
+
+        if n_workers <= 1 or len(blocks) <= 1:
+            for rows in blocks:
+                collect(rows, run(rows))
+        else:
+            with ThreadPoolExecutor(max_workers=n_workers) as pool:
+                for rows, lists in zip(blocks, pool.map(run, blocks), strict=True):
+                    collect(rows, lists)
         return out
 
     def explain(self, request: RequestRecord, offer_id: str, excluded: Excluded = frozenset()) -> Explanation:
-        """Which hard filters the pair fails (Dutch), or its suggestion with its rank among all feasible."""
+        """Which hard filters the pair fails (old Dutch strings and Reason data with the margin), or its
+        suggestion with its rank among all feasible offers."""
         if offer_id not in self._pos:
             raise MatchInputError("aanbod", offer_id, "onbekend aanbod")
         rq = encode([request], self.vocab)
         j = self._pos[offer_id]
-        idx = np.array([j], dtype=np.intp)
-        of = self.table.take(idx)
+        of = self.table.take(np.array([j], dtype=np.intp))
         d = haversine_km(rq.lat, rq.lon, of.lat, of.lon)
         ch = check(rq, of, d, self.vocab)
         ok = {k: bool(v[0]) for k, v in ch.ok.items()}
         excl = {(r, o) for r, o in excluded if r == request.id}
         ok["excluded"] = (request.id, offer_id) not in excl
+        dist = float(d[0])
         failed = failures(
             ok,
-            distance_km=float(d[0]),
+            distance_km=dist,
             shared=int(ch.shared[0]),
             radius_km=float(of.reach[0]),
             travel_km=float(rq.reach[0]),
         )
         if failed:
-            return Explanation(False, failed, None)
-        ranked = self._suggest(
-            rq, request, None, np.asarray([self._pos[o] for _, o in excl if o in self._pos])
-        )
+            offer = self.offers[j]
+            gap = int(max(rq.start[0], of.start[0]) - min(rq.end[0], of.end[0]))
+            reasons = why_not(
+                ok,
+                distance_km=dist,
+                shared=int(ch.shared[0]),
+                radius_km=float(of.reach[0]),
+                travel_km=float(rq.reach[0]),
+                req_active=bool(rq.active[0]),
+                off_active=bool(of.active[0]),
+                req_activity=request.activity,
+                off_activity=offer.activity,
+                req_modes=int(rq.modes[0]),
+                off_modes=int(of.modes[0]),
+                req_levels=request.levels,
+                off_levels=offer.levels,
+                gap_days=max(0, gap),
+            )
+            return Explanation(False, failed, None, reasons)
+        excl_rows = [self._pos[o] for _, o in excl if o in self._pos]
+        ranked = self._rank_block(rq.pack(), [request], None, {0: excl_rows} if excl_rows else {})[0]
         for s in ranked:
             if s.offer_id == offer_id:
                 return Explanation(True, [], s)
@@ -170,7 +246,8 @@ class Engine:
         top_k: int = 10,
         excluded: Excluded = frozenset(),
     ) -> list[Suggestion]:
-        """The ``top_k`` best feasible requests for one offer (a company's view), vectorised over requests."""
+        """The ``top_k`` best feasible requests for one offer (a company's view), vectorised over requests;
+        ties broken by distance, soonest date, request id."""
         of = encode([offer], self.vocab)
         rt = encode(requests, self.vocab)
         if not requests:
@@ -184,210 +261,365 @@ class Engine:
         idx = np.flatnonzero(feasible)
         if not len(idx):
             return []
-        q = self.topics.vectorise([requests[i].topic or "" for i in idx])
-        sim = self.topics.similarity_rows(q, self.topics.vectorise([offer.topic or ""]))
+        queries: dict[str, Query] = {}
+        sims: dict[str, float] = {}
+        sim = np.zeros(len(idx))
+        known = np.zeros(len(idx), dtype=np.bool_)
+        for k, i in enumerate(idx):
+            topic = requests[i].topic or ""
+            if topic not in queries:
+                queries[topic] = self.topics.query(topic)
+                sims[topic] = self.topics.coverage_one(queries[topic], offer.topic or "", offer.sectors)
+            sim[k] = sims[topic]
+            known[k] = bool(queries[topic].words)
         sub = rt.take(idx)
-        sub_ch = ch.subset(idx)
-        ft = fits(sub, of, d[idx], sim, sub_ch, self.config)
-        ids = [requests[i].id for i in idx]
-        id_order = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
-        order = _top(ft.score, id_order, top_k)
+        ft = fits(sub, of, d[idx], sim, ch.subset(idx), self.config, known)
+        ids = np.array([requests[i].id for i in idx], dtype=object)
+        id_rank = np.argsort(np.argsort(ids, kind="stable"), kind="stable")
+        dk = d[idx]
+        soonest = np.maximum(sub.start, of.start)
+        order = _order(ft.score, dk, soonest, id_rank)
+        if top_k is not None:
+            order = order[: max(0, top_k)]
+        fitmat = np.column_stack([ft.fits[f] for f in FEATURES])
         out = []
         for rank, k in enumerate(order, start=1):
             req = requests[idx[k]]
-            out.append(
-                self._make(
-                    req.id,
-                    offer.id,
-                    rank,
-                    ft,
-                    int(k),
-                    float(d[idx[k]]),
-                    float(sim[k]),
-                    sub_ch,
-                    sub,
-                    of,
-                    offer_topic=offer.topic or "",
-                    req_row=int(k),
-                    off_row=0,
+            facts = self._facts(
+                fitmat[k],
+                MODE_CODES[int(ft.mode[k])],
+                float(dk[k]),
+                sub,
+                int(k),
+                of,
+                0,
+                int(ch.kind[idx[k]]),
+                bool(known[k]),
+                float(sim[k]),
+                offer.topic or "",
+            )
+            out.append(self._suggestion(req.id, offer.id, rank, float(ft.score[k]), facts))
+        return out
+
+    # ------------------------------------------------------------------ internals
+    def _block_candidates(self, rq: Table) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """All (request row, offer row) pairs of the block that might be feasible (activity, level, mode,
+        reach), each once, sorted by request row then offer row."""
+        todo: dict[Key, tuple[list[int], list[float]]] = {}
+        online: dict[Key, list[int]] = {}
+        trees = self._trees
+        for i in np.flatnonzero(rq.active).tolist():
+            rmodes = int(rq.modes[i])
+            levels = bits(int(rq.lvl[i]))
+            travel = float(rq.reach[i])
+            for b, allowed in self._compatible[int(rq.act[i])]:
+                m = rmodes & allowed
+                for j in levels:
+                    key = (b, j)
+                    if m & PHYSICAL and key in trees:
+                        reach = max(
+                            travel if m & AT_COMPANY else 0.0, trees[key][2] if m & AT_SCHOOL else 0.0
+                        )
+                        rows, radii = todo.setdefault(key, ([], []))
+                        rows.append(i)
+                        radii.append(reach + _SLACK_KM)
+                    if m & ONLINE and key in self._online:
+                        online.setdefault(key, []).append(i)
+        parts_r: list[NDArray[np.intp]] = []
+        parts_o: list[NDArray[np.intp]] = []
+        for key, (rows, radii) in todo.items():
+            tree, phys, _ = trees[key]
+            pts = np.radians(np.column_stack([rq.lat[rows], rq.lon[rows]]))
+            found = tree.query_radius(pts, r=np.asarray(radii) / EARTH_RADIUS_KM)
+            lens = np.fromiter((len(f) for f in found), dtype=np.intp, count=len(found))
+            if lens.sum():
+                parts_r.append(np.repeat(np.asarray(rows, dtype=np.intp), lens))
+                parts_o.append(phys[np.concatenate(found)])
+        for key, rows in online.items():
+            cand = self._online[key]
+            parts_r.append(np.repeat(np.asarray(rows, dtype=np.intp), len(cand)))
+            parts_o.append(np.tile(cand, len(rows)))
+        if not parts_r:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty
+        n_off = max(1, len(self.offers))
+        keys = np.concatenate(parts_r).astype(np.int64) * n_off + np.concatenate(parts_o)
+        if len(parts_r) > 1:  # an offer can come from several trees (level bits) and the online list
+            keys.sort()
+            first = np.ones(len(keys), dtype=np.bool_)
+            np.not_equal(keys[1:], keys[:-1], out=first[1:])
+            keys = keys[first]
+        return (keys // n_off).astype(np.intp), (keys % n_off).astype(np.intp)
+
+    def _rank_block(
+        self,
+        rq: Table,
+        reqs: Sequence[RequestRecord],
+        top_k: int | None,
+        excl: dict[int, list[int]],
+    ) -> list[list[Suggestion]]:
+        """Ranked suggestions for every request row of the (packed) block table ``rq``."""
+        n_req = len(reqs)
+        out: list[list[Suggestion]] = [[] for _ in range(n_req)]
+        if top_k is not None and top_k <= 0:
+            return out
+        r, o = self._block_candidates(rq)
+        if excl and len(r):
+            n_off = len(self.offers)
+            bad = np.array([k * n_off + j for k, js in excl.items() for j in js], dtype=np.int64)
+            keep = ~np.isin(r.astype(np.int64) * n_off + o, bad)
+            r, o = r[keep], o[keep]
+        if not len(r):
+            return out
+        # stage 1, on a few columns: mode within reach and overlapping dates (activity, level, activity
+        # of the organisations and capacity hold by construction of the candidate lists)
+        t = self.table
+        d = _chord_km(_unit_vectors(rq.lat, rq.lon)[r], self._xyz[o])
+        shared = rq.modes[r] & t.modes[o] & self.vocab.compat_modes[rq.act[r], t.act[o]]
+        with np.errstate(invalid="ignore"):
+            ok = ((shared & AT_SCHOOL) != 0) & (d <= t.reach[o])
+            ok |= ((shared & AT_COMPANY) != 0) & (d <= rq.reach[r])
+        ok |= (shared & ONLINE) != 0
+        ok &= np.maximum(rq.start[r], t.start[o]) <= np.minimum(rq.end[r], t.end[o])
+        keep = np.flatnonzero(ok)
+        if not len(keep):
+            return out
+        r, o, d = r[keep], o[keep], d[keep]
+        # stage 2: every hard filter on the survivors (the single definition of feasible)
+        req = rq.take(r)
+        of = t.take(o)
+        ch = check(req, of, d, self.vocab)
+        keep = np.flatnonzero(ch.feasible)
+        if len(keep) < len(r):
+            r, o, d = r[keep], o[keep], d[keep]
+            req, of, ch = req.take(keep), of.take(keep), ch.subset(keep)
+        if not len(r):
+            return out
+        queries = self._queries(reqs)
+        known_req = np.fromiter((bool(q.words) for q in queries), dtype=np.bool_, count=n_req)
+        known = known_req[r]
+        w_topic = float(self._w[FEATURES.index("topic")])
+        if top_k is not None and len(r) > top_k and w_topic > 0 and known.any():
+            # the topic adds at most w_topic: a pair whose score without it, plus w_topic, stays below the
+            # k-th best score without it (of its request) can never reach the top-k
+            base = fits(req, of, d, np.zeros(len(r)), ch, self.config, known).score
+            sel = _prune(r, base, np.where(known, w_topic, 0.0), top_k, n_req)
+            if len(sel) < len(r):
+                r, o, d, known = r[sel], o[sel], d[sel], known[sel]
+                req, of, ch = req.take(sel), of.take(sel), ch.subset(sel)
+        sim = self.topics.coverage(queries, r, o)
+        ft = fits(req, of, d, sim, ch, self.config, known)
+        soonest = np.maximum(req.start, of.start)
+        order = _order(ft.score, d, soonest, self._id_rank[o], group=r)
+        r_sorted = r[order]
+        starts = np.searchsorted(r_sorted, np.arange(n_req))
+        rank = np.arange(len(order)) - starts[r_sorted]
+        if top_k is not None:
+            chosen = order[rank < top_k]
+            rank = rank[rank < top_k]
+        else:
+            chosen = order
+        fitmat = np.column_stack([ft.fits[f] for f in FEATURES])[chosen]
+        mode = ft.mode[chosen].tolist()
+        score = ft.score[chosen].tolist()
+        dist = d[chosen]
+        facts_src = _Block(
+            self,
+            reqs,
+            req.take(chosen),
+            of.take(chosen),
+            ch.kind[chosen],
+            fitmat,
+            ft.mode[chosen],
+            dist,
+            known[chosen],
+            sim[chosen],
+            o[chosen],
+        )
+        version = self.config.weights_version
+        offers = self.offers
+        dist_l = [x if math.isfinite(x) else None for x in dist.tolist()]
+        for k, (ri, oi, rk) in enumerate(
+            zip(r[chosen].tolist(), o[chosen].tolist(), rank.tolist(), strict=True)
+        ):
+            out[ri].append(
+                Suggestion(
+                    reqs[ri].id,
+                    offers[oi].id,
+                    rk + 1,
+                    score[k],
+                    dist_l[k],
+                    MODE_CODES[mode[k]],
+                    weights_version=version,
+                    explain=_Lazy(facts_src, k),
                 )
             )
         return out
 
-    # ------------------------------------------------------------------ internals
-    def _tree_needs(self, rq: Table, i: int) -> list[tuple[Key, float]]:
-        """(tree key, search radius km) of the tree queries request row ``i`` needs."""
+    def _queries(self, reqs: Sequence[RequestRecord]) -> list[Query]:
+        cache: dict[str, Query] = {}
         out = []
-        rmodes = int(rq.modes[i])
-        levels = bits(int(rq.lvl[i]))
-        for b, allowed in self._compatible[int(rq.act[i])]:
-            m = rmodes & allowed
-            if not m & PHYSICAL:
-                continue
-            for j in levels:
-                if (b, j) in self._trees:
-                    max_radius = self._trees[(b, j)][2]
-                    reach = max(
-                        float(rq.reach[i]) if m & AT_COMPANY else 0.0, max_radius if m & AT_SCHOOL else 0.0
-                    )
-                    out.append(((b, j), reach + _SLACK_KM))
+        for r in reqs:
+            t = r.topic or ""
+            q = cache.get(t)
+            if q is None:
+                q = cache[t] = self.topics.query(t)
+            out.append(q)
         return out
 
-    def _tree_hits(self, rq: Table) -> list[dict[Key, NDArray[np.intp]]]:
-        """Tree-local offer positions within reach, for every request row, one batched query per tree."""
-        hits: list[dict[Key, NDArray[np.intp]]] = [{} for _ in range(len(rq.act))]
-        todo: dict[Key, tuple[list[int], list[float]]] = {}
-        for i in range(len(rq.act)):
-            for key, radius in self._tree_needs(rq, i):
-                rows, radii = todo.setdefault(key, ([], []))
-                rows.append(i)
-                radii.append(radius)
-        for key, (rows, radii) in todo.items():
-            pts = np.radians(np.column_stack([rq.lat[rows], rq.lon[rows]]))
-            found = self._trees[key][0].query_radius(pts, r=np.asarray(radii) / EARTH_RADIUS_KM)
-            for i, local in zip(rows, found, strict=True):
-                hits[i][key] = local
-        return hits
-
-    def _candidates(self, rq: Table, hits: dict[Key, NDArray[np.intp]] | None = None) -> NDArray[np.intp]:
-        """Offer rows that might be feasible for the single request ``rq`` (activity, level, mode, reach)."""
-        if hits is None:
-            hits = self._tree_hits(rq)[0]
-        rmodes = int(rq.modes[0])
-        levels = bits(int(rq.lvl[0]))
-        parts: list[NDArray[np.intp]] = []
-        for b, allowed in self._compatible[int(rq.act[0])]:
-            m = rmodes & allowed
-            for j in levels:
-                key = (b, j)
-                local = hits.get(key)
-                if m & ONLINE:
-                    if key in self._online_only:
-                        parts.append(self._online_only[key])
-                    hybrid = self._online_hybrid.get(key)
-                    if hybrid is not None:
-                        if local is not None and len(local):
-                            seen = np.zeros(len(self._trees[key][1]), dtype=np.bool_)
-                            seen[local] = True
-                            hybrid = hybrid[~seen[hybrid]]
-                        parts.append(self._trees[key][1][hybrid])
-                if local is not None and len(local):
-                    parts.append(self._trees[key][1][local])
-        if not parts:
-            return np.zeros(0, dtype=np.intp)
-        cand = np.concatenate(parts)
-        return np.unique(cand) if len(levels) > 1 else cand  # one offer can sit under several level bits
-
-    def _suggest(
+    def _facts(
         self,
-        rq: Table,
-        req: RequestRecord,
-        top_k: int | None,
-        excl: NDArray[np.intp],
-        hits: dict[int, NDArray[np.intp]] | None = None,
-        query: Terms | None = None,
-    ) -> list[Suggestion]:
-        cand = self._candidates(rq, hits)
-        if len(excl) and len(cand):
-            cand = cand[~np.isin(cand, excl)]
-        if not len(cand):
-            return []
-        of = self.table.take(cand)
-        d = haversine_km(rq.lat, rq.lon, of.lat, of.lon)
-        ch = check(rq, of, d, self.vocab)
-        keep = np.flatnonzero(ch.feasible)
-        if not len(keep):
-            return []
-        rows = cand[keep]
-        sub_of = of.take(keep)
-        sub_ch = ch.subset(keep)
-        dk = d[keep]
-        w_topic = self.config.weights["topic"]
-        if top_k is not None and len(rows) > 2 * top_k and w_topic > 0:
-            # the topic adds at most w_topic: pairs whose score without it stays below the k-th best
-            # score without it can never reach the top-k, so their similarity is not computed
-            base = fits(rq, sub_of, dk, np.zeros(len(rows)), sub_ch, self.config).score
-            kth = np.partition(base, len(base) - top_k)[len(base) - top_k]
-            sel = np.flatnonzero(base + w_topic >= kth - 1e-9)
-            rows, sub_of, sub_ch, dk = rows[sel], sub_of.take(sel), sub_ch.subset(sel), dk[sel]
-        if query is None:
-            query = self.topics.query_terms([req.topic or ""])[0]
-        sim = self.topics.similarity(query, rows)
-        ft = fits(rq, sub_of, dk, sim, sub_ch, self.config)
-        order = _top(ft.score, self._id_rank[rows], top_k)
-        return [
-            self._make(
-                req.id,
-                self.offers[rows[k]].id,
-                rank,
-                ft,
-                int(k),
-                float(dk[k]),
-                float(sim[k]),
-                sub_ch,
-                rq,
-                sub_of,
-                offer_topic=self.offers[rows[k]].topic or "",
-                req_row=0,
-                off_row=int(k),
-            )
-            for rank, k in enumerate(order, start=1)
-        ]
-
-    def _make(
-        self,
-        req_id: str,
-        offer_id: str,
-        rank: int,
-        ft: Fits,
-        k: int,
+        fit_row: NDArray[np.float64],
+        mode: str,
         dist: float,
-        sim: float,
-        ch: Checks,
         rq: Table,
+        rrow: int,
         of: Table,
-        *,
+        orow: int,
+        kind: int,
+        known: bool,
+        cov: float,
         offer_topic: str,
-        req_row: int,
-        off_row: int,
-    ) -> Suggestion:
-        mode = MODE_CODES[int(ft.mode[k])]
-        dist_km = dist if math.isfinite(dist) else None
-        return Suggestion(
-            request_id=req_id,
-            offer_id=offer_id,
-            rank=rank,
-            score=float(ft.score[k]),
-            distance_km=dist_km,
+    ) -> PairFacts:
+        start = max(int(rq.start[rrow]), int(of.start[orow]))
+        end = min(int(rq.end[rrow]), int(of.end[orow]))
+        return PairFacts(
+            fits={f: float(v) for f, v in zip(FEATURES, fit_row, strict=True)},
             mode=mode,
-            contributions=ft.contributions(k, self.config),
-            reasons=reasons(
-                self.vocab,
-                self.config,
-                mode=mode,
-                distance_km=dist_km,
-                req_sect=int(rq.sect[req_row]),
-                req_rel=int(rq.sect_rel[req_row]),
-                off_sect=int(of.sect[off_row]),
-                req_lvl=int(rq.lvl[req_row]),
-                off_lvl_x=int(of.lvl_x[off_row]),
-                kind=int(ch.kind[k]),
-                offer_activity=int(of.act[off_row]),
-                topic_sim=sim,
-                offer_topic=offer_topic,
-                acts_year=int(rq.acts_year[req_row]),
-            ),
+            distance_km=dist if math.isfinite(dist) else None,
+            travel_km=float(rq.reach[rrow]),
+            radius_km=float(of.reach[orow]),
+            request_modes=int(rq.modes[rrow]),
+            req_sect=int(rq.sect[rrow]),
+            req_rel=int(rq.sect_rel[rrow]),
+            off_sect=int(of.sect[orow]),
+            req_lvl=int(rq.lvl[rrow]),
+            off_lvl_x=int(of.lvl_x[orow]),
+            kind=kind,
+            req_act=int(rq.act[rrow]),
+            off_act=int(of.act[orow]),
+            topic_known=known,
+            topic_cov=cov,
+            offer_topic=offer_topic,
+            acts_year=int(rq.acts_year[rrow]),
+            overlap_days=max(0, end - start + 1),
+            request_days=int(rq.end[rrow] - rq.start[rrow] + 1),
+        )
+
+    def details(self, facts: PairFacts) -> tuple[dict[str, float], Details]:
+        """Contributions and the explanation of one pair (what a Suggestion computes on first use)."""
+        why, weakest = explain_pair(self.vocab, self.config, facts)
+        strings = legacy_reasons(self.vocab, self.config, facts)
+        if weakest is not None:
+            strings.append(render(weakest, "nl"))
+        return contributions(self.config, facts.fits), Details(dict(facts.fits), why, weakest, strings)
+
+    def _suggestion(
+        self, req_id: str, offer_id: str, rank: int, score: float, facts: PairFacts
+    ) -> Suggestion:
+        contrib, det = self.details(facts)
+        return Suggestion(
+            req_id,
+            offer_id,
+            rank,
+            score,
+            facts.distance_km,
+            facts.mode,
+            contrib,
+            weights_version=self.config.weights_version,
+            details=det,
         )
 
 
-def _top(score: NDArray[np.float64], tiebreak: NDArray[np.int64], top_k: int | None) -> NDArray[np.intp]:
-    """Indices of the best ``top_k`` scores, best first; ties broken by ``tiebreak`` (ascending)."""
-    n = len(score)
-    if top_k is not None and top_k <= 0:
-        return np.zeros(0, dtype=np.intp)
-    idx = np.arange(n)
-    if top_k is not None and n > 2 * top_k:
-        kth = np.partition(score, n - top_k)[n - top_k]
-        idx = np.flatnonzero(score >= kth)
-    order = idx[np.lexsort((tiebreak[idx], -score[idx]))]
-    return order if top_k is None else order[:top_k]
+@dataclass
+class _Block:
+    """The chosen pairs of one ranked block, kept compact for the lazy explanations."""
+
+    engine: Engine
+    reqs: Sequence[RequestRecord]
+    req: Table
+    of: Table
+    kind: NDArray[np.int8]
+    fitmat: NDArray[np.float64]
+    mode: NDArray[np.int8]
+    dist: NDArray[np.float64]
+    known: NDArray[np.bool_]
+    sim: NDArray[np.float64]
+    orow: NDArray[np.intp]
+
+    def explain(self, k: int) -> tuple[dict[str, float], Details]:
+        e = self.engine
+        facts = e._facts(
+            self.fitmat[k],
+            MODE_CODES[int(self.mode[k])],
+            float(self.dist[k]),
+            self.req,
+            k,
+            self.of,
+            k,
+            int(self.kind[k]),
+            bool(self.known[k]),
+            float(self.sim[k]),
+            e.offers[int(self.orow[k])].topic or "",
+        )
+        return e.details(facts)
+
+
+class _Lazy:
+    __slots__ = ("block", "k")
+
+    def __init__(self, block: _Block, k: int) -> None:
+        self.block = block
+        self.k = k
+
+    def __call__(self) -> tuple[dict[str, float], Details]:
+        return self.block.explain(self.k)
+
+
+def _unit_vectors(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Points as 3-D unit vectors (rows; NaN where the coordinates are missing)."""
+    p = np.radians(lat)
+    q = np.radians(lon)
+    c = np.cos(p)
+    return np.column_stack([c * np.cos(q), c * np.sin(q), np.sin(p)])
+
+
+def _chord_km(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Great-circle distance in km between unit vectors row by row (the haversine distance, computed
+    from the chord: 2 R asin(|a - b| / 2)); NaN where a point is missing."""
+    diff = a - b
+    chord = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
+
+
+def _prune(
+    group: NDArray[np.intp], base: NDArray[np.float64], bonus: NDArray[np.float64], k: int, n_groups: int
+) -> NDArray[np.intp]:
+    """Indices of the pairs that can still reach their group's top ``k``: ``base + bonus`` is at least
+    the k-th best ``base`` of the group (less two score quanta, for the tie-break at that resolution)."""
+    order = np.lexsort((-base, group))
+    g_sorted = group[order]
+    counts = np.bincount(group, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    kth = np.full(n_groups, -np.inf)
+    full = counts > k
+    kth[full] = base[order[starts[full] + k - 1]]
+    del g_sorted
+    return np.flatnonzero(base + bonus >= kth[group] - 2 * SCORE_QUANTUM)
+
+
+def _order(
+    score: NDArray[np.float64],
+    dist: NDArray[np.float64],
+    soonest: NDArray[np.int64],
+    id_rank: NDArray[np.int64],
+    group: NDArray[np.intp] | None = None,
+) -> NDArray[np.intp]:
+    """Ranking order: score at SCORE_QUANTUM resolution (desc), distance (unknown last), soonest common
+    date, id; grouped by ``group`` (ascending) first when given."""
+    q = np.rint(score / SCORE_QUANTUM).astype(np.int64)
+    dk = np.where(np.isfinite(dist), dist, _NO_DIST)
+    keys = [id_rank, soonest, dk, -q]
+    if group is not None:
+        keys.append(group)
+    return np.lexsort(keys)

@@ -98,8 +98,14 @@ def fits(
     topic_sim: NDArray[np.float64],
     checks: Checks,
     config: MatchConfig,
+    topic_known: NDArray[np.bool_] | bool = True,
 ) -> Fits:
-    """Feature fits and score of (feasible) pairs; arrays broadcast like in :func:`check`."""
+    """Feature fits and score of (feasible) pairs; arrays broadcast like in :func:`check`.
+
+    ``topic_sim`` is the topic coverage (topic.py); where the request has no topic words
+    (``topic_known`` false) the topic fit falls back to the sector fit, so that requests without a
+    topic are not scored lower than others across the board (that would skew the assignment).
+    """
     with np.errstate(invalid="ignore"):
         phys_fit = np.exp(-np.nan_to_num(dist_km, nan=np.inf) / config.distance_scale_km)
     physical = checks.school_ok | checks.company_ok
@@ -124,7 +130,7 @@ def fits(
     out = {
         "distance": f_dist,
         "sector": f_sector,
-        "topic": np.clip(topic_sim, 0.0, 1.0),
+        "topic": np.where(topic_known, np.clip(topic_sim, 0.0, 1.0), f_sector),
         "activity": f_act,
         "level": f_level,
         "date": f_date,

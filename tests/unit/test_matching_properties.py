@@ -13,6 +13,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from loket import taxonomy
 from loket.matching import Engine, OfferRecord, RequestRecord, Suggestion, assign, greedy_assign
 from loket.matching.naive import feasible_modes, haversine_km, naive_score
+from loket.matching.types import SCORE_QUANTUM
 
 CITIES = [(52.37, 4.90), (52.09, 5.12), (52.51, 6.09), (53.22, 6.57), (51.44, 5.48)]
 ACTS = taxonomy.activities().codes
@@ -95,6 +96,10 @@ def world(draw: st.DrawFn) -> tuple[list[OfferRecord], list[RequestRecord], set[
     return offers, requests, excluded
 
 
+def _dist_key(s: Suggestion) -> float:
+    return s.distance_km if s.distance_km is not None else float("inf")
+
+
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -121,8 +126,10 @@ def test_suggestions_are_exactly_the_feasible_pairs(w: tuple) -> None:
             assert engine.explain(r, o.id, excluded).feasible
         top2 = engine.suggest(r, top_k=2, excluded=excluded)  # pruned path must give the same head
         assert [(s.offer_id, s.score) for s in top2] == [(s.offer_id, s.score) for s in got[r.id][:2]]
+        # ranked by score at 0.1-point resolution, ties by distance (unknown last), date, id
         scores = [s.score for s in got[r.id]]
-        assert scores == sorted(scores, reverse=True)
+        keys = [(-round(s.score / SCORE_QUANTUM), _dist_key(s)) for s in got[r.id]]
+        assert keys == sorted(keys)
         assert [s.rank for s in got[r.id]] == list(range(1, len(scores) + 1))
         for o in offers:
             if o.id not in slow:
