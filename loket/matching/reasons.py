@@ -59,6 +59,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "side_school": "school",
         "side_company": "bedrijf",
         "side_both": "school en bedrijf",
+        # learning weights from decisions (learn.py)
+        "learn_too_few": "te weinig beslissingen: {n}, minimaal {min}",
+        "learn_no_contrast": "te weinig aanvragen met zowel een akkoord als een afwijzing ({n})",
+        "learn_not_better": "niet beter genoeg op ongeziene aanvragen: NDCG {learned} tegen {current} "
+        "(winst {gain}, nodig {margin})",
+        "learn_not_sure": "winst {gain} op ongeziene aanvragen is niet zeker (ondergrens {low})",
+        "learn_better": "beter op ongeziene aanvragen: NDCG {learned} tegen {current} (+{gain})",
     },
     "en": {
         "near": "{km} from the school",
@@ -93,6 +100,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "side_school": "school",
         "side_company": "company",
         "side_both": "school and company",
+        "learn_too_few": "too few decisions: {n}, at least {min}",
+        "learn_no_contrast": "too few requests with both an approval and a rejection ({n})",
+        "learn_not_better": "not better enough on unseen requests: NDCG {learned} against {current} "
+        "(gain {gain}, needed {margin})",
+        "learn_not_sure": "the gain {gain} on unseen requests is not certain (lower bound {low})",
+        "learn_better": "better on unseen requests: NDCG {learned} against {current} (+{gain})",
     },
 }
 LOCALES = tuple(MESSAGES)

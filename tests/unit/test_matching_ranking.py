@@ -350,6 +350,13 @@ def test_every_message_has_both_languages_and_renders() -> None:
         "covered": 1,
         "total": 2,
         "days": 3,
+        "n": 120,
+        "min": 200,
+        "current": 0.81,
+        "learned": 0.84,
+        "gain": 0.03,
+        "margin": 0.01,
+        "low": 0.004,
     }
     for code in MESSAGES["nl"]:
         for loc in ("nl", "en"):
