@@ -27,7 +27,7 @@ from sklearn.neighbors import BallTree
 
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, Vocab, bits, encode
-from loket.matching.features import MODE_CODES, check, fits
+from loket.matching.features import MODE_CODES, Checks, FitCols, check, fits
 from loket.matching.reasons import (
     PairFacts,
     contributions,
@@ -123,7 +123,10 @@ class Engine:
         ]
         w = self.config.weights
         self._w = np.array([w[f] for f in FEATURES])
-        self._xyz = _unit_vectors(t.lat, t.lon)
+        # the offer columns the hard filters read, gathered at once: x, y, z, radius, start, end, modes, act
+        self._filter_cols = np.column_stack(
+            [_unit_vectors(t.lat, t.lon), t.reach, t.start, t.end, t.modes, t.act]
+        ).astype(np.float64)
 
     def capacities(self) -> dict[str, int]:
         """Offer id -> remaining capacity of the matchable offers (input for :func:`assign`)."""
@@ -358,7 +361,14 @@ class Engine:
         top_k: int | None,
         excl: dict[int, list[int]],
     ) -> list[list[Suggestion]]:
-        """Ranked suggestions for every request row of the (packed) block table ``rq``."""
+        """Ranked suggestions for every request row of the (packed) block table ``rq``.
+
+        Every candidate pair passes the hard filters in two cheap steps (activity, level, active
+        organisations and capacity hold by construction of the candidate lists): overlapping dates on
+        one gathered matrix of offer columns, then a shared mode within reach. The feasible pairs are
+        scored, and per request the pairs that can still make the top ``k`` at the score resolution are
+        sorted by the full tie-break.
+        """
         n_req = len(reqs)
         out: list[list[Suggestion]] = [[] for _ in range(n_req)]
         if top_k is not None and top_k <= 0:
@@ -371,66 +381,75 @@ class Engine:
             r, o = r[keep], o[keep]
         if not len(r):
             return out
-        # stage 1, on a few columns: mode within reach and overlapping dates (activity, level, activity
-        # of the organisations and capacity hold by construction of the candidate lists)
+        # step 1: dates, then one gather of the other offer columns the filters read
         t = self.table
-        d = _chord_km(_unit_vectors(rq.lat, rq.lon)[r], self._xyz[o])
-        shared = rq.modes[r] & t.modes[o] & self.vocab.compat_modes[rq.act[r], t.act[o]]
+        keep = np.flatnonzero(np.maximum(rq.start[r], t.start[o]) <= np.minimum(rq.end[r], t.end[o]))
+        r, o = r[keep], o[keep]
+        cols = np.take(self._filter_cols, o, axis=0)
+        # step 2: a shared mode, within the company's radius (at school) or the class's travel (at company)
+        off_modes = cols[:, 6].astype(np.uint8)
+        off_act = cols[:, 7].astype(np.intp)
+        req_act = rq.act[r]
+        shared = rq.modes[r] & off_modes & self.vocab.compat_modes[req_act, off_act]
+        d = _chord_km(_unit_vectors(rq.lat, rq.lon)[r], cols[:, :3])
         with np.errstate(invalid="ignore"):
-            ok = ((shared & AT_SCHOOL) != 0) & (d <= t.reach[o])
-            ok |= ((shared & AT_COMPANY) != 0) & (d <= rq.reach[r])
-        ok |= (shared & ONLINE) != 0
-        ok &= np.maximum(rq.start[r], t.start[o]) <= np.minimum(rq.end[r], t.end[o])
-        keep = np.flatnonzero(ok)
+            school_ok = ((shared & AT_SCHOOL) != 0) & (d <= cols[:, 3])
+            company_ok = ((shared & AT_COMPANY) != 0) & (d <= rq.reach[r])
+        online_ok = (shared & ONLINE) != 0
+        keep = np.flatnonzero(school_ok | company_ok | online_ok)
         if not len(keep):
             return out
-        r, o, d = r[keep], o[keep], d[keep]
-        # stage 2: every hard filter on the survivors (the single definition of feasible)
-        req = rq.take(r)
-        of = t.take(o)
-        ch = check(req, of, d, self.vocab)
-        keep = np.flatnonzero(ch.feasible)
-        if len(keep) < len(r):
-            r, o, d = r[keep], o[keep], d[keep]
-            req, of, ch = req.take(keep), of.take(keep), ch.subset(keep)
-        if not len(r):
-            return out
+        r, o, d, cols = r[keep], o[keep], d[keep], cols[keep]
+        ch = Checks(
+            ok={},
+            kind=self.vocab.compat_kind[req_act[keep], off_act[keep]],
+            school_ok=school_ok[keep],
+            company_ok=company_ok[keep],
+            online_ok=online_ok[keep],
+            shared=shared[keep],
+        )
+        req = FitCols(
+            sect=rq.sect[r],
+            sect_rel=rq.sect_rel[r],
+            lvl=rq.lvl[r],
+            lvl_x=rq.lvl_x[r],
+            start=rq.start[r],
+            end=rq.end[r],
+            acts_year=rq.acts_year[r],
+            cap=rq.cap[r],
+            cap_left=rq.cap_left[r],
+        )
+        of = FitCols(
+            sect=t.sect[o],
+            sect_rel=t.sect_rel[o],
+            lvl=t.lvl[o],
+            lvl_x=t.lvl_x[o],
+            start=cols[:, 4].astype(np.int64),
+            end=cols[:, 5].astype(np.int64),
+            acts_year=t.acts_year[o],
+            cap=t.cap[o],
+            cap_left=t.cap_left[o],
+        )
         queries = self._queries(reqs)
         known_req = np.fromiter((bool(q.words) for q in queries), dtype=np.bool_, count=n_req)
         known = known_req[r]
-        w_topic = float(self._w[FEATURES.index("topic")])
-        if top_k is not None and len(r) > top_k and w_topic > 0 and known.any():
-            # the topic adds at most w_topic: a pair whose score without it, plus w_topic, stays below the
-            # k-th best score without it (of its request) can never reach the top-k
-            base = fits(req, of, d, np.zeros(len(r)), ch, self.config, known).score
-            sel = _prune(r, base, np.where(known, w_topic, 0.0), top_k, n_req)
-            if len(sel) < len(r):
-                r, o, d, known = r[sel], o[sel], d[sel], known[sel]
-                req, of, ch = req.take(sel), of.take(sel), ch.subset(sel)
         sim = self.topics.coverage(queries, r, o)
         ft = fits(req, of, d, sim, ch, self.config, known)
-        soonest = np.maximum(req.start, of.start)
-        order = _order(ft.score, d, soonest, self._id_rank[o], group=r)
-        r_sorted = r[order]
-        starts = np.searchsorted(r_sorted, np.arange(n_req))
-        rank = np.arange(len(order)) - starts[r_sorted]
-        if top_k is not None:
-            chosen = order[rank < top_k]
-            rank = rank[rank < top_k]
-        else:
-            chosen = order
+        chosen, rank = _top_per_group(
+            ft.score, d, np.maximum(req.start, of.start), self._id_rank[o], r, n_req, top_k
+        )
         fitmat = np.column_stack([ft.fits[f] for f in FEATURES])[chosen]
-        mode = ft.mode[chosen].tolist()
+        mode = ft.mode[chosen]
         score = ft.score[chosen].tolist()
         dist = d[chosen]
         facts_src = _Block(
             self,
             reqs,
-            req.take(chosen),
-            of.take(chosen),
+            rq.take(r[chosen]),
+            t.take(o[chosen]),
             ch.kind[chosen],
             fitmat,
-            ft.mode[chosen],
+            mode,
             dist,
             known[chosen],
             sim[chosen],
@@ -439,9 +458,9 @@ class Engine:
         version = self.config.weights_version
         offers = self.offers
         dist_l = [x if math.isfinite(x) else None for x in dist.tolist()]
-        for k, (ri, oi, rk) in enumerate(
-            zip(r[chosen].tolist(), o[chosen].tolist(), rank.tolist(), strict=True)
-        ):
+        modes = [MODE_CODES[m] for m in mode.tolist()]
+        rows = zip(r[chosen].tolist(), o[chosen].tolist(), rank.tolist(), strict=True)
+        for k, (ri, oi, rk) in enumerate(rows):
             out[ri].append(
                 Suggestion(
                     reqs[ri].id,
@@ -449,7 +468,7 @@ class Engine:
                     rk + 1,
                     score[k],
                     dist_l[k],
-                    MODE_CODES[mode[k]],
+                    modes[k],
                     weights_version=version,
                     explain=_Lazy(facts_src, k),
                 )
@@ -592,20 +611,40 @@ def _chord_km(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.floa
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
 
 
-def _prune(
-    group: NDArray[np.intp], base: NDArray[np.float64], bonus: NDArray[np.float64], k: int, n_groups: int
-) -> NDArray[np.intp]:
-    """Indices of the pairs that can still reach their group's top ``k``: ``base + bonus`` is at least
-    the k-th best ``base`` of the group (less two score quanta, for the tie-break at that resolution)."""
-    order = np.lexsort((-base, group))
-    g_sorted = group[order]
-    counts = np.bincount(group, minlength=n_groups)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    kth = np.full(n_groups, -np.inf)
-    full = counts > k
-    kth[full] = base[order[starts[full] + k - 1]]
-    del g_sorted
-    return np.flatnonzero(base + bonus >= kth[group] - 2 * SCORE_QUANTUM)
+def _top_per_group(
+    score: NDArray[np.float64],
+    dist: NDArray[np.float64],
+    soonest: NDArray[np.int64],
+    id_rank: NDArray[np.int64],
+    group: NDArray[np.intp],
+    n_groups: int,
+    k: int | None,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Indices of each group's best ``k`` pairs in ranking order (see :func:`_order`), and their rank
+    (0-based) within the group. Only the pairs that reach the k-th score of their group at the score
+    resolution (ties included) go through the full multi-key sort."""
+    if k is not None:
+        q = np.rint(score / SCORE_QUANTUM).astype(np.int64)
+        top = int(q.max()) + 1 if len(q) else 1
+        order = np.argsort(group.astype(np.int64) * (top + 1) + (top - q), kind="stable")
+        g_sorted = group[order]
+        counts = np.bincount(group, minlength=n_groups)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        kth = np.full(n_groups, -1, dtype=np.int64)
+        full = counts >= k
+        kth[full] = q[order[starts[full] + k - 1]]
+        cand = order[q[order] >= kth[g_sorted]]
+    else:
+        cand = np.arange(len(score))
+    sub = _order(score[cand], dist[cand], soonest[cand], id_rank[cand], group[cand])
+    chosen = cand[sub]
+    g = group[chosen]
+    first = np.searchsorted(g, np.arange(n_groups))
+    rank = np.arange(len(chosen)) - first[g]
+    if k is not None:
+        keep = rank < k
+        chosen, rank = chosen[keep], rank[keep]
+    return chosen, rank
 
 
 def _order(

@@ -78,6 +78,21 @@ def check(rq: Table, of: Table, dist_km: NDArray[np.float64], vocab: Vocab) -> C
 
 
 @dataclass
+class FitCols:
+    """The columns :func:`fits` reads, per pair (a :class:`Table` has them too)."""
+
+    sect: NDArray[np.uint32]
+    sect_rel: NDArray[np.uint32]
+    lvl: NDArray[np.uint32]
+    lvl_x: NDArray[np.uint32]
+    start: NDArray[np.int64]
+    end: NDArray[np.int64]
+    acts_year: NDArray[np.int64]
+    cap: NDArray[np.int64]
+    cap_left: NDArray[np.int64]
+
+
+@dataclass
 class Fits:
     """Feature fits in [0, 1] of feasible pairs, the chosen mode per pair and the score."""
 
@@ -92,8 +107,8 @@ class Fits:
 
 
 def fits(
-    rq: Table,
-    of: Table,
+    rq: Table | FitCols,
+    of: Table | FitCols,
     dist_km: NDArray[np.float64],
     topic_sim: NDArray[np.float64],
     checks: Checks,
