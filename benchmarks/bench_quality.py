@@ -242,6 +242,45 @@ def quality(config: MatchConfig | None = None, path: Path = JUDGED) -> dict:
 
 
 # --------------------------------------------------------------------------- assignment figures
+def _assign_run(
+    requests: list[RequestRecord],
+    offers: list[OfferRecord],
+    cfg: MatchConfig,
+    sparse: set[str],
+    dense: set[str],
+) -> dict:
+    """Top 30 per request, the optimal assignment, and its figures."""
+    engine = Engine(offers, cfg)
+    cands, cand_s = timed(lambda: engine.suggest_all(requests, top_k=30))
+    best, assign_s = timed(lambda: assign(cands, engine.capacities()))
+    feasible = {r for r, v in cands.items() if v}
+    got = {s.request_id for s in best.pairs}
+    dists = np.array([s.distance_km for s in best.pairs if s.distance_km is not None])
+    phys = np.array([s.distance_km for s in best.pairs if s.mode != "online" and s.distance_km is not None])
+
+    def rate(group: set[str]) -> float:
+        g = group & feasible
+        return round(100 * len(g & got) / len(g), 2) if g else 0.0
+
+    def pct(a: np.ndarray, q: float) -> float | None:
+        return round(float(np.percentile(a, q)), 2) if len(a) else None
+
+    return {
+        "requests_with_feasible_offer": len(feasible),
+        "assigned": len(got),
+        "assigned_share_of_feasible_pct": round(100 * len(got) / max(1, len(feasible)), 2),
+        "median_km_assigned": pct(dists, 50),
+        "p90_km_assigned": pct(dists, 90),
+        "median_km_assigned_on_site": pct(phys, 50),
+        "p90_km_assigned_on_site": pct(phys, 90),
+        "sparse_quarter_rate_pct": rate(sparse),
+        "dense_quarter_rate_pct": rate(dense),
+        "sparse_minus_dense_pts": round(rate(sparse) - rate(dense), 2),
+        "candidates_s": round(cand_s, 2),
+        "assign_s": round(assign_s, 2),
+    }
+
+
 def assignment_figures(small: bool) -> dict:
     """Assignment rate, distances and sparse/dense equity on the synthetic benchmark-size data."""
     from bench_matching import make_data
@@ -261,36 +300,18 @@ def assignment_figures(small: bool) -> dict:
     out: dict = {
         "sizes": {"requests": sizes[2], "offers": sizes[3]},
         "density_quartiles_offers_25km": [float(q1), float(q3)],
+        "sparse_quarter": "requests whose school has at most the first quartile of offers within 25 km",
+        "dense_quarter": "requests whose school has at least the third quartile",
     }
-    for label, cfg in (("default", MatchConfig()), ("equity_weight_0", replace(MatchConfig(), w_equity=0.0))):
-        engine = Engine(offers, cfg)
-        cands, cand_s = timed(lambda engine=engine: engine.suggest_all(requests, top_k=30))
-        best, assign_s = timed(lambda cands=cands, engine=engine: assign(cands, engine.capacities()))
-        feasible = {r for r, v in cands.items() if v}
-        got = {s.request_id for s in best.pairs}
-        dists = np.array([s.distance_km for s in best.pairs if s.distance_km is not None])
-        phys = np.array(
-            [s.distance_km for s in best.pairs if s.mode != "online" and s.distance_km is not None]
-        )
-
-        def rate(group: set[str], feasible: set[str] = feasible, got: set[str] = got) -> float:
-            g = group & feasible
-            return round(100 * len(g & got) / len(g), 2) if g else 0.0
-
-        out[label] = {
-            "requests_with_feasible_offer": len(feasible),
-            "assigned": len(got),
-            "assigned_share_of_feasible_pct": round(100 * len(got) / max(1, len(feasible)), 2),
-            "median_km_assigned": round(float(np.median(dists)), 2) if len(dists) else None,
-            "p90_km_assigned": round(float(np.percentile(dists, 90)), 2) if len(dists) else None,
-            "median_km_assigned_on_site": round(float(np.median(phys)), 2) if len(phys) else None,
-            "p90_km_assigned_on_site": round(float(np.percentile(phys, 90)), 2) if len(phys) else None,
-            "sparse_quarter_rate_pct": rate(sparse),
-            "dense_quarter_rate_pct": rate(dense),
-            "sparse_minus_dense_pts": round(rate(sparse) - rate(dense), 2),
-            "candidates_s": round(cand_s, 2),
-            "assign_s": round(assign_s, 2),
-        }
+    # scarce: every 8th offer with one place left, so that demand exceeds supply
+    scarce = [replace(o, capacity_left=min(o.capacity_left, 1)) for o in offers[::8]]
+    for scenario, pool in (("benchmark_size", offers), ("scarce_capacity", scarce)):
+        out[scenario] = {"offers": len(pool), "places": sum(o.capacity_left for o in pool if o.active)}
+        for label, cfg in (
+            ("default", MatchConfig()),
+            ("equity_weight_0", replace(MatchConfig(), w_equity=0.0)),
+        ):
+            out[scenario][label] = _assign_run(requests, pool, cfg, sparse, dense)
     out["data_s"] = round(gen_s, 2)
     return out
 
