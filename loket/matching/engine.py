@@ -525,18 +525,17 @@ class Engine:
             request_days=int(rq.end[rrow] - rq.start[rrow] + 1),
         )
 
-    def details(self, facts: PairFacts) -> tuple[dict[str, float], Details]:
-        """Contributions and the explanation of one pair (what a Suggestion computes on first use)."""
+    def details(self, facts: PairFacts) -> Details:
+        """The explanation of one pair (what a Suggestion computes when its details are read)."""
         why, weakest = explain_pair(self.vocab, self.config, facts)
         strings = legacy_reasons(self.vocab, self.config, facts)
         if weakest is not None:
             strings.append(render(weakest, "nl"))
-        return contributions(self.config, facts.fits), Details(dict(facts.fits), why, weakest, strings)
+        return Details(facts.fits, contributions(self.config, facts.fits), why, weakest, strings)
 
     def _suggestion(
         self, req_id: str, offer_id: str, rank: int, score: float, facts: PairFacts
     ) -> Suggestion:
-        contrib, det = self.details(facts)
         return Suggestion(
             req_id,
             offer_id,
@@ -544,15 +543,15 @@ class Engine:
             score,
             facts.distance_km,
             facts.mode,
-            contrib,
             weights_version=self.config.weights_version,
-            details=det,
+            details=self.details(facts),
         )
 
 
 @dataclass
 class _Block:
-    """The chosen pairs of one ranked block, kept compact for the lazy explanations."""
+    """The chosen pairs of one ranked block, kept compact for the lazy explanations. On the first
+    explanation the columns become Python lists once, so that each explanation reads plain values."""
 
     engine: Engine
     reqs: Sequence[RequestRecord]
@@ -565,21 +564,64 @@ class _Block:
     known: NDArray[np.bool_]
     sim: NDArray[np.float64]
     orow: NDArray[np.intp]
+    _cols: dict[str, list] | None = None
 
-    def explain(self, k: int) -> tuple[dict[str, float], Details]:
+    def cols(self) -> dict[str, list]:
+        if self._cols is None:
+            rq, of = self.req, self.of
+            self._cols = {
+                "fits": self.fitmat.tolist(),
+                "mode": self.mode.tolist(),
+                "dist": self.dist.tolist(),
+                "travel": rq.reach.tolist(),
+                "radius": of.reach.tolist(),
+                "rmodes": rq.modes.tolist(),
+                "rsect": rq.sect.tolist(),
+                "rrel": rq.sect_rel.tolist(),
+                "osect": of.sect.tolist(),
+                "rlvl": rq.lvl.tolist(),
+                "olvlx": of.lvl_x.tolist(),
+                "kind": self.kind.tolist(),
+                "ract": rq.act.tolist(),
+                "oact": of.act.tolist(),
+                "known": self.known.tolist(),
+                "sim": self.sim.tolist(),
+                "acts": rq.acts_year.tolist(),
+                "rstart": rq.start.tolist(),
+                "rend": rq.end.tolist(),
+                "ostart": of.start.tolist(),
+                "oend": of.end.tolist(),
+                "orow": self.orow.tolist(),
+            }
+        return self._cols
+
+    def explain(self, k: int) -> Details:
         e = self.engine
-        facts = e._facts(
-            self.fitmat[k],
-            MODE_CODES[int(self.mode[k])],
-            float(self.dist[k]),
-            self.req,
-            k,
-            self.of,
-            k,
-            int(self.kind[k]),
-            bool(self.known[k]),
-            float(self.sim[k]),
-            e.offers[int(self.orow[k])].topic or "",
+        c = self.cols()
+        dist = c["dist"][k]
+        start = max(c["rstart"][k], c["ostart"][k])
+        end = min(c["rend"][k], c["oend"][k])
+        facts = PairFacts(
+            fits=dict(zip(FEATURES, c["fits"][k], strict=True)),
+            mode=MODE_CODES[c["mode"][k]],
+            distance_km=dist if math.isfinite(dist) else None,
+            travel_km=c["travel"][k],
+            radius_km=c["radius"][k],
+            request_modes=c["rmodes"][k],
+            req_sect=c["rsect"][k],
+            req_rel=c["rrel"][k],
+            off_sect=c["osect"][k],
+            req_lvl=c["rlvl"][k],
+            off_lvl_x=c["olvlx"][k],
+            kind=c["kind"][k],
+            req_act=c["ract"][k],
+            off_act=c["oact"][k],
+            topic_known=c["known"][k],
+            topic_cov=c["sim"][k],
+            offer_topic=e.offers[c["orow"][k]].topic or "",
+            acts_year=c["acts"][k],
+            overlap_days=max(0, end - start + 1),
+            request_days=c["rend"][k] - c["rstart"][k] + 1,
         )
         return e.details(facts)
 
@@ -591,7 +633,7 @@ class _Lazy:
         self.block = block
         self.k = k
 
-    def __call__(self) -> tuple[dict[str, float], Details]:
+    def __call__(self) -> Details:
         return self.block.explain(self.k)
 
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from loket import taxonomy
-from loket.matching.encode import AT_COMPANY, AT_SCHOOL, MODE_BITS, ONLINE, PHYSICAL, Vocab, bits
+from loket.matching.encode import AT_COMPANY, AT_SCHOOL, MODE_BITS, ONLINE, PHYSICAL, Vocab
+from loket.matching.encode import bits as _bits_list
 from loket.matching.types import FEATURES, SCORE_QUANTUM, MatchConfig, Reason
 
 # --------------------------------------------------------------------------- message texts
@@ -125,21 +127,50 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def _labels(voc: taxonomy.Vocabulary, codes: Sequence[str], locale: str) -> str:
-    return ", ".join(voc.label(c, locale) for c in codes)
+@lru_cache(maxsize=8192)
+def bits(mask: int) -> tuple[int, ...]:
+    """Set bit indices of ``mask`` (cached: the same masks come back for every suggestion)."""
+    return tuple(_bits_list(mask))
+
+
+_VOCABS = {
+    "sector": taxonomy.sectors,
+    "level": taxonomy.levels,
+    "activity": taxonomy.activities,
+    "mode": taxonomy.modes,
+}
+_LABELS: dict[tuple[str, str], tuple[taxonomy.Vocabulary, dict[str, str]]] = {}
+
+
+def _label_map(kind: str, locale: str) -> dict[str, str]:
+    """Code -> label, rebuilt when the taxonomy was reloaded (a new vocabulary object)."""
+    voc = _VOCABS[kind]()
+    hit = _LABELS.get((kind, locale))
+    if hit is None or hit[0] is not voc:
+        hit = (voc, {t.code: t.label(locale) for t in voc.terms})
+        _LABELS[(kind, locale)] = hit
+    return hit[1]
+
+
+def _label(kind: str, code: str, locale: str) -> str:
+    return _label_map(kind, locale).get(code, code)
+
+
+def _labels(kind: str, codes: Sequence[str], locale: str) -> str:
+    return ", ".join(_label(kind, c, locale) for c in codes)
 
 
 def _fmt(name: str, value: Any, locale: str) -> str:
     if name in _KM_PARAMS:
         return km(float(value), locale)
     if name == "sectors":
-        return _labels(taxonomy.sectors(), value, locale)
+        return _labels("sector", value, locale)
     if name in ("levels", "requested_levels", "offered_levels"):
-        return _labels(taxonomy.levels(), value, locale)
+        return _labels("level", value, locale)
     if name in ("activity", "requested", "offered"):
-        return taxonomy.activities().label(str(value), locale)
+        return _label("activity", str(value), locale)
     if name in ("requested_modes", "offered_modes"):
-        return _labels(taxonomy.modes(), value, locale).lower()
+        return _labels("mode", value, locale).lower()
     if name == "side":
         return MESSAGES[locale].get(f"side_{value}", str(value))
     if name == "topic":
@@ -191,7 +222,7 @@ def score_labels(scores: Sequence[float], locale: str = "nl") -> list[str]:
 
 
 # --------------------------------------------------------------------------- one suggested pair
-@dataclass
+@dataclass(slots=True)
 class PairFacts:
     """What the explanation of one feasible pair needs (plain numbers and codes)."""
 
@@ -221,94 +252,121 @@ def _sector_codes(vocab: Vocab, mask: int) -> list[str]:
     return [vocab.sectors[j] for j in bits(mask)]
 
 
-def _strong(vocab: Vocab, config: MatchConfig, f: PairFacts) -> list[tuple[str, Reason]]:
-    """(feature, reason) for every feature that speaks for the pair."""
-    out: list[tuple[str, Reason]] = []
+# reasons without parameters are shared (Reason is immutable)
+_ONLINE = Reason("online")
+_DATES_FIT = Reason("dates_fit")
+_NO_ACTIVITY_YET = Reason("no_activity_yet")
+_ONLY_ONLINE = Reason("only_online")
+_OTHER_TOPIC = Reason("other_topic")
+
+# the order in which equally strong reasons are listed
+_STRONG_ORDER = ("distance", "sector", "topic", "level", "activity", "date", "equity")
+_WEAK_ORDER = ("distance", "topic", "sector", "activity", "level", "date")
+
+
+def _strong_ok(feature: str, config: MatchConfig, f: PairFacts) -> bool:
+    """Does ``feature`` speak for the pair?"""
     fit = f.fits
-    if f.mode == "online":
-        if not (f.request_modes & PHYSICAL):
-            out.append(("distance", Reason("online")))
-    elif f.distance_km is not None and fit["distance"] >= 0.45:
-        d = round(f.distance_km, 2)
+    if feature == "distance":
+        if f.mode == "online":
+            return not (f.request_modes & PHYSICAL)  # online was asked for
+        return f.distance_km is not None and fit["distance"] >= 0.45
+    if feature == "sector":
+        return bool(f.req_sect & f.off_sect)
+    if feature == "topic":
+        return f.topic_known and f.topic_cov >= config.topic_reason_threshold and bool(f.offer_topic.strip())
+    if feature == "level":
+        return fit["level"] >= 1.0
+    if feature == "activity":
+        return f.kind == 1
+    if feature == "date":
+        return fit["date"] >= 1.0
+    return f.acts_year == 0  # equity
+
+
+def _strong_reason(feature: str, vocab: Vocab, f: PairFacts) -> Reason:
+    if feature == "distance":
+        if f.mode == "online":
+            return _ONLINE
+        d = round(f.distance_km or 0.0, 2)
+        return Reason("comes_to_school" if f.mode == "at_school" else "near", {"km": d})
+    if feature == "sector":
+        return Reason("same_sector", {"sectors": _sector_codes(vocab, f.req_sect & f.off_sect)[:2]})
+    if feature == "topic":
+        return Reason("topic_match", {"topic": _short(f.offer_topic)})
+    if feature == "level":
+        return Reason("levels", {"levels": [vocab.levels[j] for j in bits(f.req_lvl & f.off_lvl_x)][:3]})
+    if feature == "activity":
+        return Reason("same_activity", {"activity": vocab.activities[f.off_act]})
+    if feature == "date":
+        return _DATES_FIT
+    return _NO_ACTIVITY_YET
+
+
+def _weak_ok(feature: str, config: MatchConfig, f: PairFacts) -> bool:
+    """Can ``feature`` be named as what counts against the pair?"""
+    fit = f.fits
+    if feature == "distance":
+        if f.mode == "online":
+            return bool(f.request_modes & PHYSICAL)  # the school also wanted a visit
+        return f.distance_km is not None
+    if feature == "topic":
+        return f.topic_known and f.topic_cov < 0.95
+    if feature == "sector":
+        return bool(f.req_sect) and not (f.req_sect & f.off_sect)
+    if feature == "activity":
+        return f.kind == 2
+    if feature in ("level", "date"):
+        return fit[feature] < 1.0
+    return False
+
+
+def _weak_reason(feature: str, vocab: Vocab, config: MatchConfig, f: PairFacts) -> Reason:
+    if feature == "distance":
+        if f.mode == "online":
+            return _ONLY_ONLINE
+        d = round(f.distance_km or 0.0, 2)
+        if f.mode == "at_school" and (f.distance_km or 0.0) > f.travel_km:
+            return Reason("far_but_comes", {"km": d, "radius": f.radius_km})
         if f.mode == "at_school":
-            out.append(("distance", Reason("comes_to_school", {"km": d})))
-        else:
-            out.append(("distance", Reason("near", {"km": d})))
-    shared = f.req_sect & f.off_sect
-    if shared:
-        out.append(("sector", Reason("same_sector", {"sectors": _sector_codes(vocab, shared)[:2]})))
-    if f.topic_known and f.topic_cov >= config.topic_reason_threshold and f.offer_topic.strip():
-        out.append(("topic", Reason("topic_match", {"topic": _short(f.offer_topic)})))
-    if fit["level"] >= 1.0:
-        covered = [vocab.levels[j] for j in bits(f.req_lvl & f.off_lvl_x)]
-        out.append(("level", Reason("levels", {"levels": covered[:3]})))
-    if f.kind == 1:
-        out.append(("activity", Reason("same_activity", {"activity": vocab.activities[f.off_act]})))
-    if fit["date"] >= 1.0:
-        out.append(("date", Reason("dates_fit")))
-    if f.acts_year == 0:
-        out.append(("equity", Reason("no_activity_yet")))
-    return out
-
-
-def _weak(vocab: Vocab, config: MatchConfig, f: PairFacts) -> list[tuple[str, Reason]]:
-    """(feature, reason) for every feature that counts against the pair."""
-    out: list[tuple[str, Reason]] = []
-    fit = f.fits
-    if f.mode == "online":
-        if f.request_modes & PHYSICAL:
-            out.append(("distance", Reason("only_online")))
-    elif f.distance_km is not None:
-        d = round(f.distance_km, 2)
-        if f.mode == "at_school" and f.distance_km > f.travel_km:
-            out.append(("distance", Reason("far_but_comes", {"km": d, "radius": f.radius_km})))
-        elif f.mode == "at_school":
-            out.append(("distance", Reason("far_radius", {"km": d, "limit": f.radius_km})))
-        else:
-            out.append(("distance", Reason("far", {"km": d, "limit": f.travel_km})))
-    if f.topic_known:
+            return Reason("far_radius", {"km": d, "limit": f.radius_km})
+        return Reason("far", {"km": d, "limit": f.travel_km})
+    if feature == "topic":
         if f.topic_cov < config.topic_other_threshold:
-            out.append(("topic", Reason("other_topic")))
-        elif f.topic_cov < 0.95:
-            out.append(("topic", Reason("topic_partial", {"topic": _short(f.offer_topic)})))
-    if f.req_sect and not (f.req_sect & f.off_sect):
+            return _OTHER_TOPIC
+        return Reason("topic_partial", {"topic": _short(f.offer_topic)})
+    if feature == "sector":
         rel = f.req_rel & f.off_sect
         if rel:
-            out.append(("sector", Reason("related_sector", {"sectors": _sector_codes(vocab, rel)[:2]})))
-        else:
-            out.append(("sector", Reason("other_sector", {"sectors": _sector_codes(vocab, f.off_sect)[:2]})))
-    if f.kind == 2:
-        out.append(
-            (
-                "activity",
-                Reason(
-                    "other_activity",
-                    {"activity": vocab.activities[f.off_act], "requested": vocab.activities[f.req_act]},
-                ),
-            )
+            return Reason("related_sector", {"sectors": _sector_codes(vocab, rel)[:2]})
+        return Reason("other_sector", {"sectors": _sector_codes(vocab, f.off_sect)[:2]})
+    if feature == "activity":
+        return Reason(
+            "other_activity",
+            {"activity": vocab.activities[f.off_act], "requested": vocab.activities[f.req_act]},
         )
-    if fit["level"] < 1.0:
-        covered = len(bits(f.req_lvl & f.off_lvl_x))
-        out.append(("level", Reason("some_levels", {"covered": covered, "total": len(bits(f.req_lvl))})))
-    if fit["date"] < 1.0:
-        out.append(("date", Reason("dates_partial", {"days": f.overlap_days, "total": f.request_days})))
-    return out
+    if feature == "level":
+        return Reason(
+            "some_levels", {"covered": len(bits(f.req_lvl & f.off_lvl_x)), "total": len(bits(f.req_lvl))}
+        )
+    return Reason("dates_partial", {"days": f.overlap_days, "total": f.request_days})
 
 
 def explain_pair(vocab: Vocab, config: MatchConfig, f: PairFacts) -> tuple[list[Reason], Reason | None]:
     """The strongest reasons (by contribution to the score, at most three) and the weakest point (the
     named weakness with the largest weighted loss ``w_f * (1 - fit_f)``; None when every loss is small)."""
     w = config.weights
-    strong = _strong(vocab, config, f)
-    strong.sort(key=lambda fr: -w[fr[0]] * f.fits[fr[0]])  # stable: ties keep the feature order
-    weak = _weak(vocab, config, f)
-    best: Reason | None = None
+    fit = f.fits
+    strong = [x for x in _STRONG_ORDER if _strong_ok(x, config, f)]
+    strong.sort(key=lambda x: -w[x] * fit[x])  # stable: ties keep _STRONG_ORDER
+    best: str | None = None
     best_loss = config.weak_point_min_loss
-    for feature, reason in weak:
-        loss = w[feature] * (1.0 - f.fits[feature])
-        if loss >= best_loss and (best is None or loss > best_loss):
-            best, best_loss = reason, loss
-    return [r for _, r in strong[:3]], best
+    for x in _WEAK_ORDER:
+        loss = w[x] * (1.0 - fit[x])
+        if loss >= best_loss and (best is None or loss > best_loss) and _weak_ok(x, config, f):
+            best, best_loss = x, loss
+    why = [_strong_reason(x, vocab, f) for x in strong[:3]]
+    return why, None if best is None else _weak_reason(best, vocab, config, f)
 
 
 def legacy_reasons(vocab: Vocab, config: MatchConfig, f: PairFacts) -> list[str]:

@@ -199,7 +199,7 @@ class MatchConfig:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """One explanation as data: a message id and its parameters (JSON-safe values only).
 
@@ -218,19 +218,28 @@ class Reason:
         return cls(str(doc["code"]), dict(doc.get("params") or {}))
 
 
-@dataclass
+@dataclass(slots=True)
 class Details:
-    """What a suggestion says about itself: raw fits, strongest reasons, weakest point, Dutch strings."""
+    """What a suggestion says about itself: raw fits, contributions to the score, strongest reasons,
+    weakest point and the old Dutch strings."""
 
     fits: dict[str, float]
+    contributions: dict[str, float]
     why: list[Reason]
     weakest: Reason | None
     reasons: list[str]
 
 
+_NO_DETAILS = Details({}, {}, [], None, [])
+
+
 class Suggestion:
-    """One proposed (request, offer) pair: score, mode, distance, and (computed on first use) its fits,
+    """One proposed (request, offer) pair: score, mode and distance, and its :class:`Details`: fits,
     score contributions, strongest reasons (``why``), weakest point and Dutch reason strings.
+
+    A suggestion from a ranking computes its details from the ranked block each time they are read and
+    keeps none of them: a batch run of 100,000 suggestions stays small, and reading the details of one
+    costs some microseconds. Read ``details`` once when you need several parts of it.
 
     ``reasons`` keeps the old Dutch strings for callers that expect text (plus the weakest point at the
     end); new code should use ``why`` / ``weakest`` (:class:`Reason` data) and render them per locale.
@@ -244,7 +253,6 @@ class Suggestion:
         "distance_km",
         "mode",
         "weights_version",
-        "_contributions",
         "_details",
         "_explain",
     )
@@ -262,7 +270,7 @@ class Suggestion:
         *,
         weights_version: str = DEFAULT_WEIGHTS_VERSION,
         details: Details | None = None,
-        explain: Callable[[], tuple[dict[str, float], Details]] | None = None,
+        explain: Callable[[], Details] | None = None,
     ) -> None:
         self.request_id = request_id
         self.offer_id = offer_id
@@ -271,37 +279,24 @@ class Suggestion:
         self.distance_km = distance_km
         self.mode = mode
         self.weights_version = weights_version
-        self._contributions = contributions
-        if details is None and reasons is not None:
-            details = Details({}, [], None, list(reasons))
+        if details is None and (reasons is not None or contributions is not None):
+            details = Details({}, dict(contributions or {}), [], None, list(reasons or []))
         self._details = details
         self._explain = explain
 
-    def _load(self) -> None:
+    @property
+    def details(self) -> Details:
+        """Fits, contributions, strongest reasons, weakest point and Dutch strings of this pair."""
+        if self._details is not None:
+            return self._details
         if self._explain is not None:
-            contributions, details = self._explain()
-            if self._contributions is None:
-                self._contributions = contributions
-            if self._details is None:
-                self._details = details
-            self._explain = None
-        if self._contributions is None:
-            self._contributions = {}
-        if self._details is None:
-            self._details = Details({}, [], None, [])
+            return self._explain()
+        return _NO_DETAILS
 
     @property
     def contributions(self) -> dict[str, float]:
         """Per-feature share of the score (normalised weight x fit; they sum to the score)."""
-        if self._contributions is None:
-            self._load()
-        return self._contributions  # type: ignore[return-value]
-
-    @property
-    def details(self) -> Details:
-        if self._details is None:
-            self._load()
-        return self._details  # type: ignore[return-value]
+        return self.details.contributions
 
     @property
     def fits(self) -> dict[str, float]:
@@ -328,18 +323,19 @@ class Suggestion:
 
         With ``detail``: also ``why``/``weakest`` (Reason data), ``fits`` and ``weights_version``.
         """
+        d = self.details
         doc: dict[str, Any] = {
             "request": self.request_id,
             "offer": self.offer_id,
             "rank": self.rank,
             "score": round(self.score, 3),
             "distance_km": None if self.distance_km is None else round(self.distance_km, 1),
-            "reasons": list(self.reasons),
+            "reasons": list(d.reasons),
         }
         if detail:
-            doc["why"] = [r.to_json() for r in self.why]
-            doc["weakest"] = None if self.weakest is None else self.weakest.to_json()
-            doc["fits"] = {k: round(v, 6) for k, v in self.fits.items()}
+            doc["why"] = [r.to_json() for r in d.why]
+            doc["weakest"] = None if d.weakest is None else d.weakest.to_json()
+            doc["fits"] = {k: round(v, 6) for k, v in d.fits.items()}
             doc["weights_version"] = self.weights_version
         return doc
 
