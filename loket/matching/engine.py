@@ -19,7 +19,6 @@ import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,7 +54,7 @@ Excluded = Iterable[tuple[str, str]]
 Progress = Callable[[int, int], None]
 _SLACK_KM = 0.05  # the tree query is widened a little; exact distances are filtered afterwards
 Key = tuple[int, int]  # (offer activity index, level bit)
-BLOCK = 1024  # requests per block in suggest_all (fewer, larger batched tree queries)
+BLOCK = 512  # requests per block in suggest_all (batched tree queries; ~0.5 M candidate pairs)
 _NO_DIST = np.inf
 
 
@@ -123,10 +122,9 @@ class Engine:
         ]
         w = self.config.weights
         self._w = np.array([w[f] for f in FEATURES])
-        # the offer columns the hard filters read, gathered at once: x, y, z, radius, start, end, modes, act
-        self._filter_cols = np.column_stack(
-            [_unit_vectors(t.lat, t.lon), t.reach, t.start, t.end, t.modes, t.act]
-        ).astype(np.float64)
+        # the offer columns the reach filter reads, gathered at once: x, y, z (unit vector), radius
+        self._filter_cols = np.column_stack([_unit_vectors(t.lat, t.lon), t.reach])
+        self._act8 = t.act.astype(np.int8)
 
     def capacities(self) -> dict[str, int]:
         """Offer id -> remaining capacity of the matchable offers (input for :func:`assign`)."""
@@ -385,10 +383,11 @@ class Engine:
         t = self.table
         keep = np.flatnonzero(np.maximum(rq.start[r], t.start[o]) <= np.minimum(rq.end[r], t.end[o]))
         r, o = r[keep], o[keep]
-        cols = np.take(self._filter_cols, o, axis=0)
+        del keep
         # step 2: a shared mode, within the company's radius (at school) or the class's travel (at company)
-        off_modes = cols[:, 6].astype(np.uint8)
-        off_act = cols[:, 7].astype(np.intp)
+        cols = np.take(self._filter_cols, o, axis=0)
+        off_modes = t.modes[o]
+        off_act = self._act8[o]
         req_act = rq.act[r]
         shared = rq.modes[r] & off_modes & self.vocab.compat_modes[req_act, off_act]
         d = _chord_km(_unit_vectors(rq.lat, rq.lon)[r], cols[:, :3])
@@ -399,7 +398,8 @@ class Engine:
         keep = np.flatnonzero(school_ok | company_ok | online_ok)
         if not len(keep):
             return out
-        r, o, d, cols = r[keep], o[keep], d[keep], cols[keep]
+        r, o, d = r[keep], o[keep], d[keep]
+        del cols
         ch = Checks(
             ok={},
             kind=self.vocab.compat_kind[req_act[keep], off_act[keep]],
@@ -424,8 +424,8 @@ class Engine:
             sect_rel=t.sect_rel[o],
             lvl=t.lvl[o],
             lvl_x=t.lvl_x[o],
-            start=cols[:, 4].astype(np.int64),
-            end=cols[:, 5].astype(np.int64),
+            start=t.start[o],
+            end=t.end[o],
             acts_year=t.acts_year[o],
             cap=t.cap[o],
             cap_left=t.cap_left[o],
@@ -438,28 +438,44 @@ class Engine:
         chosen, rank = _top_per_group(
             ft.score, d, np.maximum(req.start, of.start), self._id_rank[o], r, n_req, top_k
         )
-        fitmat = np.column_stack([ft.fits[f] for f in FEATURES])[chosen]
+        rc, oc = r[chosen], o[chosen]
         mode = ft.mode[chosen]
-        score = ft.score[chosen].tolist()
         dist = d[chosen]
-        facts_src = _Block(
+        score = ft.score[chosen].tolist()
+        block = _Block(
             self,
-            reqs,
-            rq.take(r[chosen]),
-            t.take(o[chosen]),
-            ch.kind[chosen],
-            fitmat,
-            mode,
-            dist,
-            known[chosen],
-            sim[chosen],
-            o[chosen],
+            np.column_stack(
+                [ft.fits[f][chosen] for f in FEATURES]
+                + [
+                    mode,
+                    dist,
+                    rq.reach[rc],
+                    t.reach[oc],
+                    rq.modes[rc],
+                    rq.sect[rc],
+                    rq.sect_rel[rc],
+                    t.sect[oc],
+                    rq.lvl[rc],
+                    t.lvl_x[oc],
+                    ch.kind[chosen],
+                    rq.act[rc],
+                    t.act[oc],
+                    known[chosen],
+                    sim[chosen],
+                    rq.acts_year[rc],
+                    rq.start[rc],
+                    rq.end[rc],
+                    t.start[oc],
+                    t.end[oc],
+                    oc,
+                ]
+            ).astype(np.float64),
         )
         version = self.config.weights_version
         offers = self.offers
         dist_l = [x if math.isfinite(x) else None for x in dist.tolist()]
         modes = [MODE_CODES[m] for m in mode.tolist()]
-        rows = zip(r[chosen].tolist(), o[chosen].tolist(), rank.tolist(), strict=True)
+        rows = zip(rc.tolist(), oc.tolist(), rank.tolist(), strict=True)
         for k, (ri, oi, rk) in enumerate(rows):
             out[ri].append(
                 Suggestion(
@@ -470,7 +486,7 @@ class Engine:
                     dist_l[k],
                     modes[k],
                     weights_version=version,
-                    explain=_Lazy(facts_src, k),
+                    explain=_Lazy(block, k),
                 )
             )
         return out
@@ -548,80 +564,92 @@ class Engine:
         )
 
 
-@dataclass
+_BLOCK_COLS = (
+    "mode",
+    "dist",
+    "travel",
+    "radius",
+    "rmodes",
+    "rsect",
+    "rrel",
+    "osect",
+    "rlvl",
+    "olvlx",
+    "kind",
+    "ract",
+    "oact",
+    "known",
+    "sim",
+    "acts",
+    "rstart",
+    "rend",
+    "ostart",
+    "oend",
+    "orow",
+)
+
+
 class _Block:
-    """The chosen pairs of one ranked block, kept compact for the lazy explanations. On the first
-    explanation the columns become Python lists once, so that each explanation reads plain values."""
+    """The chosen pairs of one ranked block as one float matrix (fits, then the columns of
+    ``_BLOCK_COLS``; bit masks and day numbers are exact in float64), for the explanations: a row
+    becomes Python values with one ``tolist``, and nothing is kept after an explanation."""
 
-    engine: Engine
-    reqs: Sequence[RequestRecord]
-    req: Table
-    of: Table
-    kind: NDArray[np.int8]
-    fitmat: NDArray[np.float64]
-    mode: NDArray[np.int8]
-    dist: NDArray[np.float64]
-    known: NDArray[np.bool_]
-    sim: NDArray[np.float64]
-    orow: NDArray[np.intp]
-    _cols: dict[str, list] | None = None
+    __slots__ = ("engine", "mat")
 
-    def cols(self) -> dict[str, list]:
-        if self._cols is None:
-            rq, of = self.req, self.of
-            self._cols = {
-                "fits": self.fitmat.tolist(),
-                "mode": self.mode.tolist(),
-                "dist": self.dist.tolist(),
-                "travel": rq.reach.tolist(),
-                "radius": of.reach.tolist(),
-                "rmodes": rq.modes.tolist(),
-                "rsect": rq.sect.tolist(),
-                "rrel": rq.sect_rel.tolist(),
-                "osect": of.sect.tolist(),
-                "rlvl": rq.lvl.tolist(),
-                "olvlx": of.lvl_x.tolist(),
-                "kind": self.kind.tolist(),
-                "ract": rq.act.tolist(),
-                "oact": of.act.tolist(),
-                "known": self.known.tolist(),
-                "sim": self.sim.tolist(),
-                "acts": rq.acts_year.tolist(),
-                "rstart": rq.start.tolist(),
-                "rend": rq.end.tolist(),
-                "ostart": of.start.tolist(),
-                "oend": of.end.tolist(),
-                "orow": self.orow.tolist(),
-            }
-        return self._cols
+    def __init__(self, engine: Engine, mat: NDArray[np.float64]) -> None:
+        self.engine = engine
+        self.mat = mat
 
     def explain(self, k: int) -> Details:
         e = self.engine
-        c = self.cols()
-        dist = c["dist"][k]
-        start = max(c["rstart"][k], c["ostart"][k])
-        end = min(c["rend"][k], c["oend"][k])
+        row = self.mat[k].tolist()
+        fit = dict(zip(FEATURES, row[:7], strict=True))
+        (
+            mode,
+            dist,
+            travel,
+            radius,
+            rmodes,
+            rsect,
+            rrel,
+            osect,
+            rlvl,
+            olvlx,
+            kind,
+            ract,
+            oact,
+            known,
+            sim,
+            acts,
+            rstart,
+            rend,
+            ostart,
+            oend,
+            orow,
+        ) = row[7:]
+        start = max(rstart, ostart)
+        end = min(rend, oend)
         facts = PairFacts(
-            fits=dict(zip(FEATURES, c["fits"][k], strict=True)),
-            mode=MODE_CODES[c["mode"][k]],
+            fits=fit,
+            mode=MODE_CODES[int(mode)],
             distance_km=dist if math.isfinite(dist) else None,
-            travel_km=c["travel"][k],
-            radius_km=c["radius"][k],
-            request_modes=c["rmodes"][k],
-            req_sect=c["rsect"][k],
-            req_rel=c["rrel"][k],
-            off_sect=c["osect"][k],
-            req_lvl=c["rlvl"][k],
-            off_lvl_x=c["olvlx"][k],
-            kind=c["kind"][k],
-            req_act=c["ract"][k],
-            off_act=c["oact"][k],
-            topic_known=c["known"][k],
-            topic_cov=c["sim"][k],
-            offer_topic=e.offers[c["orow"][k]].topic or "",
-            acts_year=c["acts"][k],
-            overlap_days=max(0, end - start + 1),
-            request_days=c["rend"][k] - c["rstart"][k] + 1,
+            travel_km=travel,
+            radius_km=radius,
+            request_modes=int(rmodes),
+            req_sect=int(rsect),
+            req_rel=int(rrel),
+            off_sect=int(osect),
+            req_lvl=int(rlvl),
+            off_lvl_x=int(olvlx),
+            kind=int(kind),
+            req_act=int(ract),
+            off_act=int(oact),
+            topic_known=bool(known),
+            topic_cov=sim,
+            offer_topic=e.offers[int(orow)].topic or "",
+            acts_year=int(acts),
+            overlap_days=max(0, int(end - start) + 1),
+            request_days=int(rend - rstart) + 1,
         )
         return e.details(facts)
 
