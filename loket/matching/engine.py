@@ -305,7 +305,7 @@ class Engine:
     # ------------------------------------------------------------------ internals
     def _block_candidates(self, rq: Table) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
         """All (request row, offer row) pairs of the block that might be feasible (activity, level, mode,
-        reach), each once, sorted by request row then offer row."""
+        reach within the tree's largest radius), each pair once."""
         todo: dict[Key, tuple[list[int], list[float]]] = {}
         online: dict[Key, list[int]] = {}
         trees = self._trees
@@ -362,10 +362,10 @@ class Engine:
         """Ranked suggestions for every request row of the (packed) block table ``rq``.
 
         Every candidate pair passes the hard filters in two cheap steps (activity, level, active
-        organisations and capacity hold by construction of the candidate lists): overlapping dates on
-        one gathered matrix of offer columns, then a shared mode within reach. The feasible pairs are
-        scored, and per request the pairs that can still make the top ``k`` at the score resolution are
-        sorted by the full tie-break.
+        organisations and capacity hold by construction of the candidate lists): overlapping dates,
+        then a shared mode within reach (one gathered matrix of unit vector and radius). The feasible
+        pairs are scored, and per request the pairs that can still make the top ``k`` at the score
+        resolution are sorted by the full tie-break.
         """
         n_req = len(reqs)
         out: list[list[Suggestion]] = [[] for _ in range(n_req)]
@@ -564,34 +564,9 @@ class Engine:
         )
 
 
-_BLOCK_COLS = (
-    "mode",
-    "dist",
-    "travel",
-    "radius",
-    "rmodes",
-    "rsect",
-    "rrel",
-    "osect",
-    "rlvl",
-    "olvlx",
-    "kind",
-    "ract",
-    "oact",
-    "known",
-    "sim",
-    "acts",
-    "rstart",
-    "rend",
-    "ostart",
-    "oend",
-    "orow",
-)
-
-
 class _Block:
-    """The chosen pairs of one ranked block as one float matrix (fits, then the columns of
-    ``_BLOCK_COLS``; bit masks and day numbers are exact in float64), for the explanations: a row
+    """The chosen pairs of one ranked block as one float matrix for the explanations: the seven fits,
+    then the columns unpacked in :meth:`explain` (bit masks and day numbers are exact in float64). A row
     becomes Python values with one ``tolist``, and nothing is kept after an explanation."""
 
     __slots__ = ("engine", "mat")
