@@ -13,6 +13,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from loket import taxonomy
 from loket.matching import Engine, OfferRecord, RequestRecord, Suggestion, assign, greedy_assign
 from loket.matching.naive import feasible_modes, haversine_km, naive_score
+from loket.matching.reasons import render
 from loket.matching.types import SCORE_QUANTUM
 
 CITIES = [(52.37, 4.90), (52.09, 5.12), (52.51, 6.09), (53.22, 6.57), (51.44, 5.48)]
@@ -134,6 +135,32 @@ def test_suggestions_are_exactly_the_feasible_pairs(w: tuple) -> None:
         for o in offers:
             if o.id not in slow:
                 assert engine.explain(r, o.id, excluded).failed
+
+
+@SETTINGS
+@given(world())
+def test_every_explanation_renders_in_both_languages(w: tuple) -> None:
+    """Whatever the pair: at most three strongest reasons, a weakest point that is the largest named
+    loss, every Reason renders in Dutch and English, contributions sum to the score."""
+    offers, requests, excluded = w
+    engine = Engine(offers)
+    weights = engine.config.weights
+    for lst in engine.suggest_all(requests, top_k=len(offers), excluded=excluded).values():
+        for s in lst:
+            d = s.details
+            assert len(d.why) <= 3 and sum(d.contributions.values()) == pytest.approx(s.score)
+            for reason in [*d.why, *([d.weakest] if d.weakest else [])]:
+                for loc in ("nl", "en"):
+                    text = render(reason, loc)
+                    assert text and "{" not in text and text != reason.code, (reason, loc)
+            if d.weakest is not None:
+                assert d.reasons[-1] == render(d.weakest)
+                losses = [weights[f] * (1 - d.fits[f]) for f in d.fits if f != "equity"]
+                assert max(losses) >= engine.config.weak_point_min_loss
+    for r in requests:
+        for o in offers:
+            for reason in engine.explain(r, o.id, excluded).why_not:
+                assert "{" not in render(reason) and "{" not in render(reason, "en")
 
 
 @SETTINGS
