@@ -6,6 +6,8 @@ import importlib
 
 from flask import Flask
 
+from loket.web import inputs
+
 # blueprint modules, each exposing ``bp``; a module listed here that does not exist yet is skipped
 BLUEPRINTS = (
     "main",
@@ -24,6 +26,7 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask) -> None:
+    inputs.register(app)  # the <id:...> converter must exist before the routes; query-string checks
     for name in BLUEPRINTS:
         try:
             module = importlib.import_module(f"loket.web.{name}")

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, redirect
 from flask_login import current_user
 
 from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit
 from loket.web.forms.activities import ActionForm
+from loket.web.inputs import page_arg
 
 # errors rendered as 403/404/409 pages by loket.web.errors, never as a flash
 PASS_THROUGH = (StaleEdit, PermissionDenied, NotFound)
@@ -30,7 +31,7 @@ def only_role(role: str):
 
 
 def page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return page_arg()
 
 
 def per_page() -> int:

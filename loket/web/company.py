@@ -68,7 +68,7 @@ def new_offer():
     return _render_form(form, code=422 if form.is_submitted() else 200)
 
 
-@bp.get("/aanbod/<int:offer_id>")
+@bp.get("/aanbod/<id:offer_id>")
 def offer_detail(offer_id: int):
     offer = offer_service.get_for_edit(current_user, offer_id)
     matchable = offer.status == OFF_OPEN and offer.capacity_left > 0
@@ -82,7 +82,7 @@ def offer_detail(offer_id: int):
     )
 
 
-@bp.route("/aanbod/<int:offer_id>/wijzigen", methods=["GET", "POST"])
+@bp.route("/aanbod/<id:offer_id>/wijzigen", methods=["GET", "POST"])
 def edit_offer(offer_id: int):
     offer = offer_service.get_for_edit(current_user, offer_id)
     form = OfferForm(obj=offer if request.method == "GET" else None)
@@ -100,19 +100,19 @@ def edit_offer(offer_id: int):
     return _render_form(form, offer, code=422 if form.is_submitted() else 200)
 
 
-@bp.post("/aanbod/<int:offer_id>/pauzeren")
+@bp.post("/aanbod/<id:offer_id>/pauzeren")
 def pause_offer(offer_id: int):
     message = _("Het aanbod is gepauzeerd.")
     return views.simple_action(offer_service.pause_offer, offer_id, message, _detail_url(offer_id))
 
 
-@bp.post("/aanbod/<int:offer_id>/hervatten")
+@bp.post("/aanbod/<id:offer_id>/hervatten")
 def resume_offer(offer_id: int):
     message = _("Het aanbod staat weer open.")
     return views.simple_action(offer_service.resume_offer, offer_id, message, _detail_url(offer_id))
 
 
-@bp.route("/aanbod/<int:offer_id>/sluiten", methods=["GET", "POST"])
+@bp.route("/aanbod/<id:offer_id>/sluiten", methods=["GET", "POST"])
 def close_offer(offer_id: int):
     offer = offer_service.get_for_edit(current_user, offer_id)
     form = ReasonForm()
@@ -131,7 +131,7 @@ def close_offer(offer_id: int):
     return render_template("company/offer_close.html", offer=offer, form=form)
 
 
-@bp.post("/aanbod/<int:offer_id>/voorstellen/<int:request_id>")
+@bp.post("/aanbod/<id:offer_id>/voorstellen/<id:request_id>")
 def propose(offer_id: int, request_id: int):
     """'Voorstellen': propose this offer to a request in reach (the cluster manager approves)."""
     from loket.services import matches as match_service

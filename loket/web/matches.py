@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -17,7 +15,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from loket import ics
 from loket.services import NotFound, PermissionDenied, ServiceError, StaleEdit, queries
 from loket.services import matches as svc
+from loket.web.forms.base import LoketForm
+from loket.web.forms.bounds import DateRange, local_to_utc
 from loket.web.forms.reasons import reason_field
+from loket.web.inputs import parse_int
 from loket.web.template_helpers import AMS
 
 bp = Blueprint("matches", __name__, url_prefix="/koppelingen")
@@ -25,17 +26,20 @@ bp = Blueprint("matches", __name__, url_prefix="/koppelingen")
 PASS_THROUGH = (PermissionDenied, NotFound, StaleEdit)
 
 
-class VersionForm(FlaskForm):
+class VersionForm(LoketForm):
     version_id = HiddenField()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(LoketForm):
     reason = reason_field(_l("Reden"))
     version_id = HiddenField()
 
 
-class ScheduleForm(FlaskForm):
-    day = DateField(_l("Datum"), validators=[InputRequired(message=_l("Vul een geldige datum in."))])
+class ScheduleForm(LoketForm):
+    day = DateField(
+        _l("Datum"),
+        validators=[InputRequired(message=_l("Vul een geldige datum in.")), DateRange(years_ahead=5)],
+    )
     start = TimeField(
         _l("Begintijd"), validators=[InputRequired(message=_l("Vul een begintijd in (uu:mm)."))]
     )
@@ -50,7 +54,7 @@ class ScheduleForm(FlaskForm):
     version_id = HiddenField()
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(LoketForm):
     rating = RadioField(
         _l("Cijfer (1 = slecht, 5 = uitstekend)"),
         choices=[SelectChoice(str(i), str(i)) for i in range(1, 6)],
@@ -73,8 +77,7 @@ def _login():
 
 
 def _version(form) -> int | None:
-    raw = str(form.version_id.data or "").strip() if hasattr(form, "version_id") else ""
-    return int(raw) if raw.isdigit() else None
+    return parse_int(form.version_id.data) if hasattr(form, "version_id") else None
 
 
 def _error(form, exc: ServiceError) -> None:
@@ -138,7 +141,7 @@ def _to_detail(match_id: int):
     return redirect(url_for("matches.detail", match_id=match_id))
 
 
-@bp.get("/<int:match_id>")
+@bp.get("/<id:match_id>")
 def detail(match_id: int):
     match = queries.match_for(current_user, match_id)
     return render_template(
@@ -153,7 +156,7 @@ def detail(match_id: int):
     )
 
 
-@bp.post("/<int:match_id>/accepteren")
+@bp.post("/<id:match_id>/accepteren")
 def accept(match_id: int):
     queries.match_for(current_user, match_id)
     form = VersionForm()
@@ -200,21 +203,33 @@ def _reason_action(match_id: int, action: str):
     ), status
 
 
-@bp.route("/<int:match_id>/weigeren", methods=["GET", "POST"])
+@bp.route("/<id:match_id>/weigeren", methods=["GET", "POST"])
 def decline(match_id: int):
     return _reason_action(match_id, "decline")
 
 
-@bp.route("/<int:match_id>/annuleren", methods=["GET", "POST"])
+@bp.route("/<id:match_id>/annuleren", methods=["GET", "POST"])
 def cancel(match_id: int):
     return _reason_action(match_id, "cancel")
 
 
-def _local(day, at: time) -> datetime:
-    return datetime.combine(day, at).replace(tzinfo=AMS).astimezone(ZoneInfo("UTC"))
+def _local(form: ScheduleForm, field) -> datetime | None:
+    """The form's day at ``field``'s time in Amsterdam, as UTC; a field error when that time does not
+    exist because the clock goes forward (e.g. 31 March 2030, 02:00-03:00)."""
+    moment = local_to_utc(form.day.data, field.data, AMS)
+    if moment is None:
+        field.errors = [
+            *list(field.errors or []),
+            _(
+                "%(time)s bestaat niet op %(day)s: de klok gaat dan een uur vooruit. Kies een andere tijd.",
+                time=field.data.strftime("%H:%M"),
+                day=form.day.data.strftime("%d-%m-%Y"),
+            ),
+        ]
+    return moment
 
 
-@bp.route("/<int:match_id>/inplannen", methods=["GET", "POST"])
+@bp.route("/<id:match_id>/inplannen", methods=["GET", "POST"])
 def schedule(match_id: int):
     match = queries.match_for(current_user, match_id)
     form = ScheduleForm(version_id=match.version_id)
@@ -225,8 +240,10 @@ def schedule(match_id: int):
         form.place.data = match.place
     status = 200
     if form.validate_on_submit():
-        start = _local(form.day.data, form.start.data)
-        end = _local(form.day.data, form.end.data) if form.end.data else None
+        start = _local(form, form.start)
+        end = _local(form, form.end) if form.end.data else None
+        if start is None or (form.end.data and end is None):
+            return render_template("matches/schedule.html", match=match, form=form), 400
         try:
             svc.schedule(current_user, match_id, start, end, form.place.data, version=_version(form))
         except PASS_THROUGH:
@@ -242,7 +259,7 @@ def schedule(match_id: int):
     return render_template("matches/schedule.html", match=match, form=form), status
 
 
-@bp.route("/<int:match_id>/feedback", methods=["GET", "POST"])
+@bp.route("/<id:match_id>/feedback", methods=["GET", "POST"])
 def feedback(match_id: int):
     match = queries.match_for(current_user, match_id)
     form = FeedbackForm()
@@ -269,7 +286,7 @@ def feedback(match_id: int):
     return render_template("matches/feedback.html", match=match, form=form), status
 
 
-@bp.get("/<int:match_id>/agenda.ics")
+@bp.get("/<id:match_id>/agenda.ics")
 def calendar(match_id: int):
     match = queries.match_for(current_user, match_id)
     if match.scheduled_start is None:

@@ -74,7 +74,7 @@ def new_request():
     return _render_form(form, code=422 if form.is_submitted() else 200)
 
 
-@bp.get("/aanvragen/<int:request_id>")
+@bp.get("/aanvragen/<id:request_id>")
 def request_detail(request_id: int):
     req = request_service.get_for_edit(current_user, request_id)
     candidates = listing.suggested_offers(req.id, SUGGESTIONS) if req.status == REQ_OPEN else []
@@ -87,7 +87,7 @@ def request_detail(request_id: int):
     )
 
 
-@bp.route("/aanvragen/<int:request_id>/wijzigen", methods=["GET", "POST"])
+@bp.route("/aanvragen/<id:request_id>/wijzigen", methods=["GET", "POST"])
 def edit_request(request_id: int):
     req = request_service.get_for_edit(current_user, request_id)
     form = RequestForm(obj=req if request.method == "GET" else None)
@@ -107,19 +107,19 @@ def edit_request(request_id: int):
     return _render_form(form, req, code=422 if form.is_submitted() else 200)
 
 
-@bp.post("/aanvragen/<int:request_id>/pauzeren")
+@bp.post("/aanvragen/<id:request_id>/pauzeren")
 def pause_request(request_id: int):
     message = _("De aanvraag is gepauzeerd.")
     return views.simple_action(request_service.pause_request, request_id, message, _detail_url(request_id))
 
 
-@bp.post("/aanvragen/<int:request_id>/hervatten")
+@bp.post("/aanvragen/<id:request_id>/hervatten")
 def resume_request(request_id: int):
     message = _("De aanvraag staat weer open.")
     return views.simple_action(request_service.resume_request, request_id, message, _detail_url(request_id))
 
 
-@bp.route("/aanvragen/<int:request_id>/annuleren", methods=["GET", "POST"])
+@bp.route("/aanvragen/<id:request_id>/annuleren", methods=["GET", "POST"])
 def cancel_request(request_id: int):
     req = request_service.get_for_edit(current_user, request_id)
     form = ReasonForm()
@@ -138,7 +138,7 @@ def cancel_request(request_id: int):
     return render_template("school/request_cancel.html", req=req, form=form)
 
 
-@bp.post("/aanvragen/<int:request_id>/aanvragen/<int:offer_id>")
+@bp.post("/aanvragen/<id:request_id>/aanvragen/<id:offer_id>")
 def ask_offer(request_id: int, offer_id: int):
     """'Aanvragen': propose this suggested offer for the request (the cluster manager approves)."""
     from loket.services import matches as match_service

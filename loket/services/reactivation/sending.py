@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from loket.db import db, utcnow
-from loket.mail.outbox import build_message, make_transport
+from loket.mail.outbox import MailHeaderError, build_message, make_transport
 from loket.mail.transport import PermanentSendError, TemporarySendError
 from loket.models import EmailRun, OutboxMessage
 from loket.models.mail import FAILED, QUEUED, SENDING, SENT
@@ -128,7 +128,13 @@ def _load_batch(ids: list[int]) -> list[tuple[int, EmailMessage]]:
         .where(OutboxMessage.id.in_(ids), OutboxMessage.state == QUEUED)
         .order_by(OutboxMessage.id)
     ).all()
-    batch = [(row.id, build_message(row)) for row in rows]
+    batch = []
+    for row in rows:
+        try:
+            batch.append((row.id, build_message(row)))
+        except MailHeaderError as exc:  # a line break in a header: this row fails, the others go
+            row.state, row.last_error = FAILED, exc.message[:2000]
+    db.session.flush()
     for row in rows:
         db.session.expunge(row)
     return batch

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FloatField,
@@ -20,6 +19,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
 from loket.services import ServiceError
+from loket.web.forms.base import LoketForm
+from loket.web.forms.bounds import is_finite
 from loket.web.forms.validators import apply_service_error
 
 
@@ -54,6 +55,9 @@ class DutchFloatField(_StopOnParseError, FloatField):
             super().process_formdata(valuelist)
         except ValueError as exc:
             raise ValueError(str(_l("Vul een getal in."))) from exc
+        if self.data is not None and not is_finite(self.data):  # nan, inf, 1e999
+            self.data = None
+            raise ValueError(str(_l("Vul een gewoon getal in (geen oneindig of NaN).")))
 
 
 class DutchDateField(_StopOnParseError, DateField):
@@ -83,7 +87,7 @@ def topic_suggestions(locale: str | None = None) -> list[str]:
     return list(seen)
 
 
-class _ActivityForm(FlaskForm):
+class _ActivityForm(LoketForm):
     activity = SelectField(
         _l("Soort activiteit"), validators=[InputRequired(_l("Kies een soort activiteit."))]
     )
@@ -181,7 +185,7 @@ class OfferForm(_ActivityForm):
         )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(LoketForm):
     """Cancel/close with an optional reason; carries version_id."""
 
     reason = TextAreaField(
@@ -191,7 +195,7 @@ class ReasonForm(FlaskForm):
     version_id = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(LoketForm):
     """A button-only POST (pause, resume, ask for an offer, propose): CSRF token and version_id."""
 
     version_id = HiddenField()
