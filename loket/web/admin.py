@@ -233,6 +233,8 @@ def _member_action(cluster_id: int, act, message):
     """A cluster member form (a user or organisation id): run ``act(target)``, flash ``message(result)``."""
     form = IdForm()
     if not form.validate_on_submit():
+        for error in form.target.errors:
+            flash(error, "error")
         return _detail(cluster_id, 422)
     try:
         result = act(form.target.data)

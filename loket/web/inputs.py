@@ -1,8 +1,9 @@
 """Bounds for every input that is not a form field: ids in the path, numbers and text in the query
 string, id lists posted by hand-written forms.
 
-- ``<id:name>`` in a route: a database id, 1 .. 2**63-1 in ASCII digits; anything else is a 404
-  before the view runs (an ``<int:>`` of 2**63 made SQLite raise OverflowError and PostgreSQL fail).
+- ``<id:name>`` in a route: a database id, 1 .. 2**31-1 (the INTEGER primary keys) in ASCII digits;
+  anything else is a 404 before the view runs (an ``<int:>`` of 2**63 made SQLite raise
+  OverflowError, and PostgreSQL already fails above 2**31-1).
 - ``page_arg()``, ``id_arg()``, ``int_arg()``: the only way views read integers from ``request.args``.
 - every query-string value and every text part of the path is refused (400 / 404) when it holds a
   control character (NUL cannot even be sent to PostgreSQL).
@@ -36,7 +37,9 @@ __all__ = [
     "register",
 ]
 
-MAX_ID = 2**63 - 1  # the largest BIGINT; ids beyond it cannot exist on any backend
+# Primary keys are INTEGER columns: on PostgreSQL anything above 2**31-1 is "integer out of range"
+# (and above 2**63-1 an OverflowError on SQLite), so no row can have an id beyond it.
+MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000  # far beyond any list Loket shows; keeps OFFSET small
 _INT = re.compile(r"[+-]?[0-9]{1,30}")
 
@@ -63,9 +66,9 @@ def in_id_range(value: int | None) -> bool:
 
 
 class IdConverter(BaseConverter):
-    """``<id:match_id>``: a positive database id of at most 2**63-1; otherwise no route matches (404)."""
+    """``<id:match_id>``: a positive database id of at most MAX_ID; otherwise no route matches (404)."""
 
-    regex = r"[0-9]{1,19}"
+    regex = r"[0-9]{1,10}"
 
     def to_python(self, value: str) -> int:
         number = int(value)
@@ -87,7 +90,7 @@ def page_arg(name: str = "page") -> int:
 
 def id_arg(name: str) -> int | None:
     """An id in the query string (``?cluster=``): None when missing or not a number (the filter is
-    ignored, as before); 404 when it is a number no row can have (0, negative, beyond 2**63-1)."""
+    ignored, as before); 404 when it is a number no row can have (0, negative, beyond MAX_ID)."""
     value = parse_int(request.args.get(name))
     if value is None:
         return None

@@ -64,7 +64,7 @@ class FiniteDecimalField(DecimalField):
 
 
 class IdRange(NumberRange):
-    """An id typed into a form: 1 .. 2**63-1 (beyond that no database row can exist)."""
+    """An id typed into a form: 1 .. MAX_ID (beyond that no database row can exist)."""
 
     def __init__(self, message=None) -> None:
         super().__init__(1, MAX_ID, message or _l("Vul een geldig nummer in."))
