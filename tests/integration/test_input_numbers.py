@@ -295,3 +295,22 @@ def test_schedule_around_the_clock_change_keeps_the_wall_clock_time(client, worl
     match = db.session.get(Match, world.match.id)
     assert match.scheduled_start == datetime(2030, 3, 31, 1, 30, tzinfo=UTC)  # 03:30 CEST
     assert match.scheduled_end == datetime(2030, 3, 31, 2, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["9" * 400, "-" + "9" * 400, "4" * 4000])
+def test_integers_too_long_for_a_range_check_are_a_field_error(client, world, value):
+    """WTForms' NumberRange turns an int of 400 digits into a float and raised OverflowError (500)."""
+    login(client, world.admin)
+    resp = client.post(
+        "/beheer/clusters/indelen",
+        data={"max_radius_km": "25", "min_schools": "1", "max_schools": value, "method": "kmeans"},
+    )
+    assert resp.status_code == 422
+    assert field_error(resp.get_data(as_text=True), "max_schools")
+    resp = client.post(
+        "/heractivering/nieuw",
+        data={"cluster_id": "0", "role": "", "inactive_days": value, "limit": value, "action": "preview"},
+    )
+    assert resp.status_code < 500
+    html = resp.get_data(as_text=True)
+    assert field_error(html, "inactive_days") and field_error(html, "limit")

@@ -258,9 +258,9 @@ def test_every_form_in_the_app_filters_control_characters(app):
     """Every form class of every blueprint derives from LoketForm, and each of its text fields starts
     with the right filter: new forms are covered without anyone remembering to."""
     from flask_wtf import FlaskForm
-    from wtforms import PasswordField, TextAreaField
+    from wtforms import DecimalField, FloatField, IntegerField, PasswordField, TextAreaField
 
-    from loket.web.forms.base import LoketForm, multi_line_filter, single_line_filter
+    from loket.web.forms.base import LoketForm, multi_line_filter, number_filter, single_line_filter
 
     forms = {f for f in _all_subclasses(FlaskForm) if f.__module__.startswith("loket.")} - {LoketForm}
     assert len(forms) > 20
@@ -272,4 +272,6 @@ def test_every_form_in_the_app_filters_control_characters(app):
                 if isinstance(field, PasswordField):
                     continue
                 want = multi_line_filter if isinstance(field, TextAreaField) else single_line_filter
+                if isinstance(field, IntegerField | FloatField | DecimalField):
+                    want = number_filter
                 assert field.filters and field.filters[0] is want, (form_class.__qualname__, field.name)

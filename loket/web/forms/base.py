@@ -8,8 +8,11 @@ covered without remembering anything):
   ``\\r\\nBcc:`` therefore never reaches the database or an email header.
 - multi-line text (TextAreaField): line breaks are normalised to ``\\n``, tabs stay, every other
   control character is dropped.
+- number fields (IntegerField, FloatField, DecimalField): a value beyond +-2**63, NaN or infinity
+  becomes "no number", so the field's range validator answers with its message (WTForms' NumberRange
+  itself raises OverflowError on an integer of 400 digits and ValueError on sNaN).
 - passwords are left exactly as typed (they are only hashed, never stored, shown or mailed).
-- fields whose data is not text (numbers, dates, booleans, lists) are untouched here; they parse their
+- other fields whose data is not text (dates, booleans, lists) are untouched here; they parse their
   own input and refuse what they cannot read.
 
 ``tests/integration/test_input_text.py`` checks that every form class in the app derives from it.
@@ -17,15 +20,19 @@ covered without remembering anything):
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, TextAreaField
+from wtforms import DecimalField, FloatField, IntegerField, PasswordField, TextAreaField
 
 from loket.cleantext import ControlCharacter, multi_line, single_line
 
-__all__ = ["LoketForm", "multi_line_filter", "single_line_filter"]
+__all__ = ["LoketForm", "multi_line_filter", "number_filter", "single_line_filter"]
+
+LARGEST = 2**63  # no number Loket stores comes near; beyond it range checks themselves break
 
 
 def single_line_filter(value: Any) -> Any:
@@ -47,9 +54,24 @@ def multi_line_filter(value: Any) -> Any:
     return multi_line(value) if isinstance(value, str) else value
 
 
+def number_filter(value: Any) -> Any:
+    """None for a number no range check can handle (beyond +-2**63, NaN, infinite)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -LARGEST <= value <= LARGEST:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None
+    return value
+
+
 def _filter_for(field_class: type) -> Any:
     if issubclass(field_class, PasswordField):
         return None
+    if issubclass(field_class, IntegerField | FloatField | DecimalField):
+        return number_filter
     if issubclass(field_class, TextAreaField):
         return multi_line_filter
     return single_line_filter  # a no-op for fields whose data is not text
