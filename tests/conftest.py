@@ -29,6 +29,15 @@ PG_URL = os.environ.get("LOKET_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        default=False,
+        help="many more examples in tests/integration/test_fuzz.py (for the benchmark machine)",
+    )
+
+
 # --------------------------------------------------------------------------- SMTP server
 class Mailbox:
     """What a real local SMTP server received, parsed into EmailMessage objects."""

@@ -35,12 +35,20 @@ def import_command(kind: str, path: str, dry_run: bool, as_json: bool, today) ->
     from loket.services.imports import validate_file, write_file
 
     parsed = validate_file(kind, Path(path))
+    read_as = f" (gelezen als {parsed.encoding})" if parsed.encoding else ""
     if parsed.errors:
         if as_json:
-            echo_json({"kind": kind, "ok": False, "errors": [e.as_dict() for e in parsed.errors]})
+            echo_json(
+                {
+                    "kind": kind,
+                    "ok": False,
+                    "encoding": parsed.encoding,
+                    "errors": [e.as_dict() for e in parsed.errors],
+                }
+            )
         for err in parsed.errors:
             click.echo(str(err), err=True)
-        click.echo(f"{len(parsed.errors)} fout(en) in {path}: er is niets geïmporteerd.", err=True)
+        click.echo(f"{len(parsed.errors)} fout(en) in {path}{read_as}: er is niets geïmporteerd.", err=True)
         raise click.exceptions.Exit(1)
     day = today.date() if today else None
     if len(parsed.rows) >= 1000:
@@ -54,7 +62,8 @@ def import_command(kind: str, path: str, dry_run: bool, as_json: bool, today) ->
         verb = "zou maken" if dry_run else "gemaakt"
         click.echo(
             f"{kind}: {report.rows} regels; {report.created} {verb}, {report.updated} bijgewerkt, "
-            f"{report.unchanged} ongewijzigd" + (" (proefrun, niets opgeslagen)" if dry_run else "")
+            f"{report.unchanged} ongewijzigd; tekenset {report.encoding}"
+            + (" (proefrun, niets opgeslagen)" if dry_run else "")
         )
     if dry_run:
         db.session.rollback()

@@ -10,6 +10,7 @@ from loket.web import (
     api,
     auth,
     company,
+    inputs,
     main,
     manager,
     matches,
@@ -37,6 +38,7 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask) -> None:
+    inputs.register(app)  # the <id:...> converter must exist before the routes; query-string checks
     """Register every blueprint and the template helpers (an import error fails loudly)."""
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

@@ -131,7 +131,7 @@ def own_organisation():
     return redirect(url_for("account.organisation", org_id=current_user.organisation_id))
 
 
-@bp.route("/organisatie/<int:org_id>", methods=["GET", "POST"])
+@bp.route("/organisatie/<id:org_id>", methods=["GET", "POST"])
 def organisation(org_id: int):
     org = profile_service.organisation_for_edit(current_user, org_id)  # 404 / 403
     form = OrganisationForm()

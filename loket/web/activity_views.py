@@ -23,6 +23,7 @@ from loket.services import matches as match_service
 from loket.services.matches import lists as match_lists
 from loket.web.forms.activities import ActionForm, ReasonForm, topic_suggestions
 from loket.web.forms.service_call import FAILED, attempt
+from loket.web.inputs import page_arg
 
 GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
 
@@ -163,7 +164,7 @@ def only_role(role: str):
 
 
 def page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return page_arg()
 
 
 def per_page() -> int:

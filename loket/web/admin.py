@@ -6,8 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -15,7 +14,10 @@ from loket.clusters import METHODS
 from loket.services import clusters as svc
 from loket.services.clusters import admin as cluster_admin
 from loket.services.clusters import regions
+from loket.web.forms.base import LoketForm
+from loket.web.forms.bounds import FiniteDecimalField, IdRange
 from loket.web.forms.service_call import FAILED, attempt
+from loket.web.inputs import page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -25,8 +27,8 @@ METHOD_LABELS = {
 }
 
 
-class RunForm(FlaskForm):
-    max_radius_km = DecimalField(
+class RunForm(LoketForm):
+    max_radius_km = FiniteDecimalField(
         _l("Maximale straal (km)"),
         places=1,
         validators=[InputRequired(_l("Vul een straal in.")), NumberRange(1, 200, _l("Tussen 1 en 200 km."))],
@@ -44,7 +46,7 @@ class RunForm(FlaskForm):
     rename = BooleanField(_l("Namen opnieuw bepalen (behalve door beheerders gekozen namen)"))
 
 
-class RenameForm(FlaskForm):
+class RenameForm(LoketForm):
     name = StringField(
         _l("Nieuwe naam"),
         validators=[
@@ -55,17 +57,17 @@ class RenameForm(FlaskForm):
     version_id = HiddenField()
 
 
-class MergeForm(FlaskForm):
+class MergeForm(LoketForm):
     source_id = SelectField(_l("Voeg dit cluster hierbij"), coerce=int, choices=[])
     version_id = HiddenField()
 
 
-class VersionForm(FlaskForm):
+class VersionForm(LoketForm):
     version_id = HiddenField()
 
 
-class IdForm(FlaskForm):
-    target = IntegerField(validators=[InputRequired()])
+class IdForm(LoketForm):
+    target = IntegerField(validators=[InputRequired(), IdRange()])
 
 
 @bp.before_request
@@ -150,7 +152,7 @@ def _detail(cluster_id: int, status: int = 200, **forms):
     org_q = request.args.get("org", "").strip()
     page = regions.cluster_members(
         cluster.id,
-        page=max(1, request.args.get("page", 1, type=int) or 1),
+        page=page_arg(),
         per_page=int(current_app.config["LOKET_PAGE_SIZE"]),
     )
     return render_template(
@@ -168,12 +170,12 @@ def _detail(cluster_id: int, status: int = 200, **forms):
     ), status
 
 
-@bp.get("/clusters/<int:cluster_id>")
+@bp.get("/clusters/<id:cluster_id>")
 def cluster(cluster_id: int):
     return _detail(cluster_id)
 
 
-@bp.post("/clusters/<int:cluster_id>/naam")
+@bp.post("/clusters/<id:cluster_id>/naam")
 def rename(cluster_id: int):
     form = RenameForm()
     if not form.validate_on_submit():
@@ -191,7 +193,7 @@ def rename(cluster_id: int):
     return _to_cluster(cluster_id)
 
 
-@bp.post("/clusters/<int:cluster_id>/samenvoegen")
+@bp.post("/clusters/<id:cluster_id>/samenvoegen")
 def merge(cluster_id: int):
     form = MergeForm()
     form.source_id.choices = [SelectChoice(c.id, c.name) for c in regions.visible_clusters(current_user)]
@@ -207,7 +209,7 @@ def merge(cluster_id: int):
     return _to_cluster(cluster_id)
 
 
-@bp.post("/clusters/<int:cluster_id>/splitsen")
+@bp.post("/clusters/<id:cluster_id>/splitsen")
 def split(cluster_id: int):
     form = VersionForm()
     form.validate_on_submit()
@@ -224,6 +226,8 @@ def _member_action(cluster_id: int, act, message):
     """A cluster member form (a user or organisation id): run ``act(target)``, flash ``message(result)``."""
     form = IdForm()
     if not form.validate_on_submit():
+        for error in form.target.errors:
+            flash(error, "error")
         return _detail(cluster_id, 422)
     result = attempt(lambda: act(form.target.data))
     if result is not FAILED:
@@ -231,7 +235,7 @@ def _member_action(cluster_id: int, act, message):
     return _to_cluster(cluster_id)
 
 
-@bp.post("/clusters/<int:cluster_id>/beheerders")
+@bp.post("/clusters/<id:cluster_id>/beheerders")
 def add_manager(cluster_id: int):
     return _member_action(
         cluster_id,
@@ -240,7 +244,7 @@ def add_manager(cluster_id: int):
     )
 
 
-@bp.post("/clusters/<int:cluster_id>/beheerders/verwijderen")
+@bp.post("/clusters/<id:cluster_id>/beheerders/verwijderen")
 def remove_manager(cluster_id: int):
     return _member_action(
         cluster_id,
@@ -249,7 +253,7 @@ def remove_manager(cluster_id: int):
     )
 
 
-@bp.post("/clusters/<int:cluster_id>/vastzetten")
+@bp.post("/clusters/<id:cluster_id>/vastzetten")
 def pin(cluster_id: int):
     return _member_action(
         cluster_id,
@@ -258,7 +262,7 @@ def pin(cluster_id: int):
     )
 
 
-@bp.post("/clusters/<int:cluster_id>/losmaken")
+@bp.post("/clusters/<id:cluster_id>/losmaken")
 def unpin(cluster_id: int):
     return _member_action(
         cluster_id,

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -15,23 +14,25 @@ from wtforms.validators import InputRequired
 from loket import taxonomy
 from loket.services import matches as svc
 from loket.services.matches import queue as queries
+from loket.web.forms.base import LoketForm
 from loket.web.forms.reasons import reason_field
 from loket.web.forms.service_call import FAILED, attempt
+from loket.web.inputs import id_arg, id_list, page_arg, parse_int
 
 bp = Blueprint("manager", __name__, url_prefix="/cluster")
 AGES = (7, 14, 21, 30, 60)
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(LoketForm):
     version_id = HiddenField()
 
 
-class RejectForm(FlaskForm):
+class RejectForm(LoketForm):
     reason = reason_field(_l("Reden van de afwijzing"))
     version_id = HiddenField()
 
 
-class RerouteForm(FlaskForm):
+class RerouteForm(LoketForm):
     offer_id = RadioField(
         _l("Ander aanbod"), validators=[InputRequired(message=_l("Kies een aanbod."))], choices=[]
     )
@@ -48,7 +49,7 @@ def _only_managers():
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return page_arg()
 
 
 def _per_page() -> int:
@@ -59,9 +60,9 @@ def _filters() -> queries.Filters:
     activity = request.args.get("activity") or None
     if activity not in taxonomy.activities().codes:
         activity = None
-    age = request.args.get("age", type=int)
+    age = parse_int(request.args.get("age"))
     return queries.Filters(
-        cluster_id=request.args.get("cluster", type=int),
+        cluster_id=id_arg("cluster"),
         activity=activity,
         status=request.args.get("status") or None,
         min_age_days=age if age in AGES else None,
@@ -87,8 +88,7 @@ def _filter_args(f: queries.Filters) -> dict:
 
 
 def _version(form) -> int | None:
-    raw = str(form.version_id.data or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return parse_int(form.version_id.data)
 
 
 @bp.get("/goedkeuren")
@@ -112,7 +112,7 @@ def bulk_approve():
     form = CsrfForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("match_ids") if v.isdigit()]
+    ids = id_list(request.form.getlist("match_ids"))
     if not ids:
         flash(_("Kies eerst een of meer voorstellen."), "error")
         return redirect(url_for("manager.queue"))
@@ -127,7 +127,7 @@ def bulk_approve():
     return redirect(url_for("manager.queue"))
 
 
-@bp.post("/koppelingen/<int:match_id>/goedkeuren")
+@bp.post("/koppelingen/<id:match_id>/goedkeuren")
 def approve(match_id: int):
     queries.match_for(current_user, match_id)
     form = CsrfForm()
@@ -142,7 +142,7 @@ def approve(match_id: int):
     )
 
 
-@bp.route("/koppelingen/<int:match_id>/afwijzen", methods=["GET", "POST"])
+@bp.route("/koppelingen/<id:match_id>/afwijzen", methods=["GET", "POST"])
 def reject(match_id: int):
     match = queries.match_for(current_user, match_id)
     form = RejectForm(version_id=match.version_id)
@@ -162,7 +162,7 @@ def reject(match_id: int):
     return render_template("manager/reject.html", match=match, form=form), status
 
 
-@bp.route("/koppelingen/<int:match_id>/omleiden", methods=["GET", "POST"])
+@bp.route("/koppelingen/<id:match_id>/omleiden", methods=["GET", "POST"])
 def reroute(match_id: int):
     match = queries.match_for(current_user, match_id)
     options = queries.reroute_options(current_user, match)

@@ -2,39 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from loket import ics
+from loket.services import ServiceError
 from loket.services import matches as svc
 from loket.services.matches import queue as queries
+from loket.web.forms.base import LoketForm
+from loket.web.forms.bounds import DateRange, local_to_utc
 from loket.web.forms.reasons import reason_field
 from loket.web.forms.service_call import FAILED, attempt
+from loket.web.inputs import parse_int
 from loket.web.template_helpers import AMS
 
 bp = Blueprint("matches", __name__, url_prefix="/koppelingen")
 
 
-class VersionForm(FlaskForm):
+class VersionForm(LoketForm):
     version_id = HiddenField()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(LoketForm):
     reason = reason_field(_l("Reden"))
     version_id = HiddenField()
 
 
-class ScheduleForm(FlaskForm):
-    day = DateField(_l("Datum"), validators=[InputRequired(message=_l("Vul een geldige datum in."))])
+class ScheduleForm(LoketForm):
+    day = DateField(
+        _l("Datum"),
+        validators=[InputRequired(message=_l("Vul een geldige datum in.")), DateRange(years_ahead=5)],
+    )
     start = TimeField(
         _l("Begintijd"), validators=[InputRequired(message=_l("Vul een begintijd in (uu:mm)."))]
     )
@@ -49,7 +54,7 @@ class ScheduleForm(FlaskForm):
     version_id = HiddenField()
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(LoketForm):
     rating = RadioField(
         _l("Cijfer (1 = slecht, 5 = uitstekend)"),
         choices=[SelectChoice(str(i), str(i)) for i in range(1, 6)],
@@ -72,8 +77,7 @@ def _login():
 
 
 def _version(form) -> int | None:
-    raw = str(form.version_id.data or "").strip() if hasattr(form, "version_id") else ""
-    return int(raw) if raw.isdigit() else None
+    return parse_int(form.version_id.data) if hasattr(form, "version_id") else None
 
 
 # history steps and "waiting on" texts as people read them (the audit log stores codes)
@@ -129,7 +133,7 @@ def _to_detail(match_id: int):
     return redirect(url_for("matches.detail", match_id=match_id))
 
 
-@bp.get("/<int:match_id>")
+@bp.get("/<id:match_id>")
 def detail(match_id: int):
     match = queries.match_for(current_user, match_id)
     return render_template(
@@ -144,7 +148,7 @@ def detail(match_id: int):
     )
 
 
-@bp.post("/<int:match_id>/accepteren")
+@bp.post("/<id:match_id>/accepteren")
 def accept(match_id: int):
     queries.match_for(current_user, match_id)
     form = VersionForm()
@@ -193,21 +197,33 @@ def _reason_action(match_id: int, action: str):
     )
 
 
-@bp.route("/<int:match_id>/weigeren", methods=["GET", "POST"])
+@bp.route("/<id:match_id>/weigeren", methods=["GET", "POST"])
 def decline(match_id: int):
     return _reason_action(match_id, "decline")
 
 
-@bp.route("/<int:match_id>/annuleren", methods=["GET", "POST"])
+@bp.route("/<id:match_id>/annuleren", methods=["GET", "POST"])
 def cancel(match_id: int):
     return _reason_action(match_id, "cancel")
 
 
-def _local(day, at: time) -> datetime:
-    return datetime.combine(day, at).replace(tzinfo=AMS).astimezone(ZoneInfo("UTC"))
+def _local(form: ScheduleForm, field) -> datetime:
+    """The form's day at ``field``'s time in Amsterdam, as UTC; a ServiceError on that field when the
+    time does not exist because the clock goes forward (e.g. 31 March 2030, 02:00-03:00)."""
+    moment = local_to_utc(form.day.data, field.data, AMS)
+    if moment is None:
+        raise ServiceError(
+            _(
+                "%(time)s bestaat niet op %(day)s: de klok gaat dan een uur vooruit. Kies een andere tijd.",
+                time=field.data.strftime("%H:%M"),
+                day=form.day.data.strftime("%d-%m-%Y"),
+            ),
+            field=field.name,
+        )
+    return moment
 
 
-@bp.route("/<int:match_id>/inplannen", methods=["GET", "POST"])
+@bp.route("/<id:match_id>/inplannen", methods=["GET", "POST"])
 def schedule(match_id: int):
     match = queries.match_for(current_user, match_id)
     form = ScheduleForm(version_id=match.version_id)
@@ -218,15 +234,15 @@ def schedule(match_id: int):
         form.place.data = match.place
 
     def call():
-        start = _local(form.day.data, form.start.data)
-        end = _local(form.day.data, form.end.data) if form.end.data else None
+        start = _local(form, form.start)
+        end = _local(form, form.end) if form.end.data else None
         return svc.schedule(current_user, match_id, start, end, form.place.data, version=_version(form))
 
     done = _("De datum is vastgelegd. Beide partijen krijgen een bericht.")
     return _form_step(match, form, call, done, "matches/schedule.html")
 
 
-@bp.route("/<int:match_id>/feedback", methods=["GET", "POST"])
+@bp.route("/<id:match_id>/feedback", methods=["GET", "POST"])
 def feedback(match_id: int):
     match = queries.match_for(current_user, match_id)
     form = FeedbackForm()
@@ -238,7 +254,7 @@ def feedback(match_id: int):
     return _form_step(match, form, call, _("Dank je wel voor je feedback."), "matches/feedback.html")
 
 
-@bp.get("/<int:match_id>/agenda.ics")
+@bp.get("/<id:match_id>/agenda.ics")
 def calendar(match_id: int):
     match = queries.match_for(current_user, match_id)
     if match.scheduled_start is None:

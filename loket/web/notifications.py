@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from loket.services import notifications as svc
+from loket.web.forms.base import LoketForm
+from loket.web.inputs import page_arg
 from loket.web.safe import is_safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/meldingen")
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(LoketForm):
     pass
 
 
@@ -28,14 +29,14 @@ def index():
     unread_only = request.args.get("ongelezen") == "1"
     page = svc.page_for(
         current_user,
-        page=max(1, request.args.get("page", 1, type=int) or 1),
+        page=page_arg(),
         per_page=int(current_app.config["LOKET_PAGE_SIZE"]),
         unread_only=unread_only,
     )
     return render_template("notifications/index.html", page=page, unread_only=unread_only, form=CsrfForm())
 
 
-@bp.post("/<int:notification_id>/gelezen")
+@bp.post("/<id:notification_id>/gelezen")
 def mark_read(notification_id: int):
     if not CsrfForm().validate_on_submit():
         abort(400)

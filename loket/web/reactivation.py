@@ -8,7 +8,6 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -27,8 +26,10 @@ from loket.services.reactivation import queries
 from loket.services.reactivation.launch import launch_reminder, launch_resume, launch_run
 from loket.services.reactivation.tokens import TokenError, user_for_unsubscribe
 from loket.svg import day_chart
+from loket.web.forms.base import LoketForm
 from loket.web.forms.service_call import FAILED, attempt
 from loket.web.forms.validators import PasswordStrength
+from loket.web.inputs import page_arg
 from loket.web.template_helpers import fmt_date
 
 bp = Blueprint("reactivation", __name__)
@@ -47,7 +48,10 @@ def staff_required(view):
     return wrapper
 
 
-class RunForm(FlaskForm):
+MAX_RECIPIENTS = 1_000_000
+
+
+class RunForm(LoketForm):
     cluster_id = SelectField(_l("Cluster"), coerce=int)
     role = SelectField(
         _l("Wie"),
@@ -67,11 +71,14 @@ class RunForm(FlaskForm):
     )
     limit = IntegerField(
         _l("Maximum aantal ontvangers"),
-        validators=[Optional(), NumberRange(min=1, message=_l("Vul 1 of meer in, of laat het veld leeg."))],
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_RECIPIENTS, message=_l("Vul 1 tot 1.000.000 in, of laat het veld leeg.")),
+        ],
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(LoketForm):
     name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul je naam in.")), Length(max=200)])
     organisation = StringField(_l("Organisatie"), validators=[Optional(), Length(max=200)])
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=7)])
@@ -86,7 +93,7 @@ class ConfirmForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(LoketForm):
     pass
 
 
@@ -94,9 +101,7 @@ class EmptyForm(FlaskForm):
 @bp.get("/heractivering/")
 @staff_required
 def runs():
-    page = queries.visible_runs(
-        current_user, request.args.get("page", 1, type=int), current_app.config["LOKET_PAGE_SIZE"]
-    )
+    page = queries.visible_runs(current_user, page_arg(), current_app.config["LOKET_PAGE_SIZE"])
     names = {r.id: queries.cluster_name(r.cluster_id) for r in page.items}
     progress = {r.id: svc.progress(r) for r in page.items}
     can_start = can_start_reactivation(current_user, None) or bool(queries.startable_clusters(current_user))
@@ -151,7 +156,7 @@ def new_run():
     )
 
 
-@bp.post("/heractivering/<int:run_id>/hervatten")
+@bp.post("/heractivering/<id:run_id>/hervatten")
 @staff_required
 def resume(run_id: int):
     """Resume a run that did not finish (after a crash) in the background."""
@@ -163,7 +168,7 @@ def resume(run_id: int):
     return redirect(url_for("reactivation.run", run_id=run_id))
 
 
-@bp.get("/heractivering/<int:run_id>")
+@bp.get("/heractivering/<id:run_id>")
 @staff_required
 def run(run_id: int):
     r = queries.run_for(current_user, run_id)
@@ -176,7 +181,7 @@ def run(run_id: int):
     )
 
 
-@bp.get("/heractivering/<int:run_id>/voortgang")
+@bp.get("/heractivering/<id:run_id>/voortgang")
 @staff_required
 def run_progress(run_id: int):
     doc = svc.progress(queries.run_for(current_user, run_id))
@@ -184,7 +189,7 @@ def run_progress(run_id: int):
     return jsonify(doc)
 
 
-@bp.get("/heractivering/<int:run_id>/rapport")
+@bp.get("/heractivering/<id:run_id>/rapport")
 @staff_required
 def report(run_id: int):
     r = queries.run_for(current_user, run_id)
@@ -219,7 +224,7 @@ def _day_dates(run, n: int) -> list[str]:
     return [fmt_date(run.started_at + timedelta(days=i)).rsplit(" ", 1)[0] for i in range(n)]
 
 
-@bp.post("/heractivering/<int:run_id>/herinnering")
+@bp.post("/heractivering/<id:run_id>/herinnering")
 @staff_required
 def reminder(run_id: int):
     queries.run_for(current_user, run_id)

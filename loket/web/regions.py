@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +10,7 @@ from flask_login import current_user
 from loket.services.clusters import regions
 from loket.svg import bar_chart
 from loket.svgmap import AREA_COLOURS, MapPoint, MapSpec, area_for, map_svg
+from loket.web.inputs import id_arg
 
 bp = Blueprint("regions", __name__, url_prefix="/regio")
 
@@ -26,7 +27,7 @@ def _only_managers_and_admins():
 def _selection():
     """(all visible clusters, the clusters to show); ``?cluster=ID`` must be one the user may see."""
     visible = regions.visible_clusters(current_user)
-    cluster_id = request.args.get("cluster", type=int)
+    cluster_id = id_arg("cluster")
     if cluster_id is not None:
         return visible, [regions.cluster_for_view(current_user, cluster_id)]
     return visible, None

@@ -1,5 +1,8 @@
 """CSV import of schools, companies, requests and offers (the exchange formats of DOMAIN.md).
 
+Files are read as UTF-8 (with or without BOM) or Windows-1252 (``reading``); anything else, and
+every bad cell, becomes a message with its line and column (``RowError``; line 0 = the whole file).
+
 Two steps, both in the caller's transaction (the CLI commits once at the end):
 
     parsed = validate_file("schools", path)            # every error, nothing written
@@ -75,6 +78,7 @@ class ImportReport:
     unchanged: int = 0
     dry_run: bool = False
     source: str = ""
+    encoding: str = ""  # how the file was read: "UTF-8", "UTF-8 met BOM" or "Windows-1252"
     statuses: dict[str, int] = field(default_factory=dict)
     id: int | None = None
 
@@ -128,6 +132,7 @@ def write_file(
         unchanged=counts.unchanged,
         dry_run=dry_run,
         source=Path(parsed.source).name if parsed.source else "",
+        encoding=parsed.encoding,
         statuses=statuses,
     )
     if not dry_run:
@@ -136,6 +141,7 @@ def write_file(
             f"import.{parsed.kind}",
             report,
             file=report.source,
+            encoding=report.encoding,
             rows=report.rows,
             created=report.created,
             updated=report.updated,

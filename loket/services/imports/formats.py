@@ -33,6 +33,22 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 OPTIONAL: frozenset[str] = frozenset({"brin", "kvk", "city", "contact_name", "last_login", "topic"})
 
+# Longest value a cell may hold: the column length in loket/models where there is one (external_id
+# 64, names 200, city 100, email 254), otherwise a length no valid value comes near. Checked before
+# a value is converted, so a 1 MB cell is one short message.
+MAX_CELL: dict[str, int] = {
+    "external_id": 64, "school_id": 64, "company_id": 64, "name": 200, "brin": 40, "kvk": 40,
+    "postcode": 40, "city": 100, "levels": 500, "sectors": 500, "modes": 200, "activity": 100,
+    "contact_name": 200, "contact_email": 254, "last_login": 40, "topic": 2000, "pupils": 40,
+    "capacity": 40, "earliest": 40, "latest": 40, "max_travel_km": 40, "radius_km": 40,
+}  # fmt: skip
+MAX_CELL_DEFAULT = 200
+# the same ranges as the web forms and services (loket/services/requests.py, offers.py)
+WHOLE_RANGE: dict[str, tuple[int, int]] = {"pupils": (1, 400), "capacity": (1, 100)}
+# dates in a file: an activity period or a last login between these days
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2099, 12, 31)
+
 # organisation kind each file writes or refers to
 ORG_KIND: dict[str, str] = {SCHOOLS: "school", COMPANIES: "company", REQUESTS: "school", OFFERS: "company"}
 KIND_LABEL: dict[str, str] = {"school": "school", "company": "bedrijf"}
@@ -81,13 +97,16 @@ class ActivityRow:
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """What is wrong where: line number (header = 1), column (None for the whole row)."""
+    """What is wrong where: line number (header = 1; 0 = the file as a whole), column (None for the
+    whole row)."""
 
     line: int
     column: str | None
     message: str
 
     def __str__(self) -> str:
+        if self.line == 0:
+            return f"bestand: {self.message}"
         where = f"regel {self.line}" + (f", kolom {self.column}" if self.column else "")
         return f"{where}: {self.message}"
 

@@ -1,24 +1,23 @@
 """Read and validate an import file: every error is collected (line, column, what is wrong).
 
 Pure apart from the gazetteer and taxonomy files: what already exists in the database is passed
-in as ``Known`` so this module needs no session.
+in as ``Known`` so this module needs no session. Reading (encoding, binary files) is in ``reading``;
+every cell is checked for length and control characters before it is converted, and every
+conversion failure becomes a message on its line and column, never a traceback.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from stdnum.nl import brin as stdnum_brin
-
 from loket import taxonomy
 from loket.geo import Gazetteer, GeoError, normalise_postcode
+from loket.services.imports import cells
+from loket.services.imports.cells import Bad, cell_problem, short
 from loket.services.imports.formats import (
     COLUMNS,
     KIND_LABEL,
@@ -27,16 +26,12 @@ from loket.services.imports.formats import (
     ORG_KIND,
     REQUESTS,
     SCHOOLS,
+    WHOLE_RANGE,
     ActivityRow,
     OrgRow,
     RowError,
 )
-
-EMAIL = re.compile(
-    r"^[^@\s;,<>\"']+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
-)
-KVK = re.compile(r"^[0-9]{8}$")
-MAX_KM = 500.0
+from loket.services.imports.reading import FileRefused, read_table
 
 
 @dataclass(slots=True)
@@ -55,36 +50,17 @@ class Parsed:
     rows: list[OrgRow] | list[ActivityRow]
     errors: list[RowError]
     source: str = ""
+    encoding: str = ""  # as read: "UTF-8", "UTF-8 met BOM" or "Windows-1252"
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-class _Bad(ValueError):
-    """A cell value is wrong (message says what)."""
-
-
 def read_rows(source: TextIO | str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line number, cells) per data row; blank lines skipped; a leading BOM dropped."""
-    if isinstance(source, Path | str) and not (isinstance(source, str) and "\n" in source):
-        with open(source, encoding="utf-8-sig", newline="") as fh:
-            return read_rows(io.StringIO(fh.read()))
-    if isinstance(source, str):
-        source = io.StringIO(source)
-    reader = csv.reader(source)
-    header: list[str] = []
-    rows: list[tuple[int, list[str]]] = []
-    last = 0
-    for cells in reader:
-        start = last + 1
-        last = reader.line_num
-        if not header:
-            header = [c.strip().lstrip("\ufeff").lower() for c in cells]
-            continue
-        if any(c.strip() for c in cells):
-            rows.append((start, cells))
-    return header, rows
+    table = read_table(source)
+    return table.header, table.rows
 
 
 def check_header(kind: str, header: list[str]) -> RowError | None:
@@ -93,15 +69,15 @@ def check_header(kind: str, header: list[str]) -> RowError | None:
     if not header:
         return RowError(1, None, f"het bestand is leeg; verwacht een kopregel met: {', '.join(expected)}")
     missing = [c for c in expected if c not in header]
-    unknown = [c for c in header if c not in expected]
+    unknown = [c for c in header if c not in expected][:10]
     doubled = sorted({c for c in header if header.count(c) > 1})
     parts = []
     if missing:
         parts.append(f"ontbrekende kolom(men): {', '.join(missing)}")
     if unknown:
-        parts.append(f"onbekende kolom(men): {', '.join(repr(c) for c in unknown)}")
+        parts.append(f"onbekende kolom(men): {', '.join(short(c) for c in unknown)}")
     if doubled:
-        parts.append(f"dubbele kolom(men): {', '.join(doubled)}")
+        parts.append(f"dubbele kolom(men): {', '.join(short(c) for c in doubled)}")
     if not parts:
         return None
     return RowError(
@@ -118,14 +94,17 @@ def parse_file(
     on_progress: Callable[[int], None] | None = None,
 ) -> Parsed:
     """Validate a whole file; returns normalised rows and every error found."""
-    header, raw = read_rows(source)
     name = str(source) if isinstance(source, Path) else ""
-    bad_header = check_header(kind, header)
+    try:
+        table = read_table(source)
+    except FileRefused as exc:
+        return Parsed(kind, [], [RowError(0, None, exc.message)], name)
+    bad_header = check_header(kind, table.header)
     if bad_header is not None:
-        return Parsed(kind, [], [bad_header], name)
-    validator = _Validator(kind, header, known, gazetteer or Gazetteer.default())
-    rows = validator.run(raw, on_progress)
-    return Parsed(kind, rows, validator.errors, name)
+        return Parsed(kind, [], [bad_header], name, table.encoding)
+    validator = _Validator(kind, table.header, known, gazetteer or Gazetteer.default())
+    rows = validator.run(table.rows, on_progress)
+    return Parsed(kind, rows, validator.errors + table.errors, name, table.encoding)
 
 
 class _Validator:
@@ -141,13 +120,13 @@ class _Validator:
     def run(self, raw: Iterable[tuple[int, list[str]]], on_progress: Callable[[int], None] | None) -> list:
         out = []
         parse_row = self._org if self.kind in ORG_FILES else self._activity
-        for n, (line, cells) in enumerate(raw, 1):
-            if len(cells) != len(self.header):
+        for n, (line, values) in enumerate(raw, 1):
+            if len(values) != len(self.header):
                 self.errors.append(
-                    RowError(line, None, f"verwacht {len(self.header)} kolommen, gevonden {len(cells)}")
+                    RowError(line, None, f"verwacht {len(self.header)} kolommen, gevonden {len(values)}")
                 )
             else:
-                cell = {h: c.strip() for h, c in zip(self.header, cells, strict=True)}
+                cell = {h: c.strip() for h, c in zip(self.header, values, strict=True)}
                 row = parse_row(line, cell)
                 if row is not None:
                     out.append(row)
@@ -163,13 +142,21 @@ class _Validator:
                 return None
             self.errors.append(RowError(line, col, "verplicht veld is leeg"))
             return _MISSING
+        problem = cell_problem(col, value)
+        if problem is not None:
+            self.errors.append(RowError(line, col, problem))
+            return _MISSING
         try:
             result = conv(value)
-        except _Bad as exc:
+        except Bad as exc:
             self.errors.append(RowError(line, col, str(exc)))
             return _MISSING
         except (taxonomy.TaxonomyError, GeoError) as exc:
             self.errors.append(RowError(line, col, str(exc)))
+            return _MISSING
+        except (ValueError, ArithmeticError) as exc:  # any other unreadable value: say which, no traceback
+            message = f"ongeldige waarde {short(value)} ({type(exc).__name__})"
+            self.errors.append(RowError(line, col, message))
             return _MISSING
         if result == []:
             self.errors.append(RowError(line, col, "verplicht veld is leeg"))
@@ -177,7 +164,7 @@ class _Validator:
         return result
 
     def _external_id(self, line: int, cell: dict[str, str]) -> object:
-        ext = self._get(line, cell, "external_id", _text(64))
+        ext = self._get(line, cell, "external_id", cells.text(64))
         if isinstance(ext, str):
             first = self.seen_ids.get(ext)
             if first is not None:
@@ -199,7 +186,7 @@ class _Validator:
                 self.errors.append(
                     RowError(line, "external_id", f"external_id {ext!r} hoort al bij een {KIND_LABEL[other]}")
                 )
-        name = self._get(line, cell, "name", _text(200))
+        name = self._get(line, cell, "name", cells.text(200))
         postcode = self._get(line, cell, "postcode", normalise_postcode)
         point = None
         if isinstance(postcode, str):
@@ -207,16 +194,16 @@ class _Validator:
                 point = self.gaz.lookup_postcode(postcode)
             except GeoError:
                 self.errors.append(RowError(line, "postcode", f"onbekende postcode {postcode!r}"))
-        city = self._get(line, cell, "city", _text(100))
-        contact_name = self._get(line, cell, "contact_name", _text(200))
-        email = self._get(line, cell, "contact_email", _email)
-        last_login = self._get(line, cell, "last_login", _when)
+        city = self._get(line, cell, "city", cells.text(100))
+        contact_name = self._get(line, cell, "contact_name", cells.text(200))
+        email = self._get(line, cell, "contact_email", cells.email)
+        last_login = self._get(line, cell, "last_login", cells.when)
         extra: dict[str, object] = {}
         if self.kind == SCHOOLS:
-            extra["brin"] = self._get(line, cell, "brin", _brin)
+            extra["brin"] = self._get(line, cell, "brin", cells.brin)
             extra["levels"] = self._get(line, cell, "levels", taxonomy.levels().normalise_list)
         else:
-            extra["kvk"] = self._get(line, cell, "kvk", _kvk)
+            extra["kvk"] = self._get(line, cell, "kvk", cells.kvk)
             extra["sectors"] = self._get(line, cell, "sectors", taxonomy.sectors().normalise_list)
         if isinstance(email, str) and isinstance(ext, str):
             self._check_email(line, email, ext)
@@ -261,7 +248,7 @@ class _Validator:
         amount_col = "pupils" if is_request else "capacity"
         km_col = "max_travel_km" if is_request else "radius_km"
         ext = self._external_id(line, cell)
-        org = self._get(line, cell, org_col, _text(64))
+        org = self._get(line, cell, org_col, cells.text(64))
         if isinstance(org, str):
             want = ORG_KIND[self.kind]
             have = self.known.org_kinds.get(org)
@@ -270,14 +257,14 @@ class _Validator:
                 hint = f" (dat is een {KIND_LABEL[have]})" if have else "; importeer die eerst"
                 self.errors.append(RowError(line, org_col, f"onbekend {what} {org!r}{hint}"))
         activity = self._get(line, cell, "activity", taxonomy.activities().normalise)
-        topic = self._get(line, cell, "topic", _text(2000))
+        topic = self._get(line, cell, "topic", cells.topic)
         sectors = self._get(line, cell, "sectors", taxonomy.sectors().normalise_list)
         levels = self._get(line, cell, "levels", taxonomy.levels().normalise_list)
-        amount = self._get(line, cell, amount_col, _positive_int)
-        earliest = self._get(line, cell, "earliest", _date)
-        latest = self._get(line, cell, "latest", _date)
+        amount = self._get(line, cell, amount_col, cells.whole(*WHOLE_RANGE[amount_col]))
+        earliest = self._get(line, cell, "earliest", cells.iso_date)
+        latest = self._get(line, cell, "latest", cells.iso_date)
         modes = self._get(line, cell, "modes", taxonomy.modes().normalise_list)
-        km = self._get(line, cell, km_col, _km)
+        km = self._get(line, cell, km_col, cells.km)
         if isinstance(earliest, date) and isinstance(latest, date) and latest < earliest:
             self.errors.append(
                 RowError(
@@ -306,75 +293,3 @@ class _Validator:
 
 
 _MISSING = object()
-
-
-# ---------------------------------------------------------------------- cell converters
-def _text(max_len: int) -> Callable[[str], str]:
-    def conv(value: str) -> str:
-        if len(value) > max_len:
-            raise _Bad(f"te lang ({len(value)} tekens, hoogstens {max_len})")
-        return value
-
-    return conv
-
-
-def _email(value: str) -> str:
-    if len(value) > 254 or not EMAIL.match(value):
-        raise _Bad(f"ongeldig e-mailadres {value!r}")
-    return value.lower()
-
-
-def _brin(value: str) -> str:
-    code = value.replace(" ", "").upper()
-    if not stdnum_brin.is_valid(code):
-        raise _Bad(
-            f"ongeldige BRIN-code {value!r}: verwacht 2 cijfers en 2 letters, eventueel plus 2 cijfers"
-        )
-    return code
-
-
-def _kvk(value: str) -> str:
-    if not KVK.match(value):
-        raise _Bad(f"ongeldig KvK-nummer {value!r}: verwacht 8 cijfers")
-    return value
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise _Bad(f"geen geheel getal: {value!r}") from None
-    if n < 1:
-        raise _Bad(f"moet minstens 1 zijn, niet {n}")
-    return n
-
-
-def _km(value: str) -> float:
-    try:
-        km = float(value.replace(",", "."))
-    except ValueError:
-        raise _Bad(f"geen getal: {value!r}") from None
-    if not 0 <= km <= MAX_KM:
-        raise _Bad(f"afstand {value!r} moet tussen 0 en {MAX_KM:.0f} km liggen")
-    return km
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _Bad(f"ongeldige datum {value!r}: verwacht JJJJ-MM-DD, bijvoorbeeld 2025-03-14") from None
-
-
-def _when(value: str) -> datetime:
-    """An ISO date (midnight UTC) or ISO date-time (UTC when no offset is given)."""
-    try:
-        if len(value) == 10:
-            d = date.fromisoformat(value)
-            return datetime(d.year, d.month, d.day, tzinfo=UTC)
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _Bad(
-            f"ongeldige datum {value!r}: verwacht JJJJ-MM-DD of JJJJ-MM-DDTUU:MM:SS, bijvoorbeeld 2024-05-31"
-        ) from None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,6 +17,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
+from loket.web.forms.base import LoketForm
 from loket.web.forms.validators import Brin, DutchPostcode, EmailAddress, Kvk, PasswordStrength, choices
 
 EMAIL_REQUIRED = _l("Vul je e-mailadres in.")
@@ -61,14 +61,14 @@ def _sectors_field():
     return MultiCheckboxField(_l("Sectoren"), choices=choices(taxonomy.sectors().choices()))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(LoketForm):
     email = _email(check=False)
     password = PasswordField(_l("Wachtwoord"), validators=[InputRequired(_l("Vul je wachtwoord in."))])
     remember = BooleanField(_l("Ingelogd blijven op dit apparaat"))
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(LoketForm):
     kind = RadioField(
         _l("Ik meld aan"),
         choices=choices([("school", _l("een school")), ("company", _l("een bedrijf"))]),
@@ -93,11 +93,11 @@ class RegisterForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(LoketForm):
     email = _email(check=False)
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(LoketForm):
     policy_email: str | None = None  # set by the view: the password may not equal the address
     password = PasswordField(
         _l("Nieuw wachtwoord"),
@@ -114,14 +114,14 @@ class AcceptInviteForm(SetPasswordForm):
     name = StringField(_l("Je naam"), validators=[InputRequired(_l("Vul je naam in.")), Length(max=200)])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(LoketForm):
     name = StringField(
         _l("Naam van je collega"), validators=[InputRequired(_l("Vul de naam in.")), Length(max=200)]
     )
     email = _email(_l("E-mailadres van je collega"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(LoketForm):
     name = StringField(_l("Naam"), validators=[InputRequired(_l("Vul je naam in.")), Length(max=200)])
     email = _email()
     phone = StringField(_l("Telefoon (niet verplicht)"), validators=[Optional(), Length(max=30)])
@@ -138,7 +138,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(LoketForm):
     policy_email: str | None = None  # set by the view: the password may not equal the address
     current_password = PasswordField(
         _l("Huidig wachtwoord"), validators=[InputRequired(_l("Vul je huidige wachtwoord in."))]
@@ -157,7 +157,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(LoketForm):
     version_id = HiddenField()
     name = StringField(
         _l("Naam"), validators=[InputRequired(_l("Vul de naam van de organisatie in.")), Length(max=200)]
@@ -170,7 +170,7 @@ class OrganisationForm(FlaskForm):
     city = StringField(_l("Plaats (niet verplicht)"), validators=[Optional(), Length(max=100)])
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(LoketForm):
     password = PasswordField(
         _l("Je wachtwoord ter bevestiging"), validators=[InputRequired(_l("Vul je wachtwoord in."))]
     )
@@ -180,9 +180,9 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class ResendVerificationForm(FlaskForm):
+class ResendVerificationForm(LoketForm):
     """Only the CSRF token: a POST button."""
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(LoketForm):
     """Only the CSRF token: a POST button (e.g. "log out everywhere")."""

@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FloatField,
@@ -23,6 +22,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from loket import taxonomy
 from loket.services.activities.offers import OfferData
 from loket.services.activities.requests import RequestData
+from loket.web.forms.base import LoketForm
+from loket.web.forms.bounds import is_finite
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -56,6 +57,9 @@ class DutchFloatField(_StopOnParseError, FloatField):
             super().process_formdata(valuelist)
         except ValueError as exc:
             raise ValueError(str(_l("Vul een getal in."))) from exc
+        if self.data is not None and not is_finite(self.data):  # nan, inf, 1e999
+            self.data = None
+            raise ValueError(str(_l("Vul een gewoon getal in (geen oneindig of NaN).")))
 
 
 class DutchDateField(_StopOnParseError, DateField):
@@ -85,7 +89,7 @@ def topic_suggestions(locale: str | None = None) -> list[str]:
     return list(seen)
 
 
-class _ActivityForm(FlaskForm):
+class _ActivityForm(LoketForm):
     activity = SelectField(
         _l("Soort activiteit"), validators=[InputRequired(_l("Kies een soort activiteit."))]
     )
@@ -171,7 +175,7 @@ class OfferForm(_ActivityForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(LoketForm):
     """Cancel/close with an optional reason; carries version_id."""
 
     reason = TextAreaField(
@@ -181,7 +185,7 @@ class ReasonForm(FlaskForm):
     version_id = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(LoketForm):
     """A button-only POST (pause, resume, ask for an offer, propose): CSRF token and version_id."""
 
     version_id = HiddenField()
