@@ -237,6 +237,16 @@ class _CheapPasswords:
         return self.user(None, role="admin", **kw)
 
 
+@pytest.fixture(autouse=True)
+def _no_background_runs(monkeypatch):
+    """A reactivation run started by one example would go on in a background process and write
+    while a later example is checked for "no change on refusal". Runs started here are recorded, not
+    executed: background execution has its own tests (test_reactivation_background.py)."""
+    started: list[int] = []
+    monkeypatch.setattr("loket.worker.dispatch_run", lambda run_id: started.append(run_id) or "fuzz")
+    return started
+
+
 @pytest.fixture
 def fuzz_world(make, app):
     from loket.extensions import limiter
