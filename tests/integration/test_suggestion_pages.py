@@ -8,11 +8,10 @@ import random
 import re
 import subprocess
 import uuid
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from loket.db import db
 from loket.models import Offer, Organisation, Request, StoredSuggestion, SuggestionState, User
@@ -24,20 +23,6 @@ from tests.integration.lifecycle_helpers import _forget_cached_user, login
 REDIS_URL = "redis://127.0.0.1:6379/15"
 TODAY = date.today()
 CITIES = ["Zwolle", "Kampen", "Deventer", "Zwolle", "Amsterdam", "Utrecht"]
-
-
-@contextmanager
-def count_statements():
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def cards(html: str, kind: str) -> list[int]:
@@ -56,17 +41,17 @@ def grow(make, rng: random.Random, n: int) -> None:
     commit()
 
 
-def measure(client, user_id: int, url: str, kind: str) -> tuple[int, list[int], list[str]]:
+def measure(client, count_queries, user_id: int, url: str, kind: str) -> tuple[int, list[int], list[str]]:
     login(client, db.session.get(User, user_id))
     db.session.expunge_all()  # a real request starts with an empty session; the tests share one
     _forget_cached_user()
-    with count_statements() as seen:
+    with count_queries() as seen:
         resp = client.get(url)
     assert resp.status_code == 200
     return len(seen), cards(resp.get_data(as_text=True), kind), seen
 
 
-def test_pages_issue_the_same_statements_at_two_data_sizes(client, make):
+def test_pages_issue_the_same_statements_at_two_data_sizes(client, make, count_queries):
     rng = random.Random(3)
     school = make.school(place="Zwolle")
     teacher = make.user(school, email="docent@zwolle.test")
@@ -81,11 +66,11 @@ def test_pages_issue_the_same_statements_at_two_data_sizes(client, make):
     }
     small = {}
     for name, (user_id, url, kind) in pages.items():
-        small[name] = measure(client, user_id, url, kind)
+        small[name] = measure(client, count_queries, user_id, url, kind)
         assert small[name][1], f"{name}: suggestions shown"
     grow(make, rng, 40)
     for name, (user_id, url, kind) in pages.items():
-        n, shown, statements = measure(client, user_id, url, kind)
+        n, shown, statements = measure(client, count_queries, user_id, url, kind)
         assert len(shown) > len(small[name][1]), f"{name}: more data, more suggestions shown"
         assert n == small[name][0], f"{name}: {small[name][0]} statements, then {n}:\n" + "\n".join(
             s[:150] for s in statements
