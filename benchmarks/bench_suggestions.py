@@ -447,6 +447,51 @@ def old_cache_baseline(db, request_id: int, runs: int) -> dict[str, Any]:
     }
 
 
+def in_fresh_process(url: str, design: str, request_id: int) -> dict[str, Any]:
+    """A new process (like a fresh web worker) serves one suggestion page the ``new`` way (stored
+    rows) or the ``old`` way (engine cache): its wall time and its memory before and after."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", design, "--child-url", url, "--child-request", str(request_id)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr[-2000:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child(design: str, url: str, request_id: int) -> None:
+    """Body of ``in_fresh_process``: prints one JSON line."""
+    with tempfile.TemporaryDirectory() as inst:
+        app = make_app(url, Path(inst))
+        with app.app_context():
+            from loket.db import db
+            from loket.services.matching.suggestions import suggested_offers
+
+            db.session.execute(select(1))  # connect before measuring
+            before = rss_mb()
+            t0 = time.perf_counter()
+            if design == "new":
+                n = len(suggested_offers(request_id, 10))
+            else:
+                n = old_cache_baseline(db, request_id, 1)["open_offers"]
+            secs = time.perf_counter() - t0
+            print(
+                json.dumps(
+                    {
+                        "first_page_s": round(secs, 3),
+                        "rss_before_mb": round(before, 1),
+                        "rss_after_mb": round(rss_mb(), 1),
+                        "rss_growth_mb": round(rss_mb() - before, 1),
+                        "rows": n,
+                    }
+                )
+            )
+
+
 # ------------------------------------------------------------------------------ one run
 def run(
     url: str, backend: str, n_schools: int, n_companies: int, samples: int, runs: int, redis_url: str | None
@@ -472,6 +517,7 @@ def run(
             print(f"[{backend}] loket match --refresh ...", file=sys.stderr)
             rss0 = rss_mb()
             refresh_s, out, _ = cli(app, "match", "--refresh", "--json")
+            refresh_rss = rss_mb() - rss0
             refresh = json.loads(out)
             rows = db.session.scalar(select(func.count()).select_from(StoredSuggestion))
             print(f"[{backend}] refresh {refresh_s:.1f} s, {rows} rows; new offers ...", file=sys.stderr)
@@ -488,8 +534,11 @@ def run(
             same = kept == rebuilt
             print(f"[{backend}] incremental == rebuild: {same}; page reads ...", file=sys.stderr)
             pages = page_reads(app, db, runs)
+            print(f"[{backend}] web worker memory: a fresh process per design ...", file=sys.stderr)
+            pages["fresh_worker"] = in_fresh_process(url, "new", pages["request_id"])
             print(f"[{backend}] baseline: the old per-worker engine ...", file=sys.stderr)
             baseline = old_cache_baseline(db, pages["request_id"], max(5, runs // 3))
+            baseline["fresh_worker"] = in_fresh_process(url, "old", pages["request_id"])
             result = {
                 "backend": backend,
                 "size": {"schools": n_schools, "companies": n_companies, **counts},
@@ -499,7 +548,7 @@ def run(
                     "rows": rows,
                     "top_k": refresh["top"],
                     "weights_version": refresh["weights_version"],
-                    "rss_growth_mb": round(rss_mb() - rss0, 1),
+                    "process_rss_growth_mb": round(refresh_rss, 1),
                 },
                 "new_offer_freshness": fresh,
                 "new_offer_freshness_rq_worker": rq_fresh,
@@ -527,7 +576,13 @@ def main() -> None:
         default="redis://127.0.0.1:6379/14",
         help="Redis for the queued variant (skipped when it does not answer; '' to skip)",
     )
+    ap.add_argument("--child", choices=["new", "old"], help=argparse.SUPPRESS)
+    ap.add_argument("--child-url", help=argparse.SUPPRESS)
+    ap.add_argument("--child-request", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        child(args.child, args.child_url, args.child_request)
+        return
     pg = os.environ.get("LOKET_BENCH_DATABASE_URL")
     drop = None
     with tempfile.TemporaryDirectory() as d:

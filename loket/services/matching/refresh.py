@@ -75,8 +75,10 @@ def _other_col(side: str):
 
 # --------------------------------------------------------------------------- locking and state rows
 def lock() -> None:
-    """Serialise the suggestion writers until the end of this transaction."""
+    """Serialise the suggestion writers until the end of this transaction (PostgreSQL: also no JIT
+    for its queries, which spends seconds compiling what runs in milliseconds)."""
     if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
@@ -410,6 +412,8 @@ def refresh_all(progress: Progress | None = None, *, block: int = BLOCK, today: 
     t0 = clock.perf_counter()
     started = utcnow()
     k, version = top_k(), weights_version()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
     reqs = candidates.open_requests(None, today)
     offs = candidates.open_offers(None)
     excluded = candidates.all_excluded_pairs()
