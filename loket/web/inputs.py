@@ -4,7 +4,8 @@ string, id lists posted by hand-written forms.
 - ``<id:name>`` in a route: a database id, 1 .. 2**31-1 (the INTEGER primary keys) in ASCII digits;
   anything else is a 404 before the view runs (an ``<int:>`` of 2**63 made SQLite raise
   OverflowError, and PostgreSQL already fails above 2**31-1).
-- ``page_arg()``, ``id_arg()``, ``int_arg()``: the only way views read integers from ``request.args``.
+- ``page_arg()``, ``id_arg()`` and ``parse_int()``: how views read integers from ``request.args``
+  (``?page=`` is clamped to 1..MAX_PAGE, an impossible ``?cluster=`` is a 404, garbage is ignored).
 - every query-string value and every text part of the path is refused (400 / 404) when it holds a
   control character (NUL cannot even be sent to PostgreSQL).
 
@@ -31,7 +32,6 @@ __all__ = [
     "IdConverter",
     "id_arg",
     "id_list",
-    "int_arg",
     "page_arg",
     "parse_int",
     "register",
@@ -96,23 +96,6 @@ def id_arg(name: str) -> int | None:
         return None
     if not in_id_range(value):
         raise NotFound()
-    return value
-
-
-def int_arg(name: str, default: int | None = None, *, low: int = 0, high: int = MAX_ID) -> int | None:
-    """An integer query parameter: ``default`` when missing or not a number, 400 outside low..high."""
-    value = parse_int(request.args.get(name))
-    if value is None:
-        return default
-    if not low <= value <= high:
-        raise BadParameter(
-            _(
-                "De waarde van '%(name)s' moet tussen %(low)s en %(high)s liggen.",
-                name=name,
-                low=low,
-                high=high,
-            )
-        )
     return value
 
 
