@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, NotFound
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.routing import IntegerConverter
 
 from loket.cleantext import describe, find_control
 
@@ -29,7 +29,7 @@ __all__ = [
     "MAX_ID",
     "MAX_PAGE",
     "BadParameter",
-    "IdConverter",
+    "IntegerIdConverter",
     "id_arg",
     "id_list",
     "page_arg",
@@ -65,19 +65,15 @@ def in_id_range(value: int | None) -> bool:
     return value is not None and 1 <= value <= MAX_ID
 
 
-class IdConverter(BaseConverter):
-    """``<id:match_id>``: a positive database id of at most MAX_ID; otherwise no route matches (404)."""
+class IntegerIdConverter(IntegerConverter):
+    """``<id:match_id>``: a positive database id of at most MAX_ID in ASCII digits; otherwise no route
+    matches (404). werkzeug's ``<int:>`` with fixed bounds and without Unicode digits; still an
+    IntegerConverter, so code that fills in integer arguments (the permission matrix) knows it."""
 
     regex = r"[0-9]{1,10}"
 
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if not 1 <= number <= MAX_ID:
-            raise ValidationError()
-        return number
-
-    def to_url(self, value: object) -> str:
-        return str(int(value))  # type: ignore[call-overload]
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's signature
+        super().__init__(map, min=1, max=MAX_ID)
 
 
 def page_arg(name: str = "page") -> int:
@@ -132,7 +128,7 @@ def _check_query_and_path() -> None:
 
 def register(app: Flask) -> None:
     """The ``id`` converter (before any route is added), the query check and the 400 page."""
-    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["id"] = IntegerIdConverter
     app.before_request(_check_query_and_path)
 
     @app.errorhandler(BadParameter)
