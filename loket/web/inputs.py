@@ -4,7 +4,8 @@ string, id lists posted by hand-written forms.
 - ``<id:name>`` in a route: a database id, 1 .. 2**31-1 (the INTEGER primary keys) in ASCII digits;
   anything else is a 404 before the view runs (an ``<id:>`` of 2**63 made SQLite raise
   OverflowError, and PostgreSQL already fails above 2**31-1).
-- ``page_arg()``, ``id_arg()``, ``int_arg()``: the only way views read integers from ``request.args``.
+- ``page_arg()``, ``id_arg()`` and ``parse_int()``: how views read integers from ``request.args``
+  (``?page=`` is clamped to 1..MAX_PAGE, an impossible ``?cluster=`` is a 404, garbage is ignored).
 - every query-string value and every text part of the path is refused (400 / 404) when it holds a
   control character (NUL cannot even be sent to PostgreSQL).
 
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, NotFound
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.routing import IntegerConverter
 
 from loket.cleantext import describe, find_control
 
@@ -28,10 +29,9 @@ __all__ = [
     "MAX_ID",
     "MAX_PAGE",
     "BadParameter",
-    "IdConverter",
+    "IntegerIdConverter",
     "id_arg",
     "id_list",
-    "int_arg",
     "page_arg",
     "parse_int",
     "register",
@@ -65,19 +65,15 @@ def in_id_range(value: int | None) -> bool:
     return value is not None and 1 <= value <= MAX_ID
 
 
-class IdConverter(BaseConverter):
-    """``<id:match_id>``: a positive database id of at most MAX_ID; otherwise no route matches (404)."""
+class IntegerIdConverter(IntegerConverter):
+    """``<id:match_id>``: a positive database id of at most MAX_ID in ASCII digits; otherwise no route
+    matches (404). werkzeug's ``<int:>`` with fixed bounds and without Unicode digits; still an
+    IntegerConverter, so code that fills in integer arguments (the permission matrix) knows it."""
 
     regex = r"[0-9]{1,10}"
 
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if not 1 <= number <= MAX_ID:
-            raise ValidationError()
-        return number
-
-    def to_url(self, value: object) -> str:
-        return str(int(value))  # type: ignore[call-overload]
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's signature
+        super().__init__(map, min=1, max=MAX_ID)
 
 
 def page_arg(name: str = "page") -> int:
@@ -96,23 +92,6 @@ def id_arg(name: str) -> int | None:
         return None
     if not in_id_range(value):
         raise NotFound()
-    return value
-
-
-def int_arg(name: str, default: int | None = None, *, low: int = 0, high: int = MAX_ID) -> int | None:
-    """An integer query parameter: ``default`` when missing or not a number, 400 outside low..high."""
-    value = parse_int(request.args.get(name))
-    if value is None:
-        return default
-    if not low <= value <= high:
-        raise BadParameter(
-            _(
-                "De waarde van '%(name)s' moet tussen %(low)s en %(high)s liggen.",
-                name=name,
-                low=low,
-                high=high,
-            )
-        )
     return value
 
 
@@ -149,7 +128,7 @@ def _check_query_and_path() -> None:
 
 def register(app: Flask) -> None:
     """The ``id`` converter (before any route is added), the query check and the 400 page."""
-    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["id"] = IntegerIdConverter
     app.before_request(_check_query_and_path)
 
     @app.errorhandler(BadParameter)

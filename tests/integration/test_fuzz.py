@@ -334,7 +334,7 @@ def base_form(w) -> dict[str, object]:
     today = date.today()
     n = next(counter)
     values: dict[str, object] = {
-        "email": f"fuzz{n}@school.example",
+        "email": f"fuzz{n:08d}@school.example",  # fixed length: strategies depend on it
         "password": "lange zin met woorden",
         "password2": "lange zin met woorden",
         "current_password": "wachtwoord-123",

@@ -58,13 +58,13 @@ def fill(rule, value: str) -> str:
 
 # ----------------------------------------------------------------------------- ids in the path
 def test_every_int_id_route_uses_the_bounded_converter(app):
-    from loket.web.inputs import IdConverter
+    from loket.web.inputs import IntegerIdConverter
 
     loose = [
         f"{r.rule} ({a})"
         for r in id_rules(app)
         for a in r.arguments
-        if a.endswith("_id") and not isinstance(r._converters.get(a), IdConverter)
+        if a.endswith("_id") and not isinstance(r._converters.get(a), IntegerIdConverter)
     ]
     assert not loose, loose
 

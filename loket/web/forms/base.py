@@ -43,7 +43,7 @@ def single_line_filter(value: Any) -> Any:
         return single_line(value)
     except ControlCharacter as exc:
         if exc.is_line_break:
-            raise ValueError(_("Dit veld past op één regel: haal de regeleinde weg.")) from exc
+            raise ValueError(_("Dit veld past op één regel: haal het regeleinde weg.")) from exc
         raise ValueError(
             _("Dit veld bevat een ongeldig teken (%(what)s). Haal het weg en probeer het opnieuw.", what=exc)
         ) from exc
