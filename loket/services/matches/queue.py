@@ -94,32 +94,26 @@ def approval_queue(user: User, filters: Filters, *, page: int = 1, per_page: int
     return paginate(stmt, page, per_page)
 
 
+def _activity_list(model, condition, user: User, filters: Filters, page: int, per_page: int, now):
+    """Requests or offers matching ``condition`` in the user's clusters, oldest first."""
+    stmt = _where(
+        select(model).join(Organisation, Organisation.id == model.organisation_id),
+        condition,
+        _cluster_filter(Organisation.cluster_id, user, filters),
+        model.activity == filters.activity if filters.activity else None,
+        _older_than(model.created_at, filters.min_age_days, now or utcnow()),
+    ).options(selectinload(model.organisation))
+    return paginate(stmt.order_by(model.created_at, model.id), page, per_page)
+
+
 def open_requests(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
     """Requests without a match (``loket.services.figures``) in the user's clusters, oldest first."""
-    now = now or utcnow()
-    stmt = _where(
-        select(Request).join(Organisation, Organisation.id == Request.organisation_id),
-        request_without_match(),
-        _cluster_filter(Organisation.cluster_id, user, filters),
-        Request.activity == filters.activity if filters.activity else None,
-        _older_than(Request.created_at, filters.min_age_days, now),
-    ).options(selectinload(Request.organisation))
-    stmt = stmt.order_by(Request.created_at, Request.id)
-    return paginate(stmt, page, per_page)
+    return _activity_list(Request, request_without_match(), user, filters, page, per_page, now)
 
 
 def offers_with_capacity(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
     """Open offers with places left in the user's clusters, oldest first (index order: fast at scale)."""
-    now = now or utcnow()
-    stmt = _where(
-        select(Offer).join(Organisation, Organisation.id == Offer.organisation_id),
-        offer_with_capacity(),
-        _cluster_filter(Organisation.cluster_id, user, filters),
-        Offer.activity == filters.activity if filters.activity else None,
-        _older_than(Offer.created_at, filters.min_age_days, now),
-    ).options(selectinload(Offer.organisation))
-    stmt = stmt.order_by(Offer.created_at, Offer.id)
-    return paginate(stmt, page, per_page)
+    return _activity_list(Offer, offer_with_capacity(), user, filters, page, per_page, now)
 
 
 def waiting_matches(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):

@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 PENDING = "loket_suggestions_pending"  # touched in the running transaction
 COMMITTING = "loket_suggestions_committing"  # marked, waiting for the commit to succeed
 READY = "loket_suggestions_ready"  # committed, waiting for refresh_after_commit()
-DEFAULT_FULL_AFTER = 2000
 JOB_TIMEOUT_S = 3600
 
 #: columns whose change alters a request's or offer's pairs
@@ -167,9 +166,7 @@ def _match(bag: Dirty, m: Match, before: set, after: set) -> None:
 
 # --------------------------------------------------------------------------- marks in the transaction
 def _full_after() -> int:
-    if has_app_context():
-        return int(current_app.config["LOKET_SUGGESTIONS_FULL_AFTER"])
-    return DEFAULT_FULL_AFTER
+    return int(current_app.config["LOKET_SUGGESTIONS_FULL_AFTER"])
 
 
 def _expand(session: Session, bag: Dirty) -> Dirty:

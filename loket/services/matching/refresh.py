@@ -28,7 +28,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import bindparam, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -45,7 +45,6 @@ Progress = Callable[[int, int], None]
 
 #: version of the scoring code; with a digest of MatchConfig it forms the rows' ``weights_version``
 SCORE_VERSION = "1"
-DEFAULT_TOP = 20
 BLOCK = 1000  # owners per block (and per commit) of the full rebuild
 LOCK_KEY = 0x4C4B5347  # PostgreSQL advisory lock of the suggestion writers ("LKSG")
 CATCH_UP_MARGIN = timedelta(seconds=5)  # a change this close before a rebuild started is redone after it
@@ -60,9 +59,7 @@ def weights_version(config: MatchConfig | None = None) -> str:
 
 def top_k() -> int:
     """K: how many suggestions are stored per request and per offer (LOKET_SUGGESTIONS_TOP)."""
-    if has_app_context():
-        return max(1, int(current_app.config["LOKET_SUGGESTIONS_TOP"]))
-    return DEFAULT_TOP
+    return max(1, int(current_app.config["LOKET_SUGGESTIONS_TOP"]))
 
 
 def _owner_col(side: str):
