@@ -1,5 +1,6 @@
-"""The test suite uses a cheap password hash; every other environment uses scrypt and refuses the
-switch. These tests prove that production cannot run with the cheap hash."""
+"""The test suite uses a cheap password hash; every other environment uses Argon2id and refuses the
+switch. These tests prove that production cannot run with the cheap hash, and that a login with an
+older hash (werkzeug's scrypt or pbkdf2) stores today's Argon2id hash."""
 
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ PROD = {
 }
 
 
-def test_production_hashes_with_scrypt(monkeypatch):
+def test_production_hashes_with_argon2id(monkeypatch):
     monkeypatch.delenv("LOKET_FAST_PASSWORD_HASH", raising=False)
     app = create_app(PROD)
     with app.app_context():
         user = User(email="a@example.nl")
         user.set_password("een-lang-wachtwoord")
-        assert user.password_hash.startswith("scrypt:")
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
         assert user.check_password("een-lang-wachtwoord")
         assert not user.check_password("fout-wachtwoord")
 
@@ -52,3 +53,31 @@ def test_the_suite_runs_with_the_cheap_hash_and_old_hashes_still_verify(app):
 
     user.password_hash = generate_password_hash("een-lang-wachtwoord", method="scrypt")
     assert user.check_password("een-lang-wachtwoord")
+
+
+@pytest.mark.parametrize("old_method", ["scrypt", "pbkdf2:sha256:600000"])
+def test_login_with_an_older_hash_stores_argon2id(app, client, make, monkeypatch, old_method):
+    from werkzeug.security import generate_password_hash
+
+    from loket.db import db
+
+    user = make.user(make.school(), email="oud@example.nl")
+    user.password_hash = generate_password_hash("een-lang-wachtwoord", method=old_method)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "LOKET_FAST_PASSWORD_HASH", False)  # hash as production does
+
+    # a wrong password changes nothing
+    client.post("/inloggen", data={"email": "oud@example.nl", "password": "fout-wachtwoord"})
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash.startswith(old_method.split(":")[0] + ":")
+
+    res = client.post("/inloggen", data={"email": "oud@example.nl", "password": "een-lang-wachtwoord"})
+    assert res.status_code in (302, 303)
+    db.session.expire_all()
+    stored = db.session.get(User, user.id).password_hash
+    assert stored.startswith("$argon2id$")
+    client.post("/uitloggen")
+    res = client.post("/inloggen", data={"email": "oud@example.nl", "password": "een-lang-wachtwoord"})
+    assert res.status_code in (302, 303)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == stored  # upgraded once, not at every login

@@ -304,6 +304,8 @@ def authenticate(email: str, password: str) -> User:
         raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
     if not user.check_password(password or ""):
         raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
+    if passwords.needs_rehash(user.password_hash):
+        user.set_password(password)  # an older method or cost: store today's hash (same password)
     if user.status == ARCHIVED:
         raise ServiceError(
             "Dit account is gearchiveerd en kan niet meer inloggen. Neem contact op met Loket.", field="email"
