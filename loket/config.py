@@ -197,6 +197,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # background work: Redis for RQ and shared rate-limit storage
         "LOKET_REDIS_URL": redis_url,
         "LOKET_RQ_QUEUE": e.str("RQ_QUEUE") or "loket",
+        # slow-changing national figures shared in Redis this long (0: compute on every page)
+        "LOKET_FIGURES_CACHE_S": e.int("FIGURES_CACHE_S", 60),
         "RATELIMIT_STORAGE_URI": e.str("RATELIMIT_STORAGE_URL") or redis_url or "memory://",
         "RATELIMIT_ENABLED": True,
         "LOKET_GEOCODER": e.str("GEOCODER") or "none",

@@ -93,7 +93,15 @@ def register(app: Flask) -> None:
             safe_rollback()  # the badge is decoration: the page (or its error page) still renders
             return 0
 
+    def figures_computed_at():
+        """When the oldest shared figure on this page was computed (None: computed for this page)."""
+        from loket.services.figure_cache import computed_at
+
+        return computed_at()
+
     app.jinja_env.globals.update(
+        figures_computed_at=figures_computed_at,
+        figures_zone=lambda: AMS,
         nav_items=nav_items,
         unread_notifications=unread_notifications,
         status_label=status_label,

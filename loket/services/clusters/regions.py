@@ -22,7 +22,7 @@ from loket.models import Cluster, Location, Match, MatchFeedback, Offer, Organis
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.models.matches import COMPLETED, MATCH_STATES
 from loket.models.users import ACTIVE, ARCHIVED, ROLE_MANAGER
-from loket.services import NotFound, PermissionDenied, policies
+from loket.services import NotFound, PermissionDenied, figure_cache, policies
 from loket.services.clusters.inputs import live_organisation
 from loket.services.figures import offer_with_capacity, request_without_match
 
@@ -110,7 +110,15 @@ def org_activity():
 
 def organisation_counts(cluster_ids: list[int] | None = None) -> dict[int | None, dict[str, int]]:
     """Per cluster id: {"schools_active", "schools_dormant", "companies_active", "companies_dormant"}
-    (one statement, whatever the number of clusters)."""
+    (for every cluster in one statement, shared between instances by ``figure_cache``)."""
+    every = figure_cache.remember("organisation_counts", _organisation_counts_all)
+    counts = {(None if cid == "none" else int(cid)): row for cid, row in every.items()}
+    if cluster_ids is None:
+        return counts
+    return {cid: counts[cid] for cid in cluster_ids if cid in counts}
+
+
+def _organisation_counts_all() -> dict[str, dict[str, int]]:
     act = org_activity()
     active = func.coalesce(act.c.active, 0)
     stmt = (
@@ -121,11 +129,9 @@ def organisation_counts(cluster_ids: list[int] | None = None) -> dict[int | None
         .where(func.coalesce(act.c.live, 1) == 1)
         .group_by(Organisation.cluster_id, Organisation.kind, active)
     )
-    if cluster_ids is not None:
-        stmt = stmt.where(Organisation.cluster_id.in_(cluster_ids or [-1]))
-    out: dict[int | None, dict[str, int]] = {}
+    out: dict[str, dict[str, int]] = {}
     for cid, kind, is_active, n in db.session.execute(stmt):
-        row = out.setdefault(cid, _empty_counts())
+        row = out.setdefault("none" if cid is None else str(cid), _empty_counts())
         plural = "schools" if kind == "school" else "companies"
         row[f"{plural}_{'active' if is_active else 'dormant'}"] += int(n)
     return out
@@ -280,16 +286,12 @@ def _first_locations(cluster_ids: list[int], kind: str | None = None):
 
 
 def map_totals(cluster_ids: list[int]) -> dict[int, Counter[str]]:
-    """Per cluster: live schools, live companies and unmatched open requests (two statements)."""
+    """Per cluster: live schools, live companies and unmatched open requests (the organisations from
+    ``organisation_counts``, one statement for the requests)."""
     totals: dict[int, Counter[str]] = {cid: Counter() for cid in cluster_ids}
-    act = org_activity()
-    for cid, kind, n in db.session.execute(
-        select(Organisation.cluster_id, Organisation.kind, func.count(Organisation.id))
-        .outerjoin(act, act.c.org_id == Organisation.id)
-        .where(Organisation.cluster_id.in_(cluster_ids or [-1]), func.coalesce(act.c.live, 1) == 1)
-        .group_by(Organisation.cluster_id, Organisation.kind)
-    ):
-        totals[cid][kind] += int(n)
+    for cid, row in organisation_counts(cluster_ids).items():
+        totals[cid]["school"] += row["schools_active"] + row["schools_dormant"]
+        totals[cid]["company"] += row["companies_active"] + row["companies_dormant"]
     for cid, n in db.session.execute(
         select(Organisation.cluster_id, func.count(Request.id))
         .join(Organisation, Organisation.id == Request.organisation_id)
