@@ -5,9 +5,11 @@ What it does (bounded in count and time, only 127.0.0.1):
    fresh PostgreSQL database (LOKET_BENCH_DATABASE_URL, default: a new database on the local
    server), runs `loket match --assign` (proposals for the managers) and `loket match --refresh`
    (stored suggestions), and gives passwords to a pool of school, company and manager users.
-2. Serves it with `loket serve` (4 gunicorn workers, LOKET_ENV=production, Redis for rate limits,
-   a local SMTP sink for the mail the writes cause).
-3. Runs stages of N simulated users (all roles, 1-3 s think time, reads and writes: new requests,
+2. Serves it with `loket serve` (4 gunicorn workers, LOKET_ENV=production, Redis for rate limits
+   and shared figures, a local SMTP sink for the mail the writes cause) and runs `loket worker`
+   beside it at lower CPU priority (the suggestion updates the writes cause).
+3. Runs stages of N simulated users, arriving over --ramp seconds (default 10: users log in one
+   after another, not all in the same second) (all roles, 1-3 s think time, reads and writes: new requests,
    new offers, proposals, approvals) for --duration seconds each; in the last stage it restarts
    PostgreSQL once (--pg-restart, needs the local cluster and root) and measures how long the
    service needs to answer again.
@@ -15,7 +17,8 @@ What it does (bounded in count and time, only 127.0.0.1):
    (every write the server confirmed with a redirect to the new object is looked up afterwards),
    into benchmarks/results/load.json, beside the baseline of the old per-worker engine cache.
 
-Run: `python benchmarks/bench_load.py` (full size, ~15 min) or `--small` (1,000 / 5,000, ~5 min).
+Run: `python benchmarks/bench_load.py` (full size, ~15 min) or `--small` (1,000 / 5,000, ~5 min);
+`--reuse-db URL` measures an already seeded database (no seeding, no matching).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from common import machine, percentile_ms, write_json  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-wachtwoord-2026"
 TARGET_P95_MS, TARGET_P99_MS = 300.0, 1000.0
+CLI = "import sys; from loket.cli import main; sys.exit(main())"
 
 # the old design (engine cache in every web worker), measured on this machine class with the same
 # scenario and size by the issue that asked for this benchmark (issue 10): the baseline figure
@@ -161,10 +165,12 @@ def prepare_accounts(env: dict, n_each: int) -> list[Account]:
         ).all()
         for i, cluster in enumerate(clusters):
             email = f"bench-manager-{i}@loket.bench"
-            user = User(email=email, name=f"Beheerder {i}", role="cluster_manager", status="active")
+            user = db.session.scalar(select(User).where(User.email == email))
+            if user is None:
+                user = User(email=email, name=f"Beheerder {i}", role="cluster_manager", status="active")
+                user.managed_clusters.append(cluster)
+                db.session.add(user)
             user.password_hash, user.email_verified_at = hashed, now
-            user.managed_clusters.append(cluster)
-            db.session.add(user)
             accounts.append(Account("manager", email))
         admin = db.session.scalar(select(User).where(User.role == "admin").limit(1))
         admin.password_hash = hashed
@@ -351,7 +357,7 @@ MIX = ["school"] * 4 + ["company"] * 3 + ["manager"] * 2 + ["admin"]
 
 
 def run_stage(port: int, accounts: list[Account], users: int, duration: float, think: tuple, stats: Stats,
-              during=None) -> float:  # fmt: skip
+              during=None, ramp: float = 10.0) -> float:  # fmt: skip
     by_role = defaultdict(list)
     for a in accounts:
         by_role[a.role].append(a)
@@ -373,7 +379,7 @@ def run_stage(port: int, accounts: list[Account], users: int, duration: float, t
     t0 = time.monotonic()
     for t in threads:
         t.start()
-        time.sleep(min(0.05, 2.0 / users))  # ramp up
+        time.sleep(ramp / users)  # users arrive spread over the first `ramp` seconds
     if during is not None:
         during()
     for t in threads:
@@ -450,11 +456,13 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--pg-restart", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--keep-db", action="store_true")
+    ap.add_argument("--ramp", type=float, default=10.0, help="seconds over which a stage's users arrive")
+    ap.add_argument("--reuse-db", metavar="URL", help="an already seeded database: skip seeding and matching")
     args = ap.parse_args()
     if args.small:
         args.schools, args.companies = 1000, 5000
     base_url = os.environ.get("LOKET_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    db_url = create_database(base_url)
+    db_url = args.reuse_db or create_database(base_url)
     tmp = Path(tempfile.mkdtemp(prefix="loket-load-"))
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Sink
@@ -477,26 +485,36 @@ def main() -> None:
         "benchmark": "load: gunicorn + PostgreSQL, users of all roles with writes",
         "machine": machine(),
     }
-    server = None
+    server = worker = None
     try:
-        t0 = time.perf_counter()
-        loket(env, "init-db")
-        loket(env, "seed-demo", "--schools", str(args.schools), "--companies", str(args.companies))
-        report["seed_s"] = round(time.perf_counter() - t0, 1)
-        t0 = time.perf_counter()
-        loket(env, "match", "--assign", "--json", timeout=3600)
-        report["match_assign_s"] = round(time.perf_counter() - t0, 1)
-        t0 = time.perf_counter()
-        loket(env, "match", "--refresh", timeout=3600)
-        report["match_refresh_s"] = round(time.perf_counter() - t0, 1)
+        if args.reuse_db:
+            loket(env, "init-db")
+            report["reused_database"] = True
+        else:
+            t0 = time.perf_counter()
+            loket(env, "init-db")
+            loket(env, "seed-demo", "--schools", str(args.schools), "--companies", str(args.companies))
+            report["seed_s"] = round(time.perf_counter() - t0, 1)
+            t0 = time.perf_counter()
+            loket(env, "match", "--assign", "--json", timeout=3600)
+            report["match_assign_s"] = round(time.perf_counter() - t0, 1)
+            t0 = time.perf_counter()
+            loket(env, "match", "--refresh", timeout=3600)
+            report["match_refresh_s"] = round(time.perf_counter() - t0, 1)
         accounts = prepare_accounts(env, 40)
         report["size"] = {"schools": args.schools, "companies": args.companies, "accounts": len(accounts)}
         subprocess.run(["redis-cli", "-n", "14", "FLUSHDB"], capture_output=True)
         port = free_port()
         server_log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed with the server
         server = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from loket.cli import main; sys.exit(main())", "serve",
+            [sys.executable, "-c", CLI, "serve",
              "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}"],
+            env=env, stdout=server_log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        # the background worker as production runs it (suggestion updates, mail), at lower CPU
+        # priority than the web workers (docs/OPERATIONS.md, "Production")
+        worker = subprocess.Popen(
+            ["nice", "-n", "10", sys.executable, "-c", CLI, "worker"],
             env=env, stdout=server_log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 120
@@ -520,7 +538,7 @@ def main() -> None:
                     pg_restart(port, stats, restart)
 
             print(f"== stage: {users} users for {args.duration:.0f} s", file=sys.stderr)
-            seconds = run_stage(port, accounts, users, args.duration, think, stats, during)
+            seconds = run_stage(port, accounts, users, args.duration, think, stats, during, args.ramp)
             summary = summarise(stats, seconds)
             summary["confirmed_writes"] = len(stats.writes)
             summary["confirmed_writes_lost"] = lost_writes(env, stats.writes)
@@ -554,8 +572,11 @@ def main() -> None:
                 server.wait(30)
             except subprocess.TimeoutExpired:
                 server.kill()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
         smtp.stop()
-        if not args.keep_db:
+        if not args.keep_db and not args.reuse_db:
             drop_database(base_url, db_url)
 
 

@@ -36,10 +36,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_production(app: Flask) -> None:
     """Health, readiness and metrics endpoints, request ids and logs, and the proxy headers."""
     from loket import observability
-    from loket.web import health
+    from loket.web import db_restart, health
 
     health.init_app(app)
     observability.init_app(app)
+    db_restart.install(app)
     proxies = app.config["LOKET_PROXY_COUNT"]
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

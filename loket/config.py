@@ -167,6 +167,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "SQLALCHEMY_DATABASE_URI": db_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "LOKET_DB_CONNECT_TIMEOUT_S": e.int("DB_CONNECT_TIMEOUT_S", 5),
+        # PostgreSQL restarting: new connections wait this long, a cut-off GET runs again once
+        "LOKET_DB_RESTART_WAIT_S": e.float("DB_RESTART_WAIT_S", 5.0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

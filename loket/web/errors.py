@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from loket.db import ValueTooLong, database_unavailable, safe_rollback
 from loket.services import NotFound, PermissionDenied, StaleEdit
+from loket.web import db_restart
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def _render(code: int, message: str | None = None):
     except Exception as exc:  # noqa: BLE001 - the error page must always answer
         if database_unavailable(exc) and code != 503:
             log.warning("error page %s needed the database, which is unavailable: %s", code, exc)
+            db_restart.mark_unavailable()
             return _render(503, str(UNAVAILABLE_MESSAGE))
         log.exception("rendering the error page %s failed", code)
         return _static(code, "Loket is tijdelijk niet bereikbaar" if code == 503 else "Er ging iets mis")
@@ -76,6 +78,7 @@ def _render(code: int, message: str | None = None):
 
 def _unavailable(exc: BaseException):
     log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+    db_restart.mark_unavailable()  # a GET is run again once (loket.web.db_restart)
     return _render(503, str(UNAVAILABLE_MESSAGE))
 
 
