@@ -86,6 +86,7 @@ def interval_of(job: Job, config: dict) -> timedelta | None:
 
 
 def daily_time(config: dict) -> tuple[int, int]:
+    """(hour, minute) of LOKET_SCHEDULER_DAILY_AT; ValueError naming it when not HH:MM."""
     raw = str(config["LOKET_SCHEDULER_DAILY_AT"])
     try:
         hour, minute = (int(part) for part in raw.split(":"))

@@ -22,10 +22,13 @@ log = logging.getLogger("loket.scheduler")
 
 
 def instance_name() -> str:
+    """host:pid, the name of this instance in the logs and in ``scheduler_job``."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class LeaderLock(Protocol):
+    """A leader lock: at most one instance holds it at a time."""
+
     kind: str
 
     def acquire(self) -> bool:

@@ -22,6 +22,8 @@ log = logging.getLogger("loket.scheduler")
 
 @dataclass
 class Outcome:
+    """What running one job gave: ok or its error, how long it took, its result."""
+
     job: str
     ok: bool
     seconds: float
@@ -97,12 +99,14 @@ def run_job(job: Job, now: datetime | None = None) -> Outcome:
 
 
 def job_states() -> dict[str, Any]:
+    """The ``scheduler_job`` rows by job name."""
     from loket.models import SchedulerJob
 
     return {row.name: row for row in db.session.query(SchedulerJob).all()}
 
 
 def due_jobs(app: Flask, now: datetime, jobs: list[Job] | None = None) -> list[Job]:
+    """The jobs (default: the table) whose next run is at or before ``now``."""
     states = job_states()
     return [j for j in (jobs or JOBS) if next_run(j, states.get(j.name), app.config, now) <= now]
 
