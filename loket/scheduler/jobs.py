@@ -29,7 +29,7 @@ def digest_job(now: datetime) -> Any:
 def suggestions_job(now: datetime) -> Any:
     """What `loket match --refresh` does: rebuild every stored suggestion list (nightly; commits per
     block of owners, a long run that owns its loop)."""
-    from loket.services.matching.refresh import refresh_all
+    from loket.services.matching.rebuild import refresh_all
 
     return refresh_all()
 

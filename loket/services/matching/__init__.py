@@ -4,7 +4,9 @@ read (``suggestions``), kept current after each commit (``dirty``) and rebuilt n
 
 from loket.services.matching.adapter import explain_pair
 from loket.services.matching.dirty import refresh_after_commit, touch
-from loket.services.matching.refresh import process, refresh_all, refresh_dirty, staleness_seconds
+from loket.services.matching.incremental import process
+from loket.services.matching.rebuild import refresh_all
+from loket.services.matching.refresh import refresh_dirty, staleness_seconds
 from loket.services.matching.suggestions import requests_in_reach, suggested_offers
 
 __all__ = [
