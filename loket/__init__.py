@@ -76,7 +76,7 @@ def register_extensions(app: Flask) -> None:
     from loket.services.matching import dirty
 
     dirty.install()  # stale suggestion lists are marked in the transaction that changed them
-    from loket.services.accounts.lifecycle import load_user
+    from loket.services.accounts.sessions import load_user
 
     login_manager.user_loader(load_user)
 

@@ -105,7 +105,7 @@ def seed_demo_command(schools, companies, requests, offers, seed: int, if_empty:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))  # fresh planner statistics after the bulk load
         db.session.commit()
-    from loket.services.matching.refresh import refresh_all
+    from loket.services.matching.rebuild import refresh_all
 
     with counting_progress("Suggesties") as on_progress:
         done = refresh_all(progress=on_progress)

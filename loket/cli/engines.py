@@ -143,7 +143,8 @@ def match_command(
 
 def _refresh(as_json: bool, dirty_only: bool) -> None:
     """`loket match --refresh [--dirty]`: rebuild the stored suggestions (commits per block)."""
-    from loket.services.matching.refresh import refresh_all, refresh_dirty, staleness_seconds
+    from loket.services.matching.rebuild import refresh_all
+    from loket.services.matching.refresh import refresh_dirty, staleness_seconds
 
     db.session.commit()
     if dirty_only:

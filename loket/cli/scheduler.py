@@ -31,12 +31,12 @@ from loket.cli.helpers import echo_json, parse_now
 def scheduler_command(once: bool, show_list: bool, now_text: str | None, as_json: bool, tick: float | None):
     """Run the scheduled jobs (cron becomes optional). Start it on every instance: one leads
     (PostgreSQL advisory lock, Redis lock or a file lock), the others take over when it stops."""
-    from loket import scheduler
+    from loket.scheduler import locks, runner
 
     app = current_app._get_current_object()
     now = parse_now(now_text)
     if show_list:
-        rows = scheduler.schedule(app, now)
+        rows = runner.schedule(app, now)
         if as_json:
             echo_json(rows)
             return
@@ -47,14 +47,14 @@ def scheduler_command(once: bool, show_list: bool, now_text: str | None, as_json
                 f"{r['job']:<10} {r['interval']:<16} laatst: {last}{status}  volgende: {r['next_run']}"
             )
         return
-    lock = scheduler.make_lock(app)
+    lock = locks.make_lock(app)
     if once:
-        with scheduler.leading(lock) as lead:
+        with locks.leading(lock) as lead:
             if not lead:
                 msg = f"another scheduler leads ({lock.kind}); nothing run"
                 echo_json({"leading": False, "ran": []}) if as_json else click.echo(msg, err=True)
                 return
-            outcomes = scheduler.run_due(app, now, still_leading=lock.still_held)
+            outcomes = runner.run_due(app, now, still_leading=lock.still_held)
         if as_json:
             echo_json({"leading": True, "ran": [o.as_json() for o in outcomes]})
         else:
@@ -70,4 +70,4 @@ def scheduler_command(once: bool, show_list: bool, now_text: str | None, as_json
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    scheduler.run_forever(app, lock, stop, tick)
+    runner.run_forever(app, lock, stop, tick)

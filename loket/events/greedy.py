@@ -8,7 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from loket.events.prepare import Prepared, finish, keep_set, prepare
+from loket.events.objective import keep_set
+from loket.events.prepare import Prepared, prepare
+from loket.events.result import finish
 from loket.events.types import Assignment, EventInput, Plan, Weights
 
 

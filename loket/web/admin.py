@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from loket.clusters import METHODS
 from loket.services import clusters as svc
 from loket.services.clusters import admin as cluster_admin
-from loket.services.clusters import regions
+from loket.services.clusters import dashboards, scope
 from loket.web.forms.base import LoketForm
 from loket.web.forms.bounds import FiniteDecimalField, IdRange
 from loket.web.forms.service_call import FAILED, attempt
@@ -85,7 +85,7 @@ def _to_cluster(cluster_id: int):
 
 @bp.get("/")
 def dashboard():
-    return render_template("admin/dashboard.html", fig=regions.platform_figures())
+    return render_template("admin/dashboard.html", fig=dashboards.platform_figures())
 
 
 def _run_form() -> RunForm:
@@ -103,16 +103,16 @@ def _run_form() -> RunForm:
 
 @bp.get("/clusters")
 def clusters():
-    rows = regions.visible_clusters(current_user)
-    counts = regions.organisation_counts([c.id for c in rows])
+    rows = scope.visible_clusters(current_user)
+    counts = dashboards.organisation_counts([c.id for c in rows])
     return render_template("admin/clusters.html", clusters=rows, counts=counts, form=_run_form())
 
 
 @bp.post("/clusters/indelen")
 def run():
     form = RunForm()
-    rows = regions.visible_clusters(current_user)
-    counts = regions.organisation_counts([c.id for c in rows])
+    rows = scope.visible_clusters(current_user)
+    counts = dashboards.organisation_counts([c.id for c in rows])
     if not form.validate_on_submit():
         return render_template("admin/clusters.html", clusters=rows, counts=counts, form=form), 422
     apply = request.form.get("action") == "apply"
@@ -144,13 +144,13 @@ def run():
 
 def _detail(cluster_id: int, status: int = 200, **forms):
     cluster = svc.get_active_cluster(cluster_id)
-    others = [c for c in regions.visible_clusters(current_user) if c.id != cluster.id]
+    others = [c for c in scope.visible_clusters(current_user) if c.id != cluster.id]
     forms.setdefault("rename_form", RenameForm(data={"name": cluster.name, "version_id": cluster.version_id}))
     merge = forms.setdefault("merge_form", MergeForm(data={"version_id": cluster.version_id}))
     merge.source_id.choices = [SelectChoice(c.id, c.name) for c in others]
     q = request.args.get("q", "").strip()
     org_q = request.args.get("org", "").strip()
-    page = regions.cluster_members(
+    page = scope.cluster_members(
         cluster.id,
         page=page_arg(),
         per_page=int(current_app.config["LOKET_PAGE_SIZE"]),
@@ -158,7 +158,7 @@ def _detail(cluster_id: int, status: int = 200, **forms):
     return render_template(
         "admin/cluster.html",
         cluster=cluster,
-        counts=regions.organisation_counts([cluster.id]).get(cluster.id, {}),
+        counts=dashboards.organisation_counts([cluster.id]).get(cluster.id, {}),
         members=page,
         q=q,
         candidates=cluster_admin.search_managers(current_user, q) if q else [],
@@ -196,7 +196,7 @@ def rename(cluster_id: int):
 @bp.post("/clusters/<id:cluster_id>/samenvoegen")
 def merge(cluster_id: int):
     form = MergeForm()
-    form.source_id.choices = [SelectChoice(c.id, c.name) for c in regions.visible_clusters(current_user)]
+    form.source_id.choices = [SelectChoice(c.id, c.name) for c in scope.visible_clusters(current_user)]
     if not form.validate_on_submit():
         return _detail(cluster_id, 422, merge_form=form)
     merged = attempt(

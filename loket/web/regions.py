@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from loket.services.clusters import regions
+from loket.services.clusters import dashboards, regionmap, scope
 from loket.svg import bar_chart
 from loket.svgmap import AREA_COLOURS, MapPoint, MapSpec, area_for, map_svg
 from loket.web.inputs import id_arg
@@ -26,10 +26,10 @@ def _only_managers_and_admins():
 
 def _selection():
     """(all visible clusters, the clusters to show); ``?cluster=ID`` must be one the user may see."""
-    visible = regions.visible_clusters(current_user)
+    visible = scope.visible_clusters(current_user)
     cluster_id = id_arg("cluster")
     if cluster_id is not None:
-        return visible, [regions.cluster_for_view(current_user, cluster_id)]
+        return visible, [scope.cluster_for_view(current_user, cluster_id)]
     return visible, None
 
 
@@ -41,7 +41,7 @@ def month_label(month, *, year: bool = True) -> str:
     if str(get_locale() or "nl") == "en":
         name = MONTHS_EN[month.month - 1]
     else:
-        name = regions.MONTHS_NL[month.month - 1]
+        name = dashboards.MONTHS_NL[month.month - 1]
     return f"{name} {month.year}" if year else name
 
 
@@ -79,7 +79,7 @@ def dashboard():
         # admins see only the rows until they pick a cluster
         chosen = [] if current_user.is_admin and many else visible
     needed = {c.id for c in chosen} | ({c.id for c in visible} if many else set())
-    figures = regions.clusters_figures(sorted(needed))  # a few statements, whatever the clusters
+    figures = dashboards.clusters_figures(sorted(needed))  # a few statements, whatever the clusters
     overview = [(c, figures[c.id]) for c in visible] if many else []
     sections = [{"cluster": c, "fig": figures[c.id], "chart": _chart(c, figures[c.id])} for c in chosen]
     return render_template(
@@ -96,7 +96,7 @@ def dashboard():
 def map():  # noqa: A001 (endpoint name regions.map)
     visible, chosen = _selection()
     shown = chosen if chosen is not None else visible
-    data = regions.map_data(shown)
+    data = regionmap.map_data(shown)
     members: dict[int, list[tuple[float, float]]] = {c.id: [] for c in shown}
     for p in data.organisations:
         members.setdefault(p.cluster_id or 0, []).append((p.lat, p.lon))

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 
 from loket.db import db
 from loket.models import User
-from loket.services.accounts import lifecycle as accounts
+from loket.services.accounts.fields import find_user_by_email
 
 
 def test_login_lookup_uses_the_lower_email_index(app, make, backend):
@@ -14,7 +14,7 @@ def test_login_lookup_uses_the_lower_email_index(app, make, backend):
         make.user()
     user = make.user(email="Grace.Hopper@Example.test")
     db.session.commit()
-    assert accounts.find_user_by_email("grace.hopper@example.test").id == user.id
+    assert find_user_by_email("grace.hopper@example.test").id == user.id
     query = select(User.id).where(func.lower(User.email) == "grace.hopper@example.test")
     sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
     if backend == "postgresql":

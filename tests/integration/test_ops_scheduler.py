@@ -16,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from loket import scheduler
 from loket.db import db
 from loket.models import Match, SchedulerJob
-from loket.scheduler import DAILY, FileLock, Job, PostgresLock, RedisLock
+from loket.scheduler.jobs import AMS, DAILY, Job, deadlines_job, mail_job
+from loket.scheduler.locks import FileLock, PostgresLock, RedisLock, make_lock
+from loket.scheduler.runner import run_job
 from tests.helpers.reactivation import LOKET_CMD, child_env
 
 REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -90,7 +91,7 @@ def test_list_shows_interval_last_and_next_run(app, runner):
     runner.invoke(args=["scheduler", "--once"])
     after = {r["job"]: r for r in json.loads(runner.invoke(args=["scheduler", "--list", "--json"]).stdout)}
     nxt = datetime.fromisoformat(after["deadlines"]["next_run"])
-    assert nxt > datetime.now(UTC) and nxt.astimezone(scheduler.AMS).strftime("%H:%M") == "06:00"
+    assert nxt > datetime.now(UTC) and nxt.astimezone(AMS).strftime("%H:%M") == "06:00"
     last_mail = datetime.fromisoformat(after["mail"]["last_run"])
     assert datetime.fromisoformat(after["mail"]["next_run"]) == last_mail + timedelta(seconds=60)
     plain = runner.invoke(args=["scheduler", "--list"]).output
@@ -111,10 +112,10 @@ def test_a_failing_job_does_not_stop_the_others(app, runner, make, monkeypatch, 
     match_id = _old_proposal(make)
     jobs = [
         Job("boom", DAILY, _boom),
-        Job("deadlines", DAILY, scheduler.deadlines_job),
-        Job("mail", "LOKET_MAIL_DELIVER_EVERY_S", scheduler.mail_job),
+        Job("deadlines", DAILY, deadlines_job),
+        Job("mail", "LOKET_MAIL_DELIVER_EVERY_S", mail_job),
     ]
-    monkeypatch.setattr(scheduler, "JOBS", jobs)
+    monkeypatch.setattr("loket.scheduler.runner.JOBS", jobs)
     result = runner.invoke(args=["scheduler", "--once", "--json"])
     assert result.exit_code == 1  # something failed: cron and the operator hear about it
     ran = json.loads(result.stdout)["ran"]
@@ -148,7 +149,7 @@ def test_the_mail_job_sends_mail_that_waited_for_a_retry(app, make, mailbox):
     row.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)  # a temporary error, back-off over
     db.session.info.clear()  # not this transaction's own mail: only the scheduled path sends it
     db.session.commit()
-    outcome = scheduler.run_job(Job("mail", "LOKET_MAIL_DELIVER_EVERY_S", scheduler.mail_job))
+    outcome = run_job(Job("mail", "LOKET_MAIL_DELIVER_EVERY_S", mail_job))
     assert outcome.ok, outcome
     assert mailbox.to("later@example.test")
     db.session.expire_all()
@@ -220,7 +221,7 @@ def test_file_lock_has_one_holder(tmp_path):
 
 
 def test_once_on_a_second_instance_runs_nothing_while_another_leads(app, runner):
-    lock = scheduler.make_lock(app)
+    lock = make_lock(app)
     assert lock.acquire()
     try:
         result = runner.invoke(args=["scheduler", "--once", "--json"])

@@ -11,7 +11,7 @@ from loket import schoolyear
 from loket.db import db, utcnow
 from loket.models import MatchFeedback
 from loket.services import PermissionDenied
-from loket.services.clusters import regions
+from loket.services.clusters import dashboards, scope
 from tests.integration.lifecycle_helpers import login
 
 
@@ -49,7 +49,7 @@ def test_manager_sees_only_own_clusters(client, world):
     assert client.get(f"/regio/kaart?cluster={world.groningen.id}").status_code == 403
     assert client.get("/regio/?cluster=999999").status_code == 404
     with pytest.raises(PermissionDenied):
-        regions.cluster_for_view(world.manager, world.groningen.id)
+        scope.cluster_for_view(world.manager, world.groningen.id)
 
 
 def test_other_roles_are_refused(client, make, world):
@@ -101,7 +101,7 @@ def test_dashboard_figures_on_hand_made_data(client, make, world):
     make.match(make.request(world.s2), off, status="proposed")
     db.session.commit()
 
-    fig = regions.cluster_figures(world.zwolle.id, today=today.date())
+    fig = dashboards.cluster_figures(world.zwolle.id, today=today.date())
     assert (fig.schools_active, fig.schools_dormant) == (2, 1)
     assert (fig.companies_active, fig.companies_dormant) == (1, 1)
     assert fig.open_requests == 4  # old, recent, held, and the one with a proposed match

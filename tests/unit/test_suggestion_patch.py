@@ -6,13 +6,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loket.services.matching.refresh import _key, patch_list
+from loket.services.matching.patch import patch_list, sort_key
 
 scores = st.sampled_from([0.1, 0.25, 0.5, 0.5, 0.75, 0.9, 1.0])
 
 
 def top(pairs: dict[int, float], k: int) -> list[tuple]:
-    return sorted(((_key(s, o), o, "p") for o, s in pairs.items()), key=lambda e: e[0])[:k]
+    return sorted(((sort_key(s, o), o, "p") for o, s in pairs.items()), key=lambda e: e[0])[:k]
 
 
 @settings(max_examples=400, deadline=None)
@@ -28,7 +28,7 @@ def test_patch_is_exact_or_asks_for_a_recompute(pairs, other, new_score, k):
     after.pop(other, None)
     if new_score is not None:
         after[other] = new_score
-    new = (_key(new_score, other), "p") if new_score is not None else None
+    new = (sort_key(new_score, other), "p") if new_score is not None else None
     patched = patch_list(stored, other, new, k)
     want = [(e[0], e[1]) for e in top(after, k)]
     if patched is None:
@@ -40,7 +40,7 @@ def test_patch_is_exact_or_asks_for_a_recompute(pairs, other, new_score, k):
 
 def test_a_new_best_pair_pushes_out_the_last():
     stored = top({1: 0.9, 2: 0.5, 3: 0.4}, 3)
-    patched = patch_list(stored, 4, (_key(0.95, 4), "p"), 3)
+    patched = patch_list(stored, 4, (sort_key(0.95, 4), "p"), 3)
     assert [e[1] for e in patched] == [4, 1, 2]
 
 

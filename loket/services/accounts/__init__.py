@@ -1,25 +1,24 @@
-"""Accounts: registration, verification, login, reset, invites (``lifecycle``); the own profile and
-organisation (``profile``); signed account links (``links``); personal-data export and deletion
-(``privacy``); where an organisation is (``geocoding``)."""
+"""Accounts: registration and email verification (``registration``), login and sessions
+(``sessions``), password reset and change (``credentials``), invites (``invites``), the field checks
+they share (``fields``) and their mails (``mails``); the own profile and organisation (``profile``);
+signed account links (``links``); personal-data export and deletion (``privacy``); where an
+organisation is (``geocoding``)."""
 
-from loket.services.accounts.lifecycle import (
-    Registration,
-    accept_invite,
-    authenticate,
+from loket.services.accounts.credentials import (
     change_password,
-    check_invite_token,
     check_reset_token,
-    end_sessions,
-    invite_colleague,
-    load_user,
-    log_out_everywhere,
-    register,
     request_password_reset,
-    require_can_invite,
     reset_password,
-    send_verification,
-    verify_email,
 )
+from loket.services.accounts.invites import (
+    accept_invite,
+    check_invite_token,
+    invite_colleague,
+    require_can_invite,
+)
+from loket.services.accounts.mails import send_verification
+from loket.services.accounts.registration import Registration, register, verify_email
+from loket.services.accounts.sessions import authenticate, end_sessions, load_user, log_out_everywhere
 
 __all__ = [
     "Registration",

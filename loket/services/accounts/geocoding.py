@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import current_app
 
 from loket.geo import Gazetteer, GeoError, Point, make_geocoder
+from loket.models import Location, Organisation
 from loket.services import ServiceError
 
 _KEY = "loket_geocoder"
@@ -58,3 +59,14 @@ def locate(postcode: str, city: str | None = None, street: str | None = None) ->
         return online.resolve(postcode, city, street)
     except GeoError:
         return point
+
+
+def set_location(org: Organisation, postcode: str, city: str | None, point: Point | None = None) -> None:
+    """Put ``org``'s primary location (created when missing) at ``point``, else at the checked postcode."""
+    point = point or locate(postcode, city)
+    loc = org.primary_location
+    if loc is None:
+        loc = Location()
+        org.locations.append(loc)
+    loc.postcode, loc.city = postcode, (city or "").strip() or point.place
+    loc.province, loc.lat, loc.lon, loc.precision = point.province, point.lat, point.lon, point.precision

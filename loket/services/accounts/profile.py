@@ -19,18 +19,17 @@ from loket.models import Organisation, User
 from loket.models.organisations import SCHOOL
 from loket.services import NotFound, ServiceError, StaleEdit, audit, policies
 from loket.services.accounts import links as tokens
-from loket.services.accounts.lifecycle import (
+from loket.services.accounts.fields import (
     check_brin,
     check_kvk,
     check_name,
     check_postcode,
     check_terms,
     find_user_by_email,
-    link_to,
     normalise_email,
-    notice_existing,
-    set_location,
 )
+from loket.services.accounts.geocoding import set_location
+from loket.services.accounts.mails import link_to, notice_existing
 
 NOTIFY_MODES = ("immediate", "digest")
 

@@ -1,6 +1,7 @@
 """Regional clusters: a clustering run (``run``) over what it reads (``inputs``) with its report
 (``report``), joining new organisations to the nearest cluster (``join``), admin operations
-(``admin``), and the regional read side: dashboards and the map (``regions``)."""
+(``admin``), and the regional read side: which clusters a user sees (``scope``), the dashboards
+(``dashboards``) and the map (``regionmap``)."""
 
 from loket.services.clusters.inputs import current_bounds, get_active_cluster, make_params
 from loket.services.clusters.join import join_nearest_cluster, join_unclustered

@@ -12,7 +12,7 @@ In the transaction
 After the commit
     ``refresh_after_commit()`` (called by the web's after-request commit and the CLI's
     ``@transactional``, like ``deliver_after_commit`` for mail) queues one RQ job with the ids when
-    LOKET_REDIS_URL is set (``loket worker`` runs it), or runs ``refresh.process`` inline: one
+    LOKET_REDIS_URL is set (``loket worker`` runs it), or runs ``incremental.process`` inline: one
     request or offer takes milliseconds. More than LOKET_SUGGESTIONS_FULL_AFTER owners in one
     transaction (a big import) turn into one full rebuild instead.
 """
@@ -32,7 +32,8 @@ from loket.models import Location, Match, Offer, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.models.matches import CAPACITY_HOLDING_STATES, DECLINED, REJECTED
 from loket.models.suggestions import EVERYTHING, FOR_OFFER, FOR_REQUEST, SuggestionState
-from loket.services.matching.candidates import chunks
+from loket.services.matching.open_records import chunks
+from loket.services.matching.state import upsert_state
 
 log = logging.getLogger(__name__)
 PENDING = "loket_suggestions_pending"  # touched in the running transaction
@@ -192,8 +193,6 @@ def _expand(session: Session, bag: Dirty) -> Dirty:
 
 def _mark(session: Session, dirty: Dirty) -> None:
     """Dirty marks for the touched lists, written in the transaction that changed them."""
-    from loket.services.matching.refresh import upsert_state
-
     now = utcnow()
     keys = [(FOR_REQUEST, i) for i in sorted(dirty.requests)] + [(FOR_OFFER, i) for i in sorted(dirty.offers)]
     if dirty.everything:
@@ -281,12 +280,13 @@ def refresh_after_commit() -> dict[str, Any] | None:
             return {"queued": enqueue(dirty)}
         except Exception:  # noqa: BLE001 - Redis away: do the work here instead
             log.warning("suggesties: wachtrij niet bereikbaar, nu zelf bijwerken", exc_info=True)
-    from loket.services.matching import refresh
+    from loket.services.matching.incremental import process
+    from loket.services.matching.rebuild import refresh_all
 
     try:
         if dirty.everything:
-            return {"full": refresh.refresh_all()}
-        return refresh.process(dirty.requests, dirty.offers)
+            return {"full": refresh_all()}
+        return process(dirty.requests, dirty.offers)
     except Exception:  # noqa: BLE001 - never break the page after its commit
         log.exception("suggesties: bijwerken na commit mislukt (blijft gemarkeerd)")
         db.session.rollback()

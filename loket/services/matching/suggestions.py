@@ -3,7 +3,7 @@
 One indexed query per list (``suggestion`` by owner and rank, joined with the other side's row, its
 organisation and location, and any match of the pair) that leaves out what stopped being possible
 since the list was computed: rows no longer open, offers without places, rejected or declined pairs.
-No engine is built here (``loket.services.matching.refresh`` keeps the rows current).
+No engine is built here (``incremental`` and ``rebuild`` of this package keep the rows current).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from wtforms import Field, Form, SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from loket.services.accounts.lifecycle import check_brin, check_kvk, check_password, check_postcode
+from loket.services.accounts.fields import check_brin, check_kvk, check_password, check_postcode
 from loket.web.forms.service_call import checked
 
 __all__ = [
@@ -90,7 +90,7 @@ class EmailAddress:
 
 
 class PasswordStrength:
-    """The one password policy of Loket, on a form field: ``loket.services.accounts.check_password``
+    """The one password policy of Loket, on a form field: ``loket.services.accounts.fields.check_password``
     (at least 10 characters, not one character repeated, not a well-known password, not the email
     address). Every form that sets a password uses it: registration, reset link, invitation, password
     change and the reactivation page.

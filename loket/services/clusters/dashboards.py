@@ -1,4 +1,5 @@
-"""Read side of the regional clusters: which clusters a user sees, dashboard figures and map data.
+"""Dashboard figures of the regional clusters (for their managers) and of the whole platform (for
+admins), set-based: a few statements whatever the number of clusters.
 
 An organisation is *active* when at least one of its users is active, *dormant* otherwise
 (users only invited or dormant, or no users yet); organisations whose users are all archived
@@ -14,55 +15,26 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import selectinload
 
 from loket import schoolyear
-from loket.db import db, paginate, utcnow
-from loket.models import Cluster, Location, Match, MatchFeedback, Offer, Organisation, Request, User
+from loket.db import db, utcnow
+from loket.models import Cluster, Match, MatchFeedback, Offer, Organisation, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.models.matches import COMPLETED, MATCH_STATES
-from loket.models.users import ACTIVE, ARCHIVED, ROLE_MANAGER
-from loket.services import NotFound, PermissionDenied, figure_cache, policies
-from loket.services.clusters.inputs import live_organisation
+from loket.models.users import ACTIVE, ARCHIVED
+from loket.services import figure_cache
+from loket.services.clusters.inputs import active_clusters, live_organisation
 from loket.services.figures import offer_with_capacity, request_without_match
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UNMATCHED_DAYS = 30
-MAP_POINT_LIMIT = 4000  # above this many markers the map shows cluster areas only
-
-
-# --------------------------------------------------------------------------- scope
-def visible_clusters(user: User | None) -> list[Cluster]:
-    """Admins: every active cluster; managers: their own; anyone else: PermissionDenied."""
-    if policies.is_admin(user):
-        ids = None
-    elif user is not None and user.role == ROLE_MANAGER and user.is_active:
-        ids = policies.managed_cluster_ids(user)
-    else:
-        raise PermissionDenied("Deze pagina is voor clusterbeheerders en beheerders.")
-    stmt = (
-        select(Cluster)
-        .where(Cluster.archived_at.is_(None))
-        .options(selectinload(Cluster.managers))
-        .order_by(Cluster.name, Cluster.id)
-    )
-    if ids is not None:
-        stmt = stmt.where(Cluster.id.in_(ids or [-1]))
-    return list(db.session.scalars(stmt))
-
-
-def cluster_for_view(user: User | None, cluster_id: int) -> Cluster:
-    """One cluster the user may see (NotFound / PermissionDenied otherwise)."""
-    cluster = db.session.get(Cluster, cluster_id)
-    if cluster is None or cluster.archived_at is not None:
-        raise NotFound("Dit cluster bestaat niet (meer).")
-    policies.require(policies.can_view_cluster(user, cluster), "Dit cluster beheer je niet.")
-    return cluster
 
 
 # --------------------------------------------------------------------------- figures
 @dataclass(slots=True)
 class MonthFigure:
+    """Completed matches and pupils reached in one month of the school year."""
+
     label: str  # "sep 2025"
     month: date  # first day
     completed: int = 0
@@ -236,124 +208,11 @@ def _year_figures(figs: dict[int, ClusterFigures], today: date) -> None:
         fig.pupils_this_year = sum(m.pupils for m in fig.months)
 
 
-# --------------------------------------------------------------------------- map data
-@dataclass(frozen=True, slots=True)
-class OrgPoint:
-    org_id: int
-    kind: str
-    name: str
-    lat: float
-    lon: float
-    cluster_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class RequestPoint:
-    request_id: int
-    label: str
-    lat: float
-    lon: float
-    cluster_id: int | None
-
-
-@dataclass(slots=True)
-class MapData:
-    """What the map shows. ``organisations`` are the markers, or with ``too_many`` only the schools
-    that outline the cluster areas; ``totals`` counts every marker per cluster and kind."""
-
-    clusters: list[Cluster]
-    organisations: list[OrgPoint]
-    requests: list[RequestPoint]
-    too_many: bool = False
-    totals: dict[int, Counter[str]] = field(default_factory=dict)
-
-    def counts(self) -> dict[int, Counter[str]]:
-        """Per cluster id: markers per kind (school, company, request)."""
-        return self.totals
-
-
-def _first_locations(cluster_ids: list[int], kind: str | None = None):
-    """Subquery: the primary (lowest id) location of each organisation in these clusters."""
-    stmt = (
-        select(Location.organisation_id.label("org_id"), func.min(Location.id).label("loc_id"))
-        .join(Organisation, Organisation.id == Location.organisation_id)
-        .where(Organisation.cluster_id.in_(cluster_ids or [-1]))
-        .group_by(Location.organisation_id)
-    )
-    if kind is not None:
-        stmt = stmt.where(Organisation.kind == kind)
-    return stmt.subquery()
-
-
-def map_totals(cluster_ids: list[int]) -> dict[int, Counter[str]]:
-    """Per cluster: live schools, live companies and unmatched open requests (the organisations from
-    ``organisation_counts``, one statement for the requests)."""
-    totals: dict[int, Counter[str]] = {cid: Counter() for cid in cluster_ids}
-    for cid, row in organisation_counts(cluster_ids).items():
-        totals[cid]["school"] += row["schools_active"] + row["schools_dormant"]
-        totals[cid]["company"] += row["companies_active"] + row["companies_dormant"]
-    for cid, n in db.session.execute(
-        select(Organisation.cluster_id, func.count(Request.id))
-        .join(Organisation, Organisation.id == Request.organisation_id)
-        .where(Organisation.cluster_id.in_(cluster_ids or [-1]), request_without_match())
-        .group_by(Organisation.cluster_id)
-    ):
-        totals[cid]["request"] += int(n)
-    return totals
-
-
-def map_data(clusters: list[Cluster], *, limit: int = MAP_POINT_LIMIT) -> MapData:
-    """Organisations (by primary location) and unmatched open requests of these clusters. Above
-    ``limit`` markers only the schools are loaded (they outline the areas); statements are few and
-    their number does not depend on the number of clusters or rows."""
-    ids = [c.id for c in clusters]
-    totals = map_totals(ids)
-    too_many = sum(sum(c.values()) for c in totals.values()) > limit
-    first = _first_locations(ids, "school" if too_many else None)
-    orgs = [
-        OrgPoint(r.id, r.kind, r.name, float(r.lat), float(r.lon), r.cluster_id)
-        for r in db.session.execute(
-            select(
-                Organisation.id,
-                Organisation.kind,
-                Organisation.name,
-                Organisation.cluster_id,
-                Location.lat,
-                Location.lon,
-            )
-            .join(first, first.c.org_id == Organisation.id)
-            .join(Location, Location.id == first.c.loc_id)
-            .where(live_organisation())
-            .order_by(Organisation.id)
-        )
-    ]
-    reqs: list[RequestPoint] = []
-    if not too_many:
-        req_loc = func.coalesce(Request.location_id, first.c.loc_id)
-        reqs = [
-            RequestPoint(r.id, f"{r.name}: {r.activity}", float(r.lat), float(r.lon), r.cluster_id)
-            for r in db.session.execute(
-                select(
-                    Request.id,
-                    Request.activity,
-                    Organisation.name,
-                    Organisation.cluster_id,
-                    Location.lat,
-                    Location.lon,
-                )
-                .join(Organisation, Organisation.id == Request.organisation_id)
-                .join(first, first.c.org_id == Organisation.id)
-                .join(Location, Location.id == req_loc)
-                .where(request_without_match())
-                .order_by(Request.id)
-            )
-        ]
-    return MapData(clusters=clusters, organisations=orgs, requests=reqs, too_many=too_many, totals=totals)
-
-
 # --------------------------------------------------------------------------- platform (admin)
 @dataclass(slots=True)
 class PlatformFigures:
+    """The admin dashboard: the whole platform at a glance."""
+
     organisations: dict[str, int]
     users_by_role: dict[str, int]
     users_by_status: dict[str, int]
@@ -377,7 +236,7 @@ def platform_figures() -> PlatformFigures:
     matches = dict(
         db.session.execute(select(Match.status, func.count(Match.id)).group_by(Match.status)).all()
     )
-    clusters = visible_clusters_all()
+    clusters = active_clusters()
     return PlatformFigures(
         organisations=dict(orgs),
         users_by_role={k: int(v) for k, v in by_role.items()},
@@ -399,24 +258,3 @@ def platform_figures() -> PlatformFigures:
         or 0,
         clusters_without_manager=[c for c in clusters if not c.managers],
     )
-
-
-def visible_clusters_all() -> list[Cluster]:
-    stmt = (
-        select(Cluster)
-        .where(Cluster.archived_at.is_(None))
-        .options(selectinload(Cluster.managers))
-        .order_by(Cluster.name, Cluster.id)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def cluster_members(cluster_id: int, *, page: int = 1, per_page: int = 25):
-    """The organisations of a cluster, schools first, by name (a Flask-SQLAlchemy pagination)."""
-    stmt = (
-        select(Organisation)
-        .where(Organisation.cluster_id == cluster_id)
-        .options(selectinload(Organisation.locations))
-        .order_by(Organisation.kind.desc(), Organisation.name, Organisation.id)
-    )
-    return paginate(stmt, page, per_page)
