@@ -237,6 +237,7 @@ def register(bp: Blueprint, side: Side) -> None:
     def edit(**ids: int):
         obj = svc.get_for_edit(current_user, ids[own_id])
         form = side.form(obj=obj if request.method == "GET" else None)
+        form.kept_earliest = obj.earliest  # a start date that has passed meanwhile may stay
         if request.method == "GET":
             form.version_id.data = obj.version_id
         if form.validate_on_submit():

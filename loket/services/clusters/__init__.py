@@ -2,7 +2,7 @@
 (``report``), joining new organisations to the nearest cluster (``join``), admin operations
 (``admin``), and the regional read side: dashboards and the map (``regions``)."""
 
-from loket.services.clusters.inputs import current_bounds, get_active_cluster, make_params
+from loket.services.clusters.inputs import check_bounds, current_bounds, get_active_cluster, make_params
 from loket.services.clusters.join import join_nearest_cluster, join_unclustered
 from loket.services.clusters.report import format_report, measure_rows
 from loket.services.clusters.run import run_clustering
@@ -13,6 +13,7 @@ __all__ = [
     "get_active_cluster",
     "join_nearest_cluster",
     "join_unclustered",
+    "check_bounds",
     "make_params",
     "measure_rows",
     "run_clustering",

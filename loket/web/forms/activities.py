@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from flask_babel import get_locale
@@ -20,6 +21,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
+from loket.services.activities import offers, requests
 from loket.services.activities.offers import OfferData
 from loket.services.activities.requests import RequestData
 from loket.web.forms.base import LoketForm
@@ -114,6 +116,14 @@ class _ActivityForm(LoketForm):
 
     data_class: ClassVar[type]  # the service's input
     own_fields: ClassVar[tuple[str, ...]]  # fields beyond the shared ones, passed on by name
+    kept_earliest: date | None = None  # set by an edit view: a start date that may have passed
+
+    def rules(self) -> None:
+        """The service's checks on the whole form (dates against today and each other, ranges)."""
+        self.check(self.to_data())
+
+    def check(self, data) -> None:
+        raise NotImplementedError
 
     def to_data(self):
         """The service's input: the shared fields, then the form's own (pupils, capacity, ...)."""
@@ -132,6 +142,10 @@ class _ActivityForm(LoketForm):
 class RequestForm(_ActivityForm):
     data_class = RequestData
     own_fields = ("pupils", "max_travel_km")
+
+    def check(self, data: RequestData) -> None:
+        kept = self.kept_earliest is not None and data.earliest == self.kept_earliest
+        requests.validate(data, earliest_may_be_past=kept)
 
     pupils = DutchIntegerField(
         _l("Aantal leerlingen"),
@@ -155,6 +169,9 @@ class RequestForm(_ActivityForm):
 class OfferForm(_ActivityForm):
     data_class = OfferData
     own_fields = ("capacity", "radius_km")
+
+    def check(self, data: OfferData) -> None:
+        offers.validate(data, earliest_may_be_past=True)  # as publish_offer and update_offer do
 
     capacity = DutchIntegerField(
         _l("Capaciteit in deze periode"),
