@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from loket.db import db
 from loket.labels import STATUS_LABELS

@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
-
-from flask_babel import lazy_gettext as _l
 
 from loket.clusters import METHODS, ClusterError, ClusterParams
 from loket.db import db
