@@ -13,12 +13,10 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
 from loket.services.activities import offers, requests
@@ -26,13 +24,7 @@ from loket.services.activities.offers import OfferData
 from loket.services.activities.requests import RequestData
 from loket.web.forms.base import LoketForm
 from loket.web.forms.bounds import is_finite
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (keyboard usable, works without JS)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from loket.web.forms.choices import MultiCheckboxField, TreeCheckboxField
 
 
 class _StopOnParseError:
@@ -95,12 +87,18 @@ class _ActivityForm(LoketForm):
     activity = SelectField(
         _l("Soort activiteit"), validators=[InputRequired(_l("Kies een soort activiteit."))]
     )
-    sectors = MultiCheckboxField(_l("Sectoren"), validators=[InputRequired(_l("Kies minstens één sector."))])
+    sectors = TreeCheckboxField(
+        _l("Sectoren"),
+        validators=[InputRequired(_l("Kies minstens één sector."))],
+        vocabulary=taxonomy.sectors,
+    )
     topic = StringField(
         _l("Onderwerp"), validators=[Optional(), Length(max=300, message=_l("Maximaal 300 tekens."))]
     )
-    levels = MultiCheckboxField(
-        _l("Onderwijsniveaus"), validators=[InputRequired(_l("Kies minstens één onderwijsniveau."))]
+    levels = TreeCheckboxField(
+        _l("Onderwijsniveaus"),
+        validators=[InputRequired(_l("Kies minstens één onderwijsniveau."))],
+        vocabulary=taxonomy.levels,
     )
     modes = MultiCheckboxField(_l("Waar"), validators=[InputRequired(_l("Kies minstens één vorm."))])
     version_id = HiddenField()
@@ -109,8 +107,6 @@ class _ActivityForm(LoketForm):
         super().__init__(*args, **kwargs)
         loc = _locale()
         self.activity.choices = [("", str(_l("Kies een activiteit")))] + taxonomy.activities().choices(loc)
-        self.sectors.choices = taxonomy.sectors().choices(loc)
-        self.levels.choices = taxonomy.levels().choices(loc)
         self.modes.choices = taxonomy.modes().choices(loc)
         self.sectors.validate_choice = self.levels.validate_choice = self.modes.validate_choice = True
 

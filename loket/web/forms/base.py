@@ -83,6 +83,12 @@ class LoketForm(FlaskForm):
     and ``rules()``: the service's checks across fields, run even when a field failed, so that
     every error shows at once (``loket.web.forms.service_call``)."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for f in self:
+            if hasattr(f, "localise"):  # taxonomy choices in the reader's language
+                f.localise()
+
     def rules(self) -> None:
         """Override to run the service's own checks on the form's data (raise ServiceError(s))."""
 
