@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -18,13 +17,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
-from loket import taxonomy
+from loket import taxonomy, topics
 from loket.services.activities import offers, requests
 from loket.services.activities.offers import OfferData
 from loket.services.activities.requests import RequestData
 from loket.web.forms.base import LoketForm
 from loket.web.forms.bounds import is_finite
-from loket.web.forms.choices import MultiCheckboxField, TreeCheckboxField
+from loket.web.forms.choices import MultiCheckboxField, TreeCheckboxField, current_locale
 
 
 class _StopOnParseError:
@@ -67,20 +66,9 @@ class DutchDateField(_StopOnParseError, DateField):
             raise ValueError(str(_l("Vul een geldige datum in."))) from exc
 
 
-def _locale() -> str:
-    loc = get_locale()
-    return str(loc) if loc else "nl"
-
-
 def topic_suggestions(locale: str | None = None) -> list[str]:
-    """Labels and synonyms of sectors and activity types, for the topic field's datalist."""
-    locale = locale or _locale()
-    seen: dict[str, None] = {}
-    for vocab in (taxonomy.sectors(), taxonomy.activities()):
-        for term in vocab.terms:
-            for word in (term.label(locale), *term.synonyms):
-                seen.setdefault(word, None)
-    return list(seen)
+    """The topics of the reader's language for the topic field's datalist (``loket.topics``)."""
+    return list(topics.topics(locale or current_locale()))
 
 
 class _ActivityForm(LoketForm):
@@ -105,7 +93,7 @@ class _ActivityForm(LoketForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        loc = _locale()
+        loc = current_locale()
         self.activity.choices = [("", str(_l("Kies een activiteit")))] + taxonomy.activities().choices(loc)
         self.modes.choices = taxonomy.modes().choices(loc)
         self.sectors.validate_choice = self.levels.validate_choice = self.modes.validate_choice = True
