@@ -9,6 +9,7 @@ gazetteer inside ``loket.geo.geocoder``.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from loket.geo import Gazetteer, GeoError, Point, make_geocoder
 from loket.services import ServiceError
@@ -48,7 +49,10 @@ def locate(postcode: str, city: str | None = None, street: str | None = None) ->
         point = Gazetteer.default().lookup_postcode(postcode)
     except GeoError as exc:
         raise ServiceError(
-            f"Postcode {postcode} is onbekend: dit postcodegebied komt niet voor in Nederland.",
+            _l(
+                "Postcode %(postcode)s is onbekend: dit postcodegebied komt niet voor in Nederland.",
+                postcode=postcode,
+            ),
             field="postcode",
         ) from exc
     online = resolver()

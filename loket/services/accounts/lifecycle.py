@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from stdnum.exceptions import ValidationError as StdnumError
@@ -90,13 +91,16 @@ def check_postcode(raw: str | None, field: str = "postcode") -> str:
     """'1234ab' -> '1234 AB'; ServiceError (Dutch, beside ``field``) when not a Dutch postcode."""
     value = (raw or "").strip()
     if not value:
-        raise ServiceError("Vul een postcode in, bijvoorbeeld 1234 AB.", field=field)
+        raise ServiceError(_l("Vul een postcode in, bijvoorbeeld 1234 AB."), field=field)
     try:
         return stdnum_postcode.validate(value)
     except StdnumError as exc:
         raise ServiceError(
-            f"'{value}' is geen geldige Nederlandse postcode: gebruik vier cijfers en twee letters, "
-            "bijvoorbeeld 1234 AB.",
+            _l(
+                "'%(value)s' is geen geldige Nederlandse postcode: gebruik vier cijfers en twee letters, "
+                "bijvoorbeeld 1234 AB.",
+                value=value,
+            ),
             field=field,
         ) from exc
 
@@ -110,8 +114,11 @@ def check_brin(raw: str | None, field: str = "brin") -> str | None:
         return stdnum_brin.validate(value)
     except StdnumError as exc:
         raise ServiceError(
-            f"'{raw}' is geen geldig BRIN-nummer: twee cijfers en twee letters, eventueel gevolgd door "
-            "een vestigingsnummer van twee cijfers (bijvoorbeeld 05KO of 05KO01).",
+            _l(
+                "'%(value)s' is geen geldig BRIN-nummer: twee cijfers en twee letters, eventueel gevolgd "
+                "door een vestigingsnummer van twee cijfers (bijvoorbeeld 05KO of 05KO01).",
+                value=raw,
+            ),
             field=field,
         ) from exc
 
@@ -123,7 +130,8 @@ def check_kvk(raw: str | None, field: str = "kvk") -> str | None:
         return None
     if not _KVK.match(value):
         raise ServiceError(
-            f"'{raw}' is geen geldig KvK-nummer: dat bestaat uit precies 8 cijfers.", field=field
+            _l("'%(value)s' is geen geldig KvK-nummer: dat bestaat uit precies 8 cijfers.", value=raw),
+            field=field,
         )
     return value
 
@@ -132,24 +140,39 @@ def check_password(password: str | None, *, email: str | None = None, field: str
     """Return the password when strong enough, else ServiceError with the reason in Dutch."""
     pw = password or ""
     if len(pw) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens zijn.", field=field)
+        raise ServiceError(
+            _l("Het wachtwoord moet minstens %(n)s tekens zijn.", n=MIN_PASSWORD_LENGTH), field=field
+        )
     if len(pw) > MAX_PASSWORD_LENGTH:
-        raise ServiceError(f"Het wachtwoord mag hoogstens {MAX_PASSWORD_LENGTH} tekens zijn.", field=field)
+        raise ServiceError(
+            _l("Het wachtwoord mag hoogstens %(n)s tekens zijn.", n=MAX_PASSWORD_LENGTH), field=field
+        )
     if len(set(pw.lower())) < 5:
-        raise ServiceError("Het wachtwoord is te eenvoudig: gebruik meer verschillende tekens.", field=field)
+        raise ServiceError(
+            _l("Het wachtwoord is te eenvoudig: gebruik meer verschillende tekens."), field=field
+        )
     if pw.lower() in COMMON_PASSWORDS:
-        raise ServiceError("Dit wachtwoord is bekend en makkelijk te raden; kies een ander.", field=field)
+        raise ServiceError(_l("Dit wachtwoord is bekend en makkelijk te raden; kies een ander."), field=field)
     if email and pw.lower() in (email.lower(), email.split("@")[0].lower()):
-        raise ServiceError("Het wachtwoord mag niet gelijk zijn aan je e-mailadres.", field=field)
+        raise ServiceError(_l("Het wachtwoord mag niet gelijk zijn aan je e-mailadres."), field=field)
     return pw
 
 
-def check_name(raw: str | None, field: str, what: str) -> str:
+NAME_MISSING = {
+    "org_name": _l("Vul de naam van de organisatie in."),
+    "name": _l("Vul je naam in."),
+    "colleague": _l("Vul de naam van je collega in."),
+}
+
+
+def check_name(raw: str | None, field: str, which: str | None = None) -> str:
+    """A name of at most 200 characters; ``which`` picks the message for a missing one (NAME_MISSING,
+    by default the field's own)."""
     value = (raw or "").strip()
     if not value:
-        raise ServiceError(f"Vul {what} in.", field=field)
+        raise ServiceError(NAME_MISSING[which or field], field=field)
     if len(value) > 200:
-        raise ServiceError(f"{what[0].upper()}{what[1:]} is te lang (hoogstens 200 tekens).", field=field)
+        raise ServiceError(_l("Deze naam is te lang (hoogstens 200 tekens)."), field=field)
     return value
 
 
@@ -157,7 +180,7 @@ def check_terms(values, vocab: taxonomy.Vocabulary, field: str) -> list[str]:
     try:
         return vocab.normalise_list(list(values or []))
     except taxonomy.TaxonomyError as exc:
-        raise ServiceError(str(exc), field=field) from exc
+        raise ServiceError(_l("Onbekende keuze: %(error)s", error=str(exc)), field=field) from exc
 
 
 def resolve_location(postcode: str, city: str | None) -> Point:
@@ -230,18 +253,18 @@ def register(data: Registration) -> User | None:
     the address was already registered (the caller shows the same page either way).
     """
     if data.kind not in ORG_KINDS:
-        raise ServiceError("Kies of je een school of een bedrijf aanmeldt.", field="kind")
-    org_name = check_name(data.org_name, "org_name", "de naam van de organisatie")
+        raise ServiceError(_l("Kies of je een school of een bedrijf aanmeldt."), field="kind")
+    org_name = check_name(data.org_name, "org_name")
     postcode = check_postcode(data.postcode)
     point = resolve_location(postcode, data.city)  # raises beside the postcode field
     brin = check_brin(data.brin) if data.kind == SCHOOL else None
     kvk = check_kvk(data.kvk) if data.kind == COMPANY else None
     levels = check_terms(data.levels, taxonomy.levels(), "levels") if data.kind == SCHOOL else []
     sectors = check_terms(data.sectors, taxonomy.sectors(), "sectors") if data.kind == COMPANY else []
-    name = check_name(data.name, "name", "je naam")
+    name = check_name(data.name, "name")
     email = normalise_email(data.email)
     if not email or "@" not in email:
-        raise ServiceError("Vul een geldig e-mailadres in.", field="email")
+        raise ServiceError(_l("Vul een geldig e-mailadres in."), field="email")
     password = check_password(data.password, email=email)
 
     # A known address costs the same work as a new one (no account enumeration by timing): the
@@ -301,12 +324,13 @@ def authenticate(email: str, password: str) -> User:
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
         passwords.waste_a_check(password)  # same work either way (timing)
-        raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
+        raise ServiceError(_l("Het e-mailadres of het wachtwoord klopt niet."), field="password")
     if not user.check_password(password or ""):
-        raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
+        raise ServiceError(_l("Het e-mailadres of het wachtwoord klopt niet."), field="password")
     if user.status == ARCHIVED:
         raise ServiceError(
-            "Dit account is gearchiveerd en kan niet meer inloggen. Neem contact op met Loket.", field="email"
+            _l("Dit account is gearchiveerd en kan niet meer inloggen. Neem contact op met Loket."),
+            field="email",
         )
     if user.status in (DORMANT, INVITED):
         audit.record(user, "reactivated", user, from_state=user.status, to_state=ACTIVE, via="login")
@@ -376,7 +400,7 @@ def reset_password(token: str, password: str) -> User:
 def change_password(user: User, current: str, new: str) -> None:
     """Change the own password (current one required); ends the user's other sessions."""
     if not user.check_password(current or ""):
-        raise ServiceError("Je huidige wachtwoord klopt niet.", field="current_password")
+        raise ServiceError(_l("Je huidige wachtwoord klopt niet."), field="current_password")
     user.set_password(check_password(new, email=user.email, field="new_password"))
     end_sessions(user)
     audit.record(user, "password_changed", user)
@@ -398,12 +422,15 @@ def invite_colleague(actor: User, *, name: str, email: str) -> User | None:
     require_can_invite(actor)
     if not is_verified(actor):
         raise ServiceError(
-            "Bevestig eerst je eigen e-mailadres via de link in je mail; daarna kun je collega's uitnodigen."
+            _l(
+                "Bevestig eerst je eigen e-mailadres via de link in je mail; "
+                "daarna kun je collega's uitnodigen."
+            )
         )
-    name = check_name(name, "name", "de naam van je collega")
+    name = check_name(name, "name", "colleague")
     email = normalise_email(email)
     if not email or "@" not in email:
-        raise ServiceError("Vul een geldig e-mailadres in.", field="email")
+        raise ServiceError(_l("Vul een geldig e-mailadres in."), field="email")
     existing = find_user_by_email(email)
     if existing is not None:
         notice_existing(existing, "invite")
@@ -433,7 +460,7 @@ def check_invite_token(token: str) -> User:
 def accept_invite(token: str, *, name: str, password: str) -> User:
     """Set name and password from an invitation link; the user becomes active and verified."""
     user, _ = tokens.read_token(token, tokens.INVITE)
-    user.name = check_name(name, "name", "je naam")
+    user.name = check_name(name, "name")
     user.set_password(check_password(password, email=user.email))
     user.email_verified_at = user.email_verified_at or utcnow()
     audit.record(user, "invite_accepted", user, from_state=user.status, to_state=ACTIVE)
