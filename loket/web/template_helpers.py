@@ -70,7 +70,7 @@ def fmt_datetime(value: datetime | None) -> str:
 
 def fmt_km(value: float | None) -> str:
     """A distance in km with one decimal in the reader's number format (12,5 / 12.5)."""
-    return "" if value is None else format_decimal(value, format="#,##0.0", locale=_locale())
+    return "" if value is None else format_decimal(value, format="#,##0.0")
 
 
 def register(app: Flask) -> None:

@@ -135,6 +135,7 @@ def date_window(
     year. Every problem is reported (one per field) as ``ServiceErrors``."""
     checks = Checks()
     horizon = planning_horizon(today)
+    last_day = f"{horizon:%d-%m-%Y}"
     start = earliest if isinstance(earliest, date) else None
     end = latest if isinstance(latest, date) else None
     if start is None:
@@ -146,7 +147,7 @@ def date_window(
             ServiceError(
                 _l(
                     "De begindatum valt na dit en het volgende schooljaar (uiterlijk %(day)s).",
-                    day=f"{horizon:%d-%m-%Y}",
+                    day=last_day,
                 ),
                 field=first,
             )
@@ -162,7 +163,7 @@ def date_window(
             ServiceError(
                 _l(
                     "De einddatum valt na dit en het volgende schooljaar (uiterlijk %(day)s).",
-                    day=f"{horizon:%d-%m-%Y}",
+                    day=last_day,
                 ),
                 field=last,
             )
