@@ -201,3 +201,25 @@ def test_check_bounds_reports_every_field(app):
     assert [e.field for e in err.value.errors] == ["max_radius_km", "min_schools", "max_schools", "method"]
     check_bounds(25, 1, 10, "kmeans")
     check_bounds(None, None, None, None)
+
+
+def test_registration_shows_an_unknown_postcode_with_the_other_errors(client):
+    from tests.integration.test_auth_register import school_form
+
+    data = school_form(postcode="1000 AA", email="geen-adres", password="kort", password2="anders")
+    resp = client.post("/aanmelden", data=data)
+    assert resp.status_code == 422
+    shown = errors(resp.get_data(as_text=True))
+    assert shown["postcode"].startswith("Postcode 1000 AA is onbekend")
+    assert {"email", "password", "password2"} <= set(shown)
+
+
+def test_organisation_form_shows_an_unknown_postcode_with_the_other_errors(client, make):
+    school = make.school()
+    user = make.user(school)
+    commit()
+    login(client, user)
+    data = {"version_id": str(school.version_id), "name": "", "postcode": "1000 AA", "brin": "??"}
+    resp = client.post(f"/account/organisatie/{school.id}", data=data)
+    assert resp.status_code == 422
+    assert set(errors(resp.get_data(as_text=True))) == {"name", "postcode", "brin"}

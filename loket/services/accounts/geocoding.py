@@ -43,10 +43,11 @@ def reset() -> None:
     current_app.extensions.pop(_KEY, None)
 
 
-def locate(postcode: str, city: str | None = None, street: str | None = None) -> Point:
-    """Coordinates for a checked Dutch postcode; an unknown postcode is an error on the postcode field."""
+def known_postcode(postcode: str) -> Point:
+    """The gazetteer's point of a checked Dutch postcode (offline); an unknown postcode is an error
+    on the postcode field. Forms run it while they validate, so it shows with their other errors."""
     try:
-        point = Gazetteer.default().lookup_postcode(postcode)
+        return Gazetteer.default().lookup_postcode(postcode)
     except GeoError as exc:
         raise ServiceError(
             _l(
@@ -55,6 +56,11 @@ def locate(postcode: str, city: str | None = None, street: str | None = None) ->
             ),
             field="postcode",
         ) from exc
+
+
+def locate(postcode: str, city: str | None = None, street: str | None = None) -> Point:
+    """Coordinates for a checked Dutch postcode; an unknown postcode is an error on the postcode field."""
+    point = known_postcode(postcode)
     online = resolver()
     if isinstance(online, Gazetteer):
         return point

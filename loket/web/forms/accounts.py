@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from loket import taxonomy
+from loket.services.accounts import geocoding
 from loket.web.forms.base import LoketForm
 from loket.web.forms.choices import TreeCheckboxField
 from loket.web.forms.validators import Brin, DutchPostcode, EmailAddress, Kvk, PasswordStrength, choices
@@ -53,6 +54,14 @@ def _sectors_field():
     return TreeCheckboxField(_l("Sectoren"), vocabulary=taxonomy.sectors)
 
 
+class _KnownPostcode:
+    """Mixin: a well-formed postcode that does not exist is shown with the form's other errors."""
+
+    def rules(self) -> None:
+        if self.postcode.data and not self.postcode.errors:
+            geocoding.known_postcode(self.postcode.data)
+
+
 class LoginForm(LoketForm):
     email = _email(check=False)
     password = PasswordField(_l("Wachtwoord"), validators=[InputRequired(_l("Vul je wachtwoord in."))])
@@ -60,7 +69,7 @@ class LoginForm(LoketForm):
     next = HiddenField()
 
 
-class RegisterForm(LoketForm):
+class RegisterForm(_KnownPostcode, LoketForm):
     kind = RadioField(
         _l("Ik meld aan"),
         choices=choices([("school", _l("een school")), ("company", _l("een bedrijf"))]),
@@ -162,7 +171,7 @@ class ChangePasswordForm(LoketForm):
     )
 
 
-class OrganisationForm(LoketForm):
+class OrganisationForm(_KnownPostcode, LoketForm):
     version_id = HiddenField()
     name = StringField(
         _l("Naam"), validators=[InputRequired(_l("Vul de naam van de organisatie in.")), Length(max=200)]
