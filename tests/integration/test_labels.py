@@ -63,8 +63,8 @@ def test_pages_and_service_errors_use_the_table(client, make, auth):
     resp = client.post(
         f"/school/aanvragen/{cancelled.id}/annuleren", data={"reason": "x"}, follow_redirects=True
     )
-    assert (
-        "This request has status &#39;cancelled&#39; and cannot be cancelled." in resp.get_data(as_text=True)
+    assert "This request has status &#39;cancelled&#39; and cannot be cancelled." in resp.get_data(
+        as_text=True
     )
     client.set_cookie("lang", "nl")
     resp = client.post(

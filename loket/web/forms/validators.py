@@ -12,7 +12,7 @@ from collections.abc import Callable
 from wtforms import Field, Form, SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
-from loket.services.accounts.lifecycle import check_brin, check_kvk, check_password, check_postcode
+from loket.services.accounts.checks import check_brin, check_kvk, check_password, check_postcode
 from loket.web.forms.service_call import checked
 
 __all__ = [
