@@ -188,7 +188,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "LOKET_PAGE_SIZE": e.int("PAGE_SIZE", 25),
         "LOKET_TILE_URL": e.str("TILE_URL") or None,
         # mail (docs/OPERATIONS.md, "Mail delivery"): one delivery policy for every message
-        "LOKET_SMTP_URL": e.str("SMTP_URL") or "smtp://127.0.0.1:25",
+        # development writes mail to <instance>/mail/*.eml (listed on /dev/mail) instead of SMTP
+        "LOKET_SMTP_URL": e.str("SMTP_URL")
+        or (f"file://{instance_path / 'mail'}" if env == "development" else "smtp://127.0.0.1:25"),
         "LOKET_MAIL_FROM": e.str("MAIL_FROM") or "Loket <loket@localhost>",
         "LOKET_BOUNCE_ADDRESS": e.str("BOUNCE_ADDRESS") or "",
         "LOKET_MAIL_SEND_IMMEDIATELY": e.bool("MAIL_SEND_IMMEDIATELY", True),

@@ -30,9 +30,11 @@ def select_locale() -> str:
 
     With the database down the user cannot be loaded: answer Dutch and leave the error to whatever
     needs the user next (the view, or the 503 page, which renders for an anonymous visitor)."""
-    from flask import current_app
+    from flask import current_app, has_request_context
     from flask_login import current_user
 
+    if not has_request_context():  # a CLI command or a job: messages read there are Dutch
+        return "nl"
     supported = current_app.config["LOKET_LOCALES"]
     cookie = request.cookies.get("lang")
     if cookie in supported:

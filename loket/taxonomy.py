@@ -86,6 +86,16 @@ class Vocabulary:
     def choices(self, locale: str = "nl") -> list[tuple[str, str]]:
         return [(t.code, t.label(locale)) for t in self.terms]
 
+    def tree(self) -> list[tuple[Term, list[Term]]]:
+        """The terms without a parent, each with the terms that name it as ``parent`` (the 7
+        worlds of technology with their top sectors; coarse levels with their years)."""
+        roots = [t for t in self.terms if not t.parent]
+        return [(root, [t for t in self.terms if t.parent == root.code]) for root in roots]
+
+    def tree_choices(self, locale: str = "nl") -> list[tuple[str, str]]:
+        """``choices`` in tree order: each root followed by its children."""
+        return [(t.code, t.label(locale)) for root, kids in self.tree() for t in (root, *kids)]
+
 
 def _terms(items: list[dict]) -> tuple[Term, ...]:
     return tuple(

@@ -25,7 +25,7 @@ from loket.db import db
 @transactional
 def cluster_command(dry_run, as_json, max_radius_km, min_schools, max_schools, method, fresh, rename) -> None:
     """Form regional clusters (keeps ids, names and managers of the stored ones) and print the changes."""
-    from loket.services import ServiceError
+    from loket.services import ServiceError, ServiceErrors
     from loket.services import clusters as svc
 
     try:
@@ -39,7 +39,9 @@ def cluster_command(dry_run, as_json, max_radius_km, min_schools, max_schools, m
             on_progress=lambda msg: click.echo(msg, err=True),
         )
     except ServiceError as exc:
-        raise click.UsageError(exc.message) from exc
+        errors = exc.errors if isinstance(exc, ServiceErrors) else [exc]
+        lines = [f"--{e.field.replace('_', '-')}: {e.message}" if e.field else e.message for e in errors]
+        raise click.UsageError("\n".join(lines)) from exc
     if as_json:
         echo_json(report.as_json())
     else:

@@ -39,7 +39,14 @@ from sqlalchemy.orm import joinedload
 
 from loket.db import db, utcnow
 from loket.mail.outbox import take_queued_ids
-from loket.mail.transport import PermanentSendError, SmtpSettings, SmtpTransport, TemporarySendError
+from loket.mail.transport import (
+    FileTransport,
+    PermanentSendError,
+    SmtpSettings,
+    SmtpTransport,
+    TemporarySendError,
+    mail_dir,
+)
 from loket.models import OutboxMessage
 from loket.models.mail import FAILED, QUEUED, SENDING, SENT
 
@@ -123,9 +130,14 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     return msg
 
 
-def make_transport() -> SmtpTransport:
-    """An SMTP connection (opened on first send) to ``LOKET_SMTP_URL``."""
-    return SmtpTransport(SmtpSettings.from_url(current_app.config["LOKET_SMTP_URL"]))
+def make_transport() -> SmtpTransport | FileTransport:
+    """An SMTP connection (opened on first send) to ``LOKET_SMTP_URL``, or for a ``file://`` URL
+    (development) a folder the messages are written to."""
+    url = current_app.config["LOKET_SMTP_URL"]
+    folder = mail_dir(url)
+    if folder is not None:
+        return FileTransport(folder)
+    return SmtpTransport(SmtpSettings.from_url(url))
 
 
 def load_batch(ids: Sequence[int]) -> list[Outgoing]:
@@ -184,6 +196,7 @@ class Sender:
         try:
             self.transport.send(out.message, envelope_from=self.policy.envelope_from)
         except TemporarySendError as exc:
+            log.warning("outbox: message %s not sent (attempt %s): %s", out.row_id, attempts, exc)
             values["last_error"] = str(exc)[:ERROR_MAX]
             if attempts >= self.policy.max_attempts:
                 values["state"] = FAILED

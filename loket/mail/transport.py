@@ -1,18 +1,28 @@
-"""SMTP transport configured by one URL.
+"""Mail transport configured by one URL.
 
 ``smtp://host:port`` (plain), ``smtp://user:pass@host:587?starttls=1`` (STARTTLS + login),
 ``smtps://user:pass@host:465`` (implicit TLS). Temporary (4xx) and permanent (5xx) errors are
 told apart so callers can retry or give up.
+
+``file:///path/to/dir`` (development's default: ``<instance>/mail``) writes each message to
+``<dir>/<time>-<id>.eml`` instead, with a log line; ``/dev/mail`` lists them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 import smtplib
 import ssl
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
+
+log = logging.getLogger(__name__)
 
 
 class TemporarySendError(Exception):
@@ -119,6 +129,47 @@ class SmtpTransport:
             self._conn = None
 
     def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def mail_dir(url: str) -> Path | None:
+    """The folder of a ``file://`` mail URL (``file:///abs/dir``), else None."""
+    u = urlparse(url)
+    if u.scheme != "file":
+        return None
+    path = unquote(u.netloc + u.path)
+    if not path:
+        raise ValueError(f"LOKET_SMTP_URL file:// needs a folder, e.g. file:///srv/loket/mail, got {url!r}")
+    return Path(path)
+
+
+class FileTransport:
+    """Development delivery: each message becomes ``<dir>/<UTC time>-<id>.eml`` and one log line.
+    Nothing leaves the machine; the file is what an SMTP server would have received."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, msg: EmailMessage, envelope_from: str | None = None) -> Path:
+        """Write ``msg``; raises TemporarySendError when the folder cannot be written."""
+        ident = re.sub(r"[^A-Za-z0-9]+", "", str(msg.get("Message-ID") or ""))[:24] or uuid.uuid4().hex[:12]
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{ident}.eml"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / name
+            path.write_bytes(msg.as_bytes())
+        except OSError as exc:
+            raise TemporarySendError(f"cannot write mail to {self.folder}: {exc}") from exc
+        log.info("mail to %s (%s) written to %s", msg.get("To"), msg.get("Subject"), path)
+        return path
+
+    def close(self) -> None:
+        """Nothing to close (the same interface as SmtpTransport)."""
+
+    def __enter__(self) -> FileTransport:
         return self
 
     def __exit__(self, *exc: object) -> None:

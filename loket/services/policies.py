@@ -6,12 +6,14 @@ Each predicate takes the acting user and the object. ``require`` turns a False i
 
 from __future__ import annotations
 
+from typing import Any
+
 from loket.models import Cluster, Match, Offer, Organisation, Request, User
 from loket.models.users import ROLE_ADMIN, ROLE_COMPANY, ROLE_MANAGER, ROLE_SCHOOL
 from loket.services import PermissionDenied
 
 
-def require(allowed: bool, message: str | None = None) -> None:
+def require(allowed: bool, message: Any = None) -> None:
     """Raise PermissionDenied unless ``allowed``."""
     if not allowed:
         raise PermissionDenied(message) if message else PermissionDenied()

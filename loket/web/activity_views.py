@@ -216,6 +216,10 @@ def register(bp: Blueprint, side: Side) -> None:
 
     def new():
         form = side.form()
+        if request.method == "GET":  # what the organisation chose at registration, to start from
+            org = current_user.organisation
+            form.levels.data = list(org.levels or []) or None
+            form.sectors.data = list(org.sectors or []) or None
         if form.validate_on_submit():
             obj = attempt(lambda: svc.create(current_user, form.to_data()), form)
             if obj is not FAILED:
@@ -237,6 +241,7 @@ def register(bp: Blueprint, side: Side) -> None:
     def edit(**ids: int):
         obj = svc.get_for_edit(current_user, ids[own_id])
         form = side.form(obj=obj if request.method == "GET" else None)
+        form.kept_earliest = obj.earliest  # a start date that has passed meanwhile may stay
         if request.method == "GET":
             form.version_id.data = obj.version_id
         if form.validate_on_submit():

@@ -45,6 +45,12 @@ class RunForm(LoketForm):
     fresh = BooleanField(_l("Opnieuw vanaf nul indelen (alleen bij nieuwe grenzen)"))
     rename = BooleanField(_l("Namen opnieuw bepalen (behalve door beheerders gekozen namen)"))
 
+    def rules(self) -> None:
+        """The service's check of the bounds together (the maximum not below the minimum)."""
+        svc.check_bounds(
+            self.max_radius_km.data, self.min_schools.data, self.max_schools.data, self.method.data
+        )
+
 
 class RenameForm(LoketForm):
     name = StringField(

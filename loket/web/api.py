@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from loket import taxonomy
+from loket import taxonomy, topics
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_RESULTS = 15
@@ -16,8 +16,7 @@ KINDS = {
     "sector": (taxonomy.sectors,),
     "niveau": (taxonomy.levels,),
     "vorm": (taxonomy.modes,),
-    # free-text topic: sector and activity labels and synonyms
-    "onderwerp": (taxonomy.sectors, taxonomy.activities),
+    "onderwerp": (),  # free-text topic: loket.topics (curated list per language, fuzzy)
 }
 ALIASES = {
     "activiteiten": "activiteit",
@@ -39,6 +38,8 @@ def _logged_in():
 
 
 def _suggest(kind: str, query: str, locale: str) -> list[dict]:
+    if kind == "onderwerp":
+        return [{"code": None, "label": t, "value": t} for t in topics.suggest(query, locale, MAX_RESULTS)]
     q = " ".join(query.lower().split())
     ranked: list[tuple[int, str, dict]] = []
     seen: set[str] = set()
@@ -46,7 +47,7 @@ def _suggest(kind: str, query: str, locale: str) -> list[dict]:
         vocab = vocab_fn()
         for term in vocab.terms:
             label = term.label(locale)
-            words = [label, *term.synonyms] if kind == "onderwerp" else [label]
+            words = [label]
             names = [term.code, term.nl, term.en, *term.synonyms]
             for word in words:
                 if word.lower() in seen:
@@ -67,7 +68,8 @@ def _suggest(kind: str, query: str, locale: str) -> list[dict]:
 
 @bp.get("/taxonomie/<kind>")
 def taxonomy_suggestions(kind: str):
-    """``?q=`` -> [{code, label, value}], best first: prefix matches, then substring/synonym matches."""
+    """``?q=`` -> [{code, label, value}], best first: prefix matches, then substring/synonym matches
+    (topics: prefix, word, substring and close spellings; ``code`` is null)."""
     kind = ALIASES.get(kind, kind)
     if kind not in KINDS:
         abort(404)

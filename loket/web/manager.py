@@ -15,6 +15,7 @@ from loket import taxonomy
 from loket.services import matches as svc
 from loket.services.matches import queue as queries
 from loket.web.forms.base import LoketForm
+from loket.web.forms.choices import current_locale
 from loket.web.forms.reasons import reason_field
 from loket.web.forms.service_call import FAILED, attempt
 from loket.web.inputs import id_arg, id_list, page_arg, parse_int
@@ -101,7 +102,7 @@ def queue():
         filters=f,
         filter_args=_filter_args(f),
         clusters=queries.visible_clusters(current_user),
-        activities=taxonomy.activities().choices(),
+        activities=taxonomy.activities().choices(current_locale()),
         ages=AGES,
         form=CsrfForm(),
     )
@@ -203,7 +204,7 @@ def overview():
         filters=f,
         filter_args=_filter_args(f),
         clusters=queries.visible_clusters(current_user),
-        activities=taxonomy.activities().choices(),
+        activities=taxonomy.activities().choices(current_locale()),
         ages=AGES,
         waiting_on=_waiting_label,
     )

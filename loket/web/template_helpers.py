@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import format_decimal, get_locale, lazy_gettext
 from flask_login import current_user
 
 from loket import taxonomy
@@ -68,9 +68,15 @@ def fmt_datetime(value: datetime | None) -> str:
     return f"{fmt_date(local)} {local:%H:%M}"
 
 
+def fmt_km(value: float | None) -> str:
+    """A distance in km with one decimal in the reader's number format (12,5 / 12.5)."""
+    return "" if value is None else format_decimal(value, format="#,##0.0")
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.filters["km"] = fmt_km
     app.jinja_env.filters["activity"] = lambda c: taxonomy.activities().label(c, _locale())
     app.jinja_env.filters["sector"] = lambda c: taxonomy.sectors().label(c, _locale())
     app.jinja_env.filters["level"] = lambda c: taxonomy.levels().label(c, _locale())

@@ -80,7 +80,7 @@ def test_dry_run_stores_nothing(runner, world):
 def test_bad_bounds_are_a_clear_error(runner, world):
     result = runner.invoke(args=["cluster", "--min-schools", "5", "--max-schools", "2"])
     assert result.exit_code != 0
-    assert "max_schools" in (result.output + getattr(result, "stderr", ""))
+    assert "--max-schools" in (result.output + getattr(result, "stderr", ""))
 
 
 def test_second_run_keeps_ids_names_managers_and_reports_moves(runner, make, world):

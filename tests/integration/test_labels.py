@@ -1,5 +1,5 @@
 """Status labels come from one table (loket.labels): every state of every model has one, pages show it
-in the reader's language, and service messages, written in Dutch, keep the Dutch label."""
+in the reader's language, and so do service messages (lazy translations with the label filled in)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,14 @@ def test_pages_and_service_errors_use_the_table(client, make, auth):
     page = client.get("/school/aanvragen").get_data(as_text=True)
     assert '<span class="status status-paused">paused</span>' in page
     assert '<option value="cancelled" >cancelled</option>' in page
-    # the service's message is Dutch, its status too, whatever the reader's language
+    # the service's message is in the reader's language, its status too
+    resp = client.post(
+        f"/school/aanvragen/{cancelled.id}/annuleren", data={"reason": "x"}, follow_redirects=True
+    )
+    assert "This request has status &#39;cancelled&#39; and cannot be cancelled." in resp.get_data(
+        as_text=True
+    )
+    client.set_cookie("lang", "nl")
     resp = client.post(
         f"/school/aanvragen/{cancelled.id}/annuleren", data={"reason": "x"}, follow_redirects=True
     )

@@ -53,7 +53,7 @@ def test_create_normalises_and_audits(app, make):
         (dict(sectors=[]), "sectors", "minstens één sector"),
         (dict(sectors=["ruimtevaart"]), "sectors", "Onbekende sector"),
         (dict(levels=[]), "levels", "minstens één onderwijsniveau"),
-        (dict(levels=["mbo-9"]), "levels", "Onbekende onderwijsniveau"),
+        (dict(levels=["mbo-9"]), "levels", "Onbekend onderwijsniveau"),
         (dict(modes=[]), "modes", "minstens één vorm"),
         (dict(pupils=0), "pupils", "tussen 1 en 400"),
         (dict(pupils=401), "pupils", "tussen 1 en 400"),

@@ -253,6 +253,16 @@ def test_taxonomy_api_suggests_as_you_type(client, make, auth):
     data = client.get("/api/taxonomie/onderwerp?q=ener").get_json()
     values = [r["value"] for r in data["results"]]
     assert values[0].lower().startswith("ener") and "Energie" in values
+    for typed, first in (("robo", "robotica"), ("robotica", "robotica"), ("zonne", "zonne-energie")):
+        results = client.get(f"/api/taxonomie/onderwerp?q={typed}").get_json()["results"]
+        assert results[0]["value"] == first, typed
+    everything = client.get("/api/taxonomie/onderwerp?q=").get_json()["results"]
+    assert not {"health", "assignment"} & {r["value"] for r in everything}
+    client.set_cookie("lang", "en")
+    assert client.get("/api/taxonomie/onderwerp?q=robo").get_json()["results"][0]["value"] == "robotics"
+    client.delete_cookie("lang")
+    page = client.get("/school/aanvragen/nieuw").get_data(as_text=True)
+    assert '<option value="robotica">' in page and '<option value="health">' not in page
     synonyms = client.get("/api/taxonomie/sector?q=software").get_json()["results"]
     assert [r["code"] for r in synonyms] == ["ict"]
     assert client.get("/api/taxonomie/activiteiten?q=gast").get_json()["results"][0]["code"] == "gastles"

@@ -8,6 +8,7 @@ unknown address answers exactly like one for a known address (a notice instead o
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from loket.db import db, utcnow
 from loket.mail.outbox import queue_email
@@ -80,7 +81,7 @@ def reset_password(token: str, password: str) -> User:
 def change_password(user: User, current: str, new: str) -> None:
     """Change the own password (current one required); ends the user's other sessions."""
     if not user.check_password(current or ""):
-        raise ServiceError("Je huidige wachtwoord klopt niet.", field="current_password")
+        raise ServiceError(_l("Je huidige wachtwoord klopt niet."), field="current_password")
     user.set_password(check_password(new, email=user.email, field="new_password"))
     end_sessions(user)
     audit.record(user, "password_changed", user)

@@ -9,6 +9,7 @@ gazetteer inside ``loket.geo.geocoder``.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from loket.geo import Gazetteer, GeoError, Point, make_geocoder
 from loket.models import Location, Organisation
@@ -43,15 +44,24 @@ def reset() -> None:
     current_app.extensions.pop(_KEY, None)
 
 
-def locate(postcode: str, city: str | None = None, street: str | None = None) -> Point:
-    """Coordinates for a checked Dutch postcode; an unknown postcode is an error on the postcode field."""
+def known_postcode(postcode: str) -> Point:
+    """The gazetteer's point of a checked Dutch postcode (offline); an unknown postcode is an error
+    on the postcode field. Forms run it while they validate, so it shows with their other errors."""
     try:
-        point = Gazetteer.default().lookup_postcode(postcode)
+        return Gazetteer.default().lookup_postcode(postcode)
     except GeoError as exc:
         raise ServiceError(
-            f"Postcode {postcode} is onbekend: dit postcodegebied komt niet voor in Nederland.",
+            _l(
+                "Postcode %(postcode)s is onbekend: dit postcodegebied komt niet voor in Nederland.",
+                postcode=postcode,
+            ),
             field="postcode",
         ) from exc
+
+
+def locate(postcode: str, city: str | None = None, street: str | None = None) -> Point:
+    """Coordinates for a checked Dutch postcode; an unknown postcode is an error on the postcode field."""
+    point = known_postcode(postcode)
     online = resolver()
     if isinstance(online, Gazetteer):
         return point

@@ -7,6 +7,8 @@ notice instead of an invite.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from loket.db import db, utcnow
 from loket.mail.outbox import queue_email
 from loket.models import User
@@ -30,12 +32,15 @@ def invite_colleague(actor: User, *, name: str, email: str) -> User | None:
     require_can_invite(actor)
     if not policies.is_verified(actor):
         raise ServiceError(
-            "Bevestig eerst je eigen e-mailadres via de link in je mail; daarna kun je collega's uitnodigen."
+            _l(
+                "Bevestig eerst je eigen e-mailadres via de link in je mail; "
+                "daarna kun je collega's uitnodigen."
+            )
         )
-    name = check_name(name, "name", "de naam van je collega")
+    name = check_name(name, "name", "colleague")
     email = normalise_email(email)
     if not email or "@" not in email:
-        raise ServiceError("Vul een geldig e-mailadres in.", field="email")
+        raise ServiceError(_l("Vul een geldig e-mailadres in."), field="email")
     existing = find_user_by_email(email)
     if existing is not None:
         notice_existing(existing, "invite")
@@ -66,7 +71,7 @@ def check_invite_token(token: str) -> User:
 def accept_invite(token: str, *, name: str, password: str) -> User:
     """Set name and password from an invitation link; the user becomes active and verified."""
     user, _ = tokens.read_token(token, tokens.INVITE)
-    user.name = check_name(name, "name", "je naam")
+    user.name = check_name(name, "name")
     user.set_password(check_password(password, email=user.email))
     user.email_verified_at = user.email_verified_at or utcnow()
     audit.record(user, "invite_accepted", user, from_state=user.status, to_state=ACTIVE)

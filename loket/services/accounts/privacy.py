@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from loket.db import db, utcnow
@@ -125,11 +126,13 @@ def export_user_data(user: User) -> dict[str, Any]:
 def delete_account(user: User, password: str) -> None:
     """Remove the user's personal data after checking their password; the account is archived."""
     if not user.check_password(password or ""):
-        raise ServiceError("Het wachtwoord klopt niet; je account is niet verwijderd.", field="password")
+        raise ServiceError(_l("Het wachtwoord klopt niet; je account is niet verwijderd."), field="password")
     if user.role == ROLE_ADMIN and user.status != ARCHIVED and _other_admins(user) == 0:
         raise ServiceError(
-            "Je bent de laatste beheerder. Maak eerst iemand anders beheerder; daarna kun je je account "
-            "verwijderen."
+            _l(
+                "Je bent de laatste beheerder. Maak eerst iemand anders beheerder; daarna kun je je account "
+                "verwijderen."
+            )
         )
     old_email, old_name = user.email, user.name
     from_state = user.status

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from loket import taxonomy
@@ -39,21 +40,21 @@ def update_profile(
     user: User, *, name: str, email: str, phone: str | None, locale: str, notify_mode: str
 ) -> bool:
     """Edit the own profile. A new address takes effect after its link is clicked; returns True then."""
-    user.name = check_name(name, "name", "je naam")
+    user.name = check_name(name, "name")
     phone = (phone or "").strip()
     if phone and not re.fullmatch(r"[+0-9 ()\-]{6,30}", phone):
         raise ServiceError(
-            "Vul een telefoonnummer in met alleen cijfers, spaties, +, - of haakjes.", field="phone"
+            _l("Vul een telefoonnummer in met alleen cijfers, spaties, +, - of haakjes."), field="phone"
         )
     user.phone = phone or None
     if locale not in current_app.config["LOKET_LOCALES"]:
-        raise ServiceError("Kies Nederlands of Engels.", field="locale")
+        raise ServiceError(_l("Kies Nederlands of Engels."), field="locale")
     if notify_mode not in NOTIFY_MODES:
-        raise ServiceError("Kies direct of een dagelijkse samenvatting.", field="notify_mode")
+        raise ServiceError(_l("Kies direct of een dagelijkse samenvatting."), field="notify_mode")
     user.locale, user.notify_mode = locale, notify_mode
     new_email = normalise_email(email)
     if not new_email or "@" not in new_email:
-        raise ServiceError("Vul een geldig e-mailadres in.", field="email")
+        raise ServiceError(_l("Vul een geldig e-mailadres in."), field="email")
     changing = new_email != user.email
     if changing:
         other = find_user_by_email(new_email)
@@ -89,7 +90,7 @@ def organisation_for_edit(actor: User, org_id: int) -> Organisation:
     """The organisation if the actor may edit it (NotFound / PermissionDenied otherwise)."""
     org = db.session.get(Organisation, org_id)
     if org is None:
-        raise NotFound("Deze organisatie bestaat niet.")
+        raise NotFound(_l("Deze organisatie bestaat niet."))
     policies.require(policies.can_edit_organisation(actor, org))
     return org
 
@@ -112,7 +113,7 @@ def update_organisation(
     if version_id is None or int(version_id) != org.version_id:
         raise StaleEdit()
     with db.session.no_autoflush:  # one UPDATE (one version step) per edit
-        org.name = check_name(name, "name", "de naam van de organisatie")
+        org.name = check_name(name, "name", "org_name")
         pc = check_postcode(postcode)
         if org.kind == SCHOOL:
             org.brin = check_brin(brin)

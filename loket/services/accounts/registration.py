@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from loket import taxonomy
@@ -61,18 +62,18 @@ def register(data: Registration) -> User | None:
     the address was already registered (the caller shows the same page either way).
     """
     if data.kind not in ORG_KINDS:
-        raise ServiceError("Kies of je een school of een bedrijf aanmeldt.", field="kind")
-    org_name = check_name(data.org_name, "org_name", "de naam van de organisatie")
+        raise ServiceError(_l("Kies of je een school of een bedrijf aanmeldt."), field="kind")
+    org_name = check_name(data.org_name, "org_name")
     postcode = check_postcode(data.postcode)
     point = locate(postcode, data.city)  # raises beside the postcode field
     brin = check_brin(data.brin) if data.kind == SCHOOL else None
     kvk = check_kvk(data.kvk) if data.kind == COMPANY else None
     levels = check_terms(data.levels, taxonomy.levels(), "levels") if data.kind == SCHOOL else []
     sectors = check_terms(data.sectors, taxonomy.sectors(), "sectors") if data.kind == COMPANY else []
-    name = check_name(data.name, "name", "je naam")
+    name = check_name(data.name, "name")
     email = normalise_email(data.email)
     if not email or "@" not in email:
-        raise ServiceError("Vul een geldig e-mailadres in.", field="email")
+        raise ServiceError(_l("Vul een geldig e-mailadres in."), field="email")
     password = check_password(data.password, email=email)
 
     # A known address costs the same work as a new one (no account enumeration by timing): the

@@ -7,6 +7,8 @@ wrong password get the same answer after the same work.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from loket import passwords
 from loket.db import db, utcnow
 from loket.models import User
@@ -52,14 +54,15 @@ def authenticate(email: str, password: str) -> User:
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
         passwords.waste_a_check(password)  # same work either way (timing)
-        raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
+        raise ServiceError(_l("Het e-mailadres of het wachtwoord klopt niet."), field="password")
     if not user.check_password(password or ""):
-        raise ServiceError("Het e-mailadres of het wachtwoord klopt niet.", field="password")
+        raise ServiceError(_l("Het e-mailadres of het wachtwoord klopt niet."), field="password")
     if passwords.needs_rehash(user.password_hash):
         user.set_password(password)  # an older method or cost: store today's hash (same password)
     if user.status == ARCHIVED:
         raise ServiceError(
-            "Dit account is gearchiveerd en kan niet meer inloggen. Neem contact op met Loket.", field="email"
+            _l("Dit account is gearchiveerd en kan niet meer inloggen. Neem contact op met Loket."),
+            field="email",
         )
     if user.status in (DORMANT, INVITED):
         audit.record(user, "reactivated", user, from_state=user.status, to_state=ACTIVE, via="login")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from loket import taxonomy
+from flask_babel import lazy_gettext as _l
+
 from loket.db import db
 from loket.models import Offer, User
 from loket.models.activities import OFF_CLOSED, OFF_OPEN, OFF_PAUSED
@@ -35,28 +36,31 @@ class OfferData:
 
 
 def validate(data: OfferData, today: date | None = None, *, earliest_may_be_past: bool = False) -> dict:
-    """Return the normalised column values or raise ServiceError naming the field."""
-    today = today or date.today()
-    earliest, latest = rules.date_window(
-        data.earliest, data.latest, today, earliest_may_be_past=earliest_may_be_past
+    """Return the normalised column values, or raise ServiceErrors naming every field that is wrong."""
+    checks = rules.Checks()
+    values = rules.shared_values(
+        checks, data, today or date.today(), earliest_may_be_past=earliest_may_be_past
     )
-    return {
-        "activity": rules.one(taxonomy.activities(), data.activity, "activity", "activiteit"),
-        "sectors": rules.many(taxonomy.sectors(), data.sectors, "sectors", "sector"),
-        "topic": rules.topic(data.topic),
-        "levels": rules.many(taxonomy.levels(), data.levels, "levels", "onderwijsniveau"),
-        "capacity": int(rules.number(data.capacity, "capacity", "de capaciteit", 1, 100)),
-        "earliest": earliest,
-        "latest": latest,
-        "modes": rules.many(taxonomy.modes(), data.modes, "modes", "vorm"),
-        "radius_km": float(rules.number(data.radius_km, "radius_km", "de straal", 0, 200, whole=False)),
-    }
+    capacity = checks.run(
+        rules.number, data.capacity, "capacity", 1, 100, _l("De capaciteit moet tussen 1 en 100 liggen.")
+    )
+    radius = checks.run(
+        rules.number,
+        data.radius_km,
+        "radius_km",
+        0,
+        200,
+        _l("De straal moet tussen 0 en 200 km liggen."),
+        whole=False,
+    )
+    checks.done()
+    return {**values, "capacity": int(capacity), "radius_km": float(radius)}  # type: ignore[arg-type]
 
 
 def get(offer_id: int) -> Offer:
     offer = db.session.get(Offer, offer_id)
     if offer is None:
-        raise NotFound("Dit aanbod bestaat niet (meer).")
+        raise NotFound(_l("Dit aanbod bestaat niet (meer)."))
     return offer
 
 
@@ -74,7 +78,7 @@ def get_for_edit(actor: User | None, offer_id: int) -> Offer:
 
 def publish_offer(actor: User, data: OfferData, *, today: date | None = None) -> Offer:
     """Publish a new open offer for the actor's company."""
-    policies.require(policies.can_create_offer(actor), "Alleen bedrijven kunnen aanbod plaatsen.")
+    policies.require(policies.can_create_offer(actor), _l("Alleen bedrijven kunnen aanbod plaatsen."))
     rules.require_verified(actor)
     values = validate(data, today, earliest_may_be_past=True)
     org = actor.organisation
@@ -96,11 +100,11 @@ def update_offer(
     offer = get_for_edit(actor, offer_id)
     rules.check_version(offer, version_id, required=True)
     if offer.status not in EDITABLE_STATES:
-        raise ServiceError("Een gesloten aanbod kan niet meer worden gewijzigd.")
+        raise ServiceError(_l("Een gesloten aanbod kan niet meer worden gewijzigd."))
     values = validate(data, today, earliest_may_be_past=True)
     if values["capacity"] < offer.capacity_used:
         raise ServiceError(
-            f"De capaciteit kan niet lager zijn dan wat al is toegezegd ({offer.capacity_used}).",
+            _l("De capaciteit kan niet lager zijn dan wat al is toegezegd (%(n)s).", n=offer.capacity_used),
             field="capacity",
         )
     state.apply_edit(actor, offer, values, "offer.edited")
@@ -119,7 +123,14 @@ def _transition(
 ) -> Offer:
     offer = get_for_edit(actor, offer_id)
     return state.transition(
-        actor, offer, allowed_from, to, action, subject="Dit aanbod", version_id=version_id, reason=reason
+        actor,
+        offer,
+        allowed_from,
+        to,
+        action,
+        refused=_l("Dit aanbod heeft status '%(status)s'; dat kan nu niet."),
+        version_id=version_id,
+        reason=reason,
     )
 
 

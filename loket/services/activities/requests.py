@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from loket import taxonomy
 from loket.db import db
-from loket.labels import status_nl
+from loket.labels import STATUS_LABELS
 from loket.models import Match, Request, User
 from loket.models.activities import REQ_CANCELLED, REQ_MATCHED, REQ_OPEN, REQ_PAUSED
 from loket.models.matches import OPEN_MATCH_STATES
@@ -39,30 +39,31 @@ class RequestData:
 
 
 def validate(data: RequestData, today: date | None = None, *, earliest_may_be_past: bool = False) -> dict:
-    """Return the normalised column values or raise ServiceError naming the field."""
-    today = today or date.today()
-    earliest, latest = rules.date_window(
-        data.earliest, data.latest, today, earliest_may_be_past=earliest_may_be_past
+    """Return the normalised column values, or raise ServiceErrors naming every field that is wrong."""
+    checks = rules.Checks()
+    values = rules.shared_values(
+        checks, data, today or date.today(), earliest_may_be_past=earliest_may_be_past
     )
-    return {
-        "activity": rules.one(taxonomy.activities(), data.activity, "activity", "activiteit"),
-        "sectors": rules.many(taxonomy.sectors(), data.sectors, "sectors", "sector"),
-        "topic": rules.topic(data.topic),
-        "levels": rules.many(taxonomy.levels(), data.levels, "levels", "onderwijsniveau"),
-        "pupils": int(rules.number(data.pupils, "pupils", "het aantal leerlingen", 1, 400)),
-        "earliest": earliest,
-        "latest": latest,
-        "modes": rules.many(taxonomy.modes(), data.modes, "modes", "vorm"),
-        "max_travel_km": float(
-            rules.number(data.max_travel_km, "max_travel_km", "de reisafstand", 0, 200, whole=False)
-        ),
-    }
+    pupils = checks.run(
+        rules.number, data.pupils, "pupils", 1, 400, _l("Het aantal leerlingen moet tussen 1 en 400 liggen.")
+    )
+    travel = checks.run(
+        rules.number,
+        data.max_travel_km,
+        "max_travel_km",
+        0,
+        200,
+        _l("De reisafstand moet tussen 0 en 200 km liggen."),
+        whole=False,
+    )
+    checks.done()
+    return {**values, "pupils": int(pupils), "max_travel_km": float(travel)}  # type: ignore[arg-type]
 
 
 def get(request_id: int) -> Request:
     req = db.session.get(Request, request_id)
     if req is None:
-        raise NotFound("Deze aanvraag bestaat niet (meer).")
+        raise NotFound(_l("Deze aanvraag bestaat niet (meer)."))
     return req
 
 
@@ -82,7 +83,7 @@ def get_for_edit(actor: User | None, request_id: int) -> Request:
 
 def create_request(actor: User, data: RequestData, *, today: date | None = None) -> Request:
     """Post a new open request for the actor's school."""
-    policies.require(policies.can_create_request(actor), "Alleen scholen kunnen een aanvraag plaatsen.")
+    policies.require(policies.can_create_request(actor), _l("Alleen scholen kunnen een aanvraag plaatsen."))
     rules.require_verified(actor)
     values = validate(data, today)
     org = actor.organisation
@@ -109,7 +110,10 @@ def update_request(
     rules.check_version(req, version_id, required=True)
     if req.status not in EDITABLE_STATES:
         raise ServiceError(
-            f"Een aanvraag met status '{status_nl(req.status)}' kan niet meer worden gewijzigd."
+            _l(
+                "Een aanvraag met status '%(status)s' kan niet meer worden gewijzigd.",
+                status=STATUS_LABELS.get(req.status, req.status),
+            )
         )
     # an existing request may keep a start date that has passed in the meantime
     values = validate(data, today, earliest_may_be_past=data.earliest == req.earliest)
@@ -129,7 +133,14 @@ def _transition(
 ) -> Request:
     req = get_for_edit(actor, request_id)
     return state.transition(
-        actor, req, allowed_from, to, action, subject="Deze aanvraag", version_id=version_id, reason=reason
+        actor,
+        req,
+        allowed_from,
+        to,
+        action,
+        refused=_l("Deze aanvraag heeft status '%(status)s'; dat kan nu niet."),
+        version_id=version_id,
+        reason=reason,
     )
 
 
@@ -151,7 +162,10 @@ def cancel_request(
     rules.check_version(req, version_id)
     if req.status not in (REQ_OPEN, REQ_PAUSED, REQ_MATCHED):
         raise ServiceError(
-            f"Deze aanvraag heeft status '{status_nl(req.status)}' en kan niet worden geannuleerd."
+            _l(
+                "Deze aanvraag heeft status '%(status)s' en kan niet worden geannuleerd.",
+                status=STATUS_LABELS.get(req.status, req.status),
+            )
         )
     reason = (reason or "").strip() or "Aanvraag geannuleerd door de school."
     open_ids = db.session.scalars(

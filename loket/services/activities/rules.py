@@ -1,17 +1,60 @@
 """Validation shared by requests and offers: taxonomy values, ranges, Dutch school-year dates.
 
-Every error is a ``ServiceError`` naming the field, in Dutch, so a form can show it beside the field.
+Every error is a ``ServiceError`` naming the field (a lazy translation, Dutch by default), so a
+form can show it beside the field. ``Checks`` collects them: a form's data is checked completely
+and every broken rule comes back at once as one ``ServiceErrors``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any, TypeVar
+
+from flask_babel import lazy_gettext as _l
 
 from loket import schoolyear, taxonomy
 from loket.db import db
 from loket.models import User
-from loket.services import ServiceError, StaleEdit
+from loket.services import ServiceError, ServiceErrors, StaleEdit
+
+T = TypeVar("T")
+
+# per taxonomy field: the message when nothing is chosen
+NOTHING_CHOSEN = {
+    "activity": _l("Kies een activiteit."),
+    "sectors": _l("Kies minstens één sector."),
+    "levels": _l("Kies minstens één onderwijsniveau."),
+    "modes": _l("Kies minstens één vorm."),
+}
+
+
+class Checks:
+    """Run several checks and keep going after a failed one; ``done()`` raises them all.
+
+    ``value = checks.run(rules.topic, data.topic)`` returns the check's result, or None after a
+    ServiceError (recorded). ``checks.done()`` raises one ``ServiceErrors`` when any failed.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[ServiceError] = []
+
+    def run(self, check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return check(*args, **kwargs)
+        except ServiceErrors as exc:
+            self.errors.extend(exc.errors)
+        except ServiceError as exc:
+            self.errors.append(exc)
+        return None
+
+    def failed(self, field: str) -> bool:
+        """True when a check already failed on ``field``."""
+        return any(e.field == field for e in self.errors)
+
+    def done(self) -> None:
+        if self.errors:
+            raise ServiceErrors(self.errors)
 
 
 def planning_horizon(today: date) -> date:
@@ -19,41 +62,63 @@ def planning_horizon(today: date) -> date:
     return schoolyear.of(today).next().end
 
 
-def one(vocab: taxonomy.Vocabulary, value: str | None, field: str, what: str) -> str:
+def _unknown(field: str, value: object) -> ServiceError:
+    texts = {
+        "activity": _l("Onbekende activiteit: %(value)s.", value=repr(value)),
+        "sectors": _l("Onbekende sector: %(value)s.", value=repr(value)),
+        "levels": _l("Onbekend onderwijsniveau: %(value)s.", value=repr(value)),
+        "modes": _l("Onbekende vorm: %(value)s.", value=repr(value)),
+    }
+    return ServiceError(texts[field], field=field)
+
+
+def one(vocab: taxonomy.Vocabulary, value: str | None, field: str) -> str:
+    """The code of one chosen term (``field`` is one of NOTHING_CHOSEN)."""
     if not value or not str(value).strip():
-        raise ServiceError(f"Kies een {what}.", field=field)
+        raise ServiceError(NOTHING_CHOSEN[field], field=field)
     try:
         return vocab.normalise(str(value))
     except taxonomy.TaxonomyError as exc:
-        raise ServiceError(f"Onbekende {what}: {value!r}.", field=field) from exc
+        raise _unknown(field, value) from exc
 
 
-def many(vocab: taxonomy.Vocabulary, values: Iterable[str] | None, field: str, what: str) -> list[str]:
-    try:
-        codes = vocab.normalise_list(list(values or []))
-    except taxonomy.TaxonomyError as exc:
-        raise ServiceError(f"Onbekende {what}: {exc}.", field=field) from exc
+def many(vocab: taxonomy.Vocabulary, values: Iterable[str] | str | None, field: str) -> list[str]:
+    """The codes of the chosen terms, in order, without duplicates; at least one."""
+    items = values.split(";") if isinstance(values, str) else list(values or [])
+    codes: list[str] = []
+    for value in items:
+        if not str(value).strip():
+            continue
+        try:
+            code = vocab.normalise(str(value))
+        except taxonomy.TaxonomyError as exc:
+            raise _unknown(field, value) from exc
+        if code not in codes:
+            codes.append(code)
     if not codes:
-        raise ServiceError(f"Kies minstens één {what}.", field=field)
+        raise ServiceError(NOTHING_CHOSEN[field], field=field)
     return codes
 
 
-def number(value: object, field: str, what: str, low: float, high: float, *, whole: bool = True) -> float:
+def number(
+    value: object, field: str, low: float, high: float, out_of_range: Any, *, whole: bool = True
+) -> float:
+    """A number within ``low..high``; ``out_of_range`` is the field's own message."""
     try:
         num = int(value) if whole else float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
-        raise ServiceError(f"Vul bij {what} een getal in.", field=field) from exc
+        raise ServiceError(_l("Vul een getal in."), field=field) from exc
     if whole and isinstance(value, float) and not float(value).is_integer():
-        raise ServiceError(f"Vul bij {what} een heel getal in.", field=field)
+        raise ServiceError(_l("Vul een heel getal in."), field=field)
     if not low <= num <= high:
-        raise ServiceError(f"{what.capitalize()} moet tussen {low:g} en {high:g} liggen.", field=field)
+        raise ServiceError(out_of_range, field=field)
     return num
 
 
 def topic(value: str | None) -> str:
     text = " ".join((value or "").split())
     if len(text) > 300:
-        raise ServiceError("Het onderwerp is te lang (maximaal 300 tekens).", field="topic")
+        raise ServiceError(_l("Het onderwerp is te lang (maximaal 300 tekens)."), field="topic")
     return text
 
 
@@ -66,31 +131,69 @@ def date_window(
     first: str = "earliest",
     last: str = "latest",
 ) -> tuple[date, date]:
-    """Check a date window: both given, latest >= earliest, not in the past, within the next school year."""
-    if not isinstance(earliest, date):
-        raise ServiceError("Vul een geldige begindatum in (dd-mm-jjjj).", field=first)
-    if not isinstance(latest, date):
-        raise ServiceError("Vul een geldige einddatum in (dd-mm-jjjj).", field=last)
-    if not earliest_may_be_past and earliest < today:
-        raise ServiceError("De begindatum ligt in het verleden.", field=first)
-    if latest < today:
-        raise ServiceError("De einddatum ligt in het verleden.", field=last)
-    if latest < earliest:
-        raise ServiceError("De einddatum ligt vóór de begindatum.", field=last)
+    """Check a date window: both given, latest >= earliest, not in the past, within the next school
+    year. Every problem is reported (one per field) as ``ServiceErrors``."""
+    checks = Checks()
     horizon = planning_horizon(today)
-    too_late = "valt na dit en het volgende schooljaar (uiterlijk {:%d-%m-%Y})."
-    if earliest > horizon:
-        raise ServiceError("De begindatum " + too_late.format(horizon), field=first)
-    if latest > horizon:
-        raise ServiceError("De einddatum " + too_late.format(horizon), field=last)
-    return earliest, latest
+    last_day = f"{horizon:%d-%m-%Y}"
+    start = earliest if isinstance(earliest, date) else None
+    end = latest if isinstance(latest, date) else None
+    if start is None:
+        checks.errors.append(ServiceError(_l("Vul een geldige begindatum in (dd-mm-jjjj)."), field=first))
+    elif not earliest_may_be_past and start < today:
+        checks.errors.append(ServiceError(_l("De begindatum ligt in het verleden."), field=first))
+    elif start > horizon:
+        checks.errors.append(
+            ServiceError(
+                _l(
+                    "De begindatum valt na dit en het volgende schooljaar (uiterlijk %(day)s).",
+                    day=last_day,
+                ),
+                field=first,
+            )
+        )
+    if end is None:
+        checks.errors.append(ServiceError(_l("Vul een geldige einddatum in (dd-mm-jjjj)."), field=last))
+    elif end < today:
+        checks.errors.append(ServiceError(_l("De einddatum ligt in het verleden."), field=last))
+    elif start is not None and end < start:
+        checks.errors.append(ServiceError(_l("De einddatum ligt vóór de begindatum."), field=last))
+    elif end > horizon:
+        checks.errors.append(
+            ServiceError(
+                _l(
+                    "De einddatum valt na dit en het volgende schooljaar (uiterlijk %(day)s).",
+                    day=last_day,
+                ),
+                field=last,
+            )
+        )
+    checks.done()
+    return start, end  # type: ignore[return-value]
+
+
+def shared_values(checks: Checks, data: Any, today: date, *, earliest_may_be_past: bool) -> dict:
+    """The columns requests and offers share, checked into ``checks`` (None where a check failed)."""
+    window = checks.run(
+        date_window, data.earliest, data.latest, today, earliest_may_be_past=earliest_may_be_past
+    )
+    earliest, latest = window or (None, None)
+    return {
+        "activity": checks.run(one, taxonomy.activities(), data.activity, "activity"),
+        "sectors": checks.run(many, taxonomy.sectors(), data.sectors, "sectors"),
+        "topic": checks.run(topic, data.topic),
+        "levels": checks.run(many, taxonomy.levels(), data.levels, "levels"),
+        "earliest": earliest,
+        "latest": latest,
+        "modes": checks.run(many, taxonomy.modes(), data.modes, "modes"),
+    }
 
 
 def require_verified(actor: User) -> None:
     """Only users with a confirmed email address may publish requests or offers."""
     if getattr(actor, "email_verified_at", None) is None:
         raise ServiceError(
-            "Bevestig eerst je e-mailadres via de link in je e-mail; daarna kun je iets plaatsen."
+            _l("Bevestig eerst je e-mailadres via de link in je e-mail; daarna kun je iets plaatsen.")
         )
 
 

@@ -6,15 +6,25 @@ helpers change the row, write the audit log and flush (turning a concurrent upda
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from loket.db import db
-from loket.labels import status_nl
+from loket.labels import STATUS_LABELS
 from loket.models import User
 from loket.services import ServiceError, audit
 from loket.services.activities import rules
 
 T = TypeVar("T")
+
+
+class _LazyFormat:
+    """``message % {"status": label}``, translated each time it is shown."""
+
+    def __init__(self, message: Any, status: Any) -> None:
+        self.message, self.status = message, status
+
+    def __str__(self) -> str:
+        return str(self.message) % {"status": self.status}
 
 
 def add(actor: User, obj: T, action: str, status: str) -> T:
@@ -45,20 +55,21 @@ def transition(
     to: str,
     action: str,
     *,
-    subject: str,
+    refused: Any,
     version_id: int | str | None = None,
     reason: str | None = None,
 ) -> T:
     """Move ``obj`` to status ``to`` (a no-op if already there) after a version check.
 
-    ``subject`` names the object in the Dutch error, e.g. "Deze aanvraag" or "Dit aanbod".
+    ``refused`` is the message when the status does not allow it: a lazy translation with a
+    ``%(status)s`` placeholder, filled with the status label in the reader's language.
     """
     rules.check_version(obj, version_id)
     before = obj.status  # type: ignore[attr-defined]
     if before == to:
         return obj
     if before not in allowed_from:
-        raise ServiceError(f"{subject} heeft status '{status_nl(before)}'; dat kan nu niet.")
+        raise ServiceError(_LazyFormat(refused, STATUS_LABELS.get(before, before)))
     obj.status = to  # type: ignore[attr-defined]
     rules.flush()
     audit.record(actor, action, obj, from_state=before, to_state=to, reason=reason)

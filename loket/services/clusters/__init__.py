@@ -3,7 +3,7 @@
 (``admin``), and the regional read side: which clusters a user sees (``scope``), the dashboards
 (``dashboards``) and the map (``regionmap``)."""
 
-from loket.services.clusters.inputs import current_bounds, get_active_cluster, make_params
+from loket.services.clusters.inputs import check_bounds, current_bounds, get_active_cluster, make_params
 from loket.services.clusters.join import join_nearest_cluster, join_unclustered
 from loket.services.clusters.report import format_report, measure_rows
 from loket.services.clusters.run import run_clustering
@@ -14,6 +14,7 @@ __all__ = [
     "get_active_cluster",
     "join_nearest_cluster",
     "join_unclustered",
+    "check_bounds",
     "make_params",
     "measure_rows",
     "run_clustering",

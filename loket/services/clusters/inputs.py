@@ -5,18 +5,20 @@ and admin services; nothing here writes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from loket.clusters import ClusterError, ClusterParams
+from loket.clusters import METHODS, ClusterError, ClusterParams
 from loket.db import db
 from loket.models import AuditEvent, Cluster, Location, Organisation, User
 from loket.models.users import ARCHIVED
-from loket.services import ServiceError
+from loket.services import ServiceError, ServiceErrors
 
 
 # --------------------------------------------------------------------------- reading organisations
@@ -122,6 +124,29 @@ def get_active_cluster(cluster_id: int | None) -> Cluster:
 
 
 # --------------------------------------------------------------------------- bounds
+def check_bounds(
+    max_radius_km: float | None, min_schools: int | None, max_schools: int | None, method: str | None
+) -> None:
+    """Check the bounds an admin typed, all at once: ServiceErrors naming each wrong field. A value
+    that is None (not given, or not a number) is not checked here."""
+    errors = []
+    if max_radius_km is not None and not (math.isfinite(float(max_radius_km)) and float(max_radius_km) > 0):
+        errors.append(ServiceError(_l("De straal moet groter dan 0 km zijn."), field="max_radius_km"))
+    if min_schools is not None and int(min_schools) < 1:
+        errors.append(ServiceError(_l("Het minimum moet minstens 1 school zijn."), field="min_schools"))
+    if min_schools is not None and max_schools is not None and int(max_schools) < int(min_schools):
+        errors.append(
+            ServiceError(
+                _l("Het maximum mag niet kleiner zijn dan het minimum (%(n)s).", n=int(min_schools)),
+                field="max_schools",
+            )
+        )
+    if method is not None and method not in METHODS:
+        errors.append(ServiceError(_l("Kies een bekende methode."), field="method"))
+    if errors:
+        raise ServiceErrors(errors)
+
+
 def make_params(
     max_radius_km: float | None = None,
     min_schools: int | None = None,
@@ -130,7 +155,7 @@ def make_params(
 ) -> ClusterParams:
     """Bounds for a run: the given values over the last applied run's bounds (or the defaults).
 
-    A bad combination raises ServiceError naming the field (Dutch)."""
+    A bad combination raises ServiceErrors naming each wrong field."""
     base = current_bounds()
     values = {
         "max_radius_km": float(max_radius_km) if max_radius_km is not None else base.max_radius_km,
@@ -138,14 +163,11 @@ def make_params(
         "max_schools": int(max_schools) if max_schools is not None else base.max_schools,
         "method": method or base.method,
     }
+    check_bounds(**values)
     try:
         return ClusterParams(**values)
-    except ClusterError as exc:
-        message = str(exc)
-        fld = next(
-            (f for f in ("max_radius_km", "min_schools", "max_schools", "method") if f in message), None
-        )
-        raise ServiceError(message, field=fld) from exc
+    except ClusterError as exc:  # a rule of the engine not checked above
+        raise ServiceError(str(exc)) from exc
 
 
 def current_bounds() -> ClusterParams:

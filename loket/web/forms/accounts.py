@@ -10,26 +10,19 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
+from loket.services.accounts import geocoding
 from loket.web.forms.base import LoketForm
+from loket.web.forms.choices import TreeCheckboxField
 from loket.web.forms.validators import Brin, DutchPostcode, EmailAddress, Kvk, PasswordStrength, choices
 
 EMAIL_REQUIRED = _l("Vul je e-mailadres in.")
 PASSWORDS_DIFFER = _l("De wachtwoorden verschillen.")
 EMAIL_INVALID = _l("Dit is geen geldig e-mailadres, bijvoorbeeld naam@school.nl.")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (keyboard-usable, each with its own label)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _email(label=None, check: bool = True):
@@ -54,11 +47,19 @@ def _new_password(label=None):
 
 
 def _levels_field():
-    return MultiCheckboxField(_l("Onderwijsniveaus"), choices=choices(taxonomy.levels().choices()))
+    return TreeCheckboxField(_l("Onderwijsniveaus"), vocabulary=taxonomy.levels)
 
 
 def _sectors_field():
-    return MultiCheckboxField(_l("Sectoren"), choices=choices(taxonomy.sectors().choices()))
+    return TreeCheckboxField(_l("Sectoren"), vocabulary=taxonomy.sectors)
+
+
+class _KnownPostcode:
+    """Mixin: a well-formed postcode that does not exist is shown with the form's other errors."""
+
+    def rules(self) -> None:
+        if self.postcode.data and not self.postcode.errors:
+            geocoding.known_postcode(self.postcode.data)
 
 
 class LoginForm(LoketForm):
@@ -68,7 +69,7 @@ class LoginForm(LoketForm):
     next = HiddenField()
 
 
-class RegisterForm(LoketForm):
+class RegisterForm(_KnownPostcode, LoketForm):
     kind = RadioField(
         _l("Ik meld aan"),
         choices=choices([("school", _l("een school")), ("company", _l("een bedrijf"))]),
@@ -91,6 +92,19 @@ class RegisterForm(LoketForm):
         _l("Herhaal het wachtwoord"),
         validators=[InputRequired(_l("Herhaal je wachtwoord.")), EqualTo("password", PASSWORDS_DIFFER)],
     )
+
+    # the fields of one side only: the other side's are emptied and not checked
+    SIDE_FIELDS = {"school": ("brin", "levels"), "company": ("kvk", "sectors")}
+
+    def validate(self, extra_validators=None) -> bool:
+        """A school's registration ignores the company fields (hidden by register-kind.js, still
+        sent without JavaScript), and the other way round."""
+        for kind, names in self.SIDE_FIELDS.items():
+            if self.kind.data in self.SIDE_FIELDS and kind != self.kind.data:
+                for name in names:
+                    self[name].data = [] if name in ("levels", "sectors") else ""
+                    self[name].process_errors = []
+        return super().validate(extra_validators)
 
 
 class ForgotPasswordForm(LoketForm):
@@ -157,7 +171,7 @@ class ChangePasswordForm(LoketForm):
     )
 
 
-class OrganisationForm(LoketForm):
+class OrganisationForm(_KnownPostcode, LoketForm):
     version_id = HiddenField()
     name = StringField(
         _l("Naam"), validators=[InputRequired(_l("Vul de naam van de organisatie in.")), Length(max=200)]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -12,25 +12,18 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from loket import taxonomy
+from loket import taxonomy, topics
+from loket.services.activities import offers, requests
 from loket.services.activities.offers import OfferData
 from loket.services.activities.requests import RequestData
 from loket.web.forms.base import LoketForm
 from loket.web.forms.bounds import is_finite
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (keyboard usable, works without JS)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from loket.web.forms.choices import MultiCheckboxField, TreeCheckboxField, current_locale
 
 
 class _StopOnParseError:
@@ -73,47 +66,48 @@ class DutchDateField(_StopOnParseError, DateField):
             raise ValueError(str(_l("Vul een geldige datum in."))) from exc
 
 
-def _locale() -> str:
-    loc = get_locale()
-    return str(loc) if loc else "nl"
-
-
 def topic_suggestions(locale: str | None = None) -> list[str]:
-    """Labels and synonyms of sectors and activity types, for the topic field's datalist."""
-    locale = locale or _locale()
-    seen: dict[str, None] = {}
-    for vocab in (taxonomy.sectors(), taxonomy.activities()):
-        for term in vocab.terms:
-            for word in (term.label(locale), *term.synonyms):
-                seen.setdefault(word, None)
-    return list(seen)
+    """The topics of the reader's language for the topic field's datalist (``loket.topics``)."""
+    return list(topics.topics(locale or current_locale()))
 
 
 class _ActivityForm(LoketForm):
     activity = SelectField(
         _l("Soort activiteit"), validators=[InputRequired(_l("Kies een soort activiteit."))]
     )
-    sectors = MultiCheckboxField(_l("Sectoren"), validators=[InputRequired(_l("Kies minstens één sector."))])
+    sectors = TreeCheckboxField(
+        _l("Sectoren"),
+        validators=[InputRequired(_l("Kies minstens één sector."))],
+        vocabulary=taxonomy.sectors,
+    )
     topic = StringField(
         _l("Onderwerp"), validators=[Optional(), Length(max=300, message=_l("Maximaal 300 tekens."))]
     )
-    levels = MultiCheckboxField(
-        _l("Onderwijsniveaus"), validators=[InputRequired(_l("Kies minstens één onderwijsniveau."))]
+    levels = TreeCheckboxField(
+        _l("Onderwijsniveaus"),
+        validators=[InputRequired(_l("Kies minstens één onderwijsniveau."))],
+        vocabulary=taxonomy.levels,
     )
     modes = MultiCheckboxField(_l("Waar"), validators=[InputRequired(_l("Kies minstens één vorm."))])
     version_id = HiddenField()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        loc = _locale()
+        loc = current_locale()
         self.activity.choices = [("", str(_l("Kies een activiteit")))] + taxonomy.activities().choices(loc)
-        self.sectors.choices = taxonomy.sectors().choices(loc)
-        self.levels.choices = taxonomy.levels().choices(loc)
         self.modes.choices = taxonomy.modes().choices(loc)
         self.sectors.validate_choice = self.levels.validate_choice = self.modes.validate_choice = True
 
     data_class: ClassVar[type]  # the service's input
     own_fields: ClassVar[tuple[str, ...]]  # fields beyond the shared ones, passed on by name
+    kept_earliest: date | None = None  # set by an edit view: a start date that may have passed
+
+    def rules(self) -> None:
+        """The service's checks on the whole form (dates against today and each other, ranges)."""
+        self.check(self.to_data())
+
+    def check(self, data) -> None:
+        raise NotImplementedError
 
     def to_data(self):
         """The service's input: the shared fields, then the form's own (pupils, capacity, ...)."""
@@ -132,6 +126,10 @@ class _ActivityForm(LoketForm):
 class RequestForm(_ActivityForm):
     data_class = RequestData
     own_fields = ("pupils", "max_travel_km")
+
+    def check(self, data: RequestData) -> None:
+        kept = self.kept_earliest is not None and data.earliest == self.kept_earliest
+        requests.validate(data, earliest_may_be_past=kept)
 
     pupils = DutchIntegerField(
         _l("Aantal leerlingen"),
@@ -155,6 +153,9 @@ class RequestForm(_ActivityForm):
 class OfferForm(_ActivityForm):
     data_class = OfferData
     own_fields = ("capacity", "radius_km")
+
+    def check(self, data: OfferData) -> None:
+        offers.validate(data, earliest_may_be_past=True)  # as publish_offer and update_offer do
 
     capacity = DutchIntegerField(
         _l("Capaciteit in deze periode"),

@@ -29,6 +29,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, FloatField, IntegerField, PasswordField, TextAreaField
 
 from loket.cleantext import ControlCharacter, multi_line, single_line
+from loket.web.forms.service_call import check_rules
 
 __all__ = ["LoketForm", "multi_line_filter", "number_filter", "single_line_filter"]
 
@@ -78,7 +79,24 @@ def _filter_for(field_class: type) -> Any:
 
 
 class LoketForm(FlaskForm):
-    """FlaskForm with the control-character filter in front of every text field's own filters."""
+    """FlaskForm with the control-character filter in front of every text field's own filters,
+    and ``rules()``: the service's checks across fields, run even when a field failed, so that
+    every error shows at once (``loket.web.forms.service_call``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for f in self:
+            if hasattr(f, "localise"):  # taxonomy choices in the reader's language
+                f.localise()
+
+    def rules(self) -> None:
+        """Override to run the service's own checks on the form's data (raise ServiceError(s))."""
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field validators first, then ``rules()`` whatever their outcome; True when all passed."""
+        fields_ok = super().validate(extra_validators)
+        rules_ok = check_rules(self, self.rules)
+        return fields_ok and rules_ok
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
