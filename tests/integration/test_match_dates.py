@@ -80,7 +80,7 @@ def test_company_proposes_two_dates_school_picks_one_both_get_the_ics(w, client,
 
     login(client, w.teacher)
     html = client.get(f"/koppelingen/{w.mid}").get_data(as_text=True)
-    assert html.count("Kies deze datum") == 2 and "jouw keuze uit de voorgestelde data" in html
+    assert html.count('name="option_id"') == 2 and "jouw keuze uit de voorgestelde data" in html
     login(client, w.hr)
     assert "Kies deze datum" not in client.get(f"/koppelingen/{w.mid}").get_data(as_text=True)
 
@@ -262,3 +262,20 @@ def test_did_not_take_place_gives_the_place_back(w, client):
     db.session.expire_all()
     m = db.session.get(Match, w.mid)
     assert m.status == "cancelled" and m.offer.capacity_used == used - 1 and m.request.status == "open"
+
+
+def test_the_match_page_with_options_and_messages_stays_within_30_statements(w, client, count_queries):
+    choices = [
+        svc.DateChoice(n, *(lambda d: (d, d + timedelta(hours=1)))(utcnow() + timedelta(days=9 + n)), "Aula")
+        for n in (1, 2, 3)
+    ]
+    svc.propose_dates(w.hr, w.mid, choices, confirmed=True)
+    for i in range(5):
+        svc.post_message(w.teacher if i % 2 else w.hr, w.mid, f"bericht {i}")
+    db.session.commit()
+    login(client, w.teacher)
+    client.get(f"/koppelingen/{w.mid}")  # warm caches (gazetteer, holidays)
+    with count_queries() as seen:
+        html = client.get(f"/koppelingen/{w.mid}").get_data(as_text=True)
+    assert html.count('name="option_id"') == 3 and "bericht 4" in html
+    assert len(seen) <= 30, len(seen)
