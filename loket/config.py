@@ -255,6 +255,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # how many touched lists in one transaction make a full rebuild instead
         "LOKET_SUGGESTIONS_TOP": e.int("SUGGESTIONS_TOP", 20),
         "LOKET_SUGGESTIONS_FULL_AFTER": e.int("SUGGESTIONS_FULL_AFTER", 2000),
+        # days a completed match still shows both sides' contact details (loket.services.matches.contact)
+        "LOKET_CONTACT_RETENTION_DAYS": e.int("CONTACT_RETENTION_DAYS", 30),
     }
     check_production(config)
     return config

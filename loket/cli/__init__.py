@@ -21,6 +21,7 @@ COMMANDS: list[click.Command] = [
     data.import_command,
     data.seed_demo_command,
     data.demo_logins_command,
+    data.holidays_group,
     engines.match_command,
     engines.cluster_command,
     workflow.deadlines_command,

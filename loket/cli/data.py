@@ -1,4 +1,4 @@
-"""Data commands: schema (init-db), CSV import, demo data and demo logins."""
+"""Data commands: schema (init-db), CSV import, demo data, demo logins, school holidays."""
 
 from __future__ import annotations
 
@@ -125,3 +125,39 @@ def demo_logins_command() -> None:
     click.echo(f"Demo-accounts (wachtwoord: {demo.DEMO_PASSWORD}):")
     for row in rows:
         click.echo(f"  {row['role']:<16} {row['email']:<24} {row['description']}")
+
+
+@click.group("holidays")
+def holidays_group() -> None:
+    """The official school holidays per region (noord, midden, zuid)."""
+
+
+@holidays_group.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print only a JSON summary on stdout.")
+@with_appcontext
+@transactional
+def holidays_load_command(path: str, dry_run: bool, as_json: bool) -> None:
+    """Load school holidays from a CSV (region,school_year,name,first_day,last_day). Every line is
+    checked first; any error writes nothing. Loading the same file again changes nothing."""
+    from loket.services.calendar import HolidayFileError, load_holidays
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: geen UTF-8-tekst ({exc.reason}).") from exc
+    try:
+        counts = load_holidays(text, dry_run=dry_run)
+    except HolidayFileError as exc:
+        for line in exc.errors:
+            click.echo(f"{path}: {line}", err=True)
+        raise click.ClickException(f"{len(exc.errors)} fout(en); er is niets ingelezen.") from exc
+    if as_json:
+        echo_json({"file": path, "dry_run": dry_run, **counts})
+    else:
+        click.echo(
+            f"{'Proef: ' if dry_run else ''}{counts['added']} toegevoegd, {counts['updated']} bijgewerkt, "
+            f"{counts['unchanged']} ongewijzigd."
+        )

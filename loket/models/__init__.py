@@ -2,7 +2,10 @@
 
 from loket.models.activities import Offer, Request
 from loket.models.audit import AuditEvent, Notification
+from loket.models.calendar import SchoolDayOff, SchoolHoliday
 from loket.models.clusters import Cluster, cluster_manager
+from loket.models.conversation import MatchMessage
+from loket.models.dates import DateOption
 from loket.models.mail import ActionToken, EmailRun, OutboxMessage
 from loket.models.matches import Match, MatchFeedback
 from loket.models.organisations import Location, Organisation
@@ -14,16 +17,20 @@ __all__ = [
     "ActionToken",
     "AuditEvent",
     "Cluster",
+    "DateOption",
     "EmailRun",
     "Location",
     "Match",
     "MatchFeedback",
+    "MatchMessage",
     "Notification",
     "Offer",
     "Organisation",
     "OutboxMessage",
     "Request",
     "SchedulerJob",
+    "SchoolDayOff",
+    "SchoolHoliday",
     "StoredSuggestion",
     "SuggestionState",
     "User",

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField, TimeField
+from wtforms import HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from loket import ics
-from loket.services import ServiceError
+from loket.db import utcnow
+from loket.models.conversation import MESSAGE_MAX
 from loket.services import matches as svc
+from loket.services import policies
+from loket.services.calendar.warnings import warnings_for
+from loket.services.matches import messages as message_service
 from loket.services.matches import queue as queries
+from loket.services.matches.contact import contacts_for
+from loket.web import match_dates
 from loket.web.forms.base import LoketForm
-from loket.web.forms.bounds import DateRange, local_to_utc
 from loket.web.forms.reasons import reason_field
 from loket.web.forms.service_call import FAILED, attempt
 from loket.web.inputs import parse_int
-from loket.web.template_helpers import AMS
+from loket.web.match_dates import warning_text
 
 bp = Blueprint("matches", __name__, url_prefix="/koppelingen")
+match_dates.register(bp)
 
 
 class VersionForm(LoketForm):
@@ -35,23 +39,14 @@ class ReasonForm(LoketForm):
     version_id = HiddenField()
 
 
-class ScheduleForm(LoketForm):
-    day = DateField(
-        _l("Datum"),
-        validators=[InputRequired(message=_l("Vul een geldige datum in.")), DateRange(years_ahead=5)],
-    )
-    start = TimeField(
-        _l("Begintijd"), validators=[InputRequired(message=_l("Vul een begintijd in (uu:mm)."))]
-    )
-    end = TimeField(_l("Eindtijd (optioneel)"), validators=[Optional()])
-    place = StringField(
-        _l("Plaats (adres of 'online')"),
+class MessageForm(LoketForm):
+    body = TextAreaField(
+        _l("Bericht"),
         validators=[
-            DataRequired(message=_l("Vul de plaats in.")),
-            Length(max=300, message=_l("Maximaal 300 tekens.")),
+            DataRequired(message=_l("Schrijf eerst een bericht.")),
+            Length(max=MESSAGE_MAX, message=_l("Maximaal %(max)s tekens.", max=MESSAGE_MAX)),
         ],
     )
-    version_id = HiddenField()
 
 
 class FeedbackForm(LoketForm):
@@ -91,6 +86,8 @@ STEP_LABELS = {
     "decline": _l("geweigerd"),
     "schedule": _l("datum afgesproken"),
     "reschedule": _l("datum gewijzigd"),
+    "propose_dates": _l("data voorgesteld"),
+    "not_held": _l("niet doorgegaan"),
     "cancel": _l("geannuleerd"),
     "feedback": _l("feedback gegeven"),
     "complete": _l("afgerond"),
@@ -103,16 +100,23 @@ WAITING_LABELS = {
     "school": _l("een reactie van de school"),
     "bedrijf": _l("een reactie van het bedrijf"),
     "datum (school en bedrijf)": _l("een datum (school en bedrijf spreken die samen af)"),
+    "datum kiezen (school)": _l("de school: die kiest een van de voorgestelde data"),
+    "datum kiezen (bedrijf)": _l("het bedrijf: dat kiest een van de voorgestelde data"),
 }
 
 
-def _waiting_text(match) -> str:
+def _waiting_text(match, options=()) -> str:
     raw = queries.waiting_on(match)
+    if options and match.status == "accepted":
+        raw = "datum kiezen (bedrijf)" if options[0].side == "school" else "datum kiezen (school)"
     if not raw:
         return ""
     role = current_user.role
     if (raw == "school" and role == "school") or (raw == "bedrijf" and role == "company"):
         return _("jouw reactie")
+    own = {"school": "datum kiezen (school)", "company": "datum kiezen (bedrijf)"}.get(role)
+    if raw == own:
+        return _("jouw keuze uit de voorgestelde data")
     return str(WAITING_LABELS.get(raw, raw))
 
 
@@ -133,19 +137,63 @@ def _to_detail(match_id: int):
     return redirect(url_for("matches.detail", match_id=match_id))
 
 
+def _detail_page(match, *, message_form: MessageForm | None = None, status: int = 200):
+    """The match page: status, actions, contact details, the date options, the thread, history."""
+    now = utcnow()
+    actions = svc.available_actions(current_user, match, now)
+    options = svc.open_options(match) if match.status in ("accepted", "scheduled") else []
+    side = policies.match_side(current_user, match)
+    return (
+        render_template(
+            "matches/detail.html",
+            match=match,
+            history=queries.match_history(match.id),
+            actions=actions,
+            form=VersionForm(version_id=match.version_id),
+            waiting_on=_waiting_text(match, options),
+            step_labels=STEP_LABELS,
+            back=_back_link(),
+            contacts=contacts_for(current_user, match, now),
+            messages=message_service.thread(current_user, match),
+            message_form=message_form or MessageForm(),
+            options=[(o, warnings_for(match, o.starts_at, o.ends_at)) for o in options],
+            may_pick=side is not None and "propose_dates" in actions,
+            my_side=side,
+            warning_text=warning_text,
+        ),
+        status,
+    )
+
+
 @bp.get("/<id:match_id>")
 def detail(match_id: int):
+    return _detail_page(queries.match_for(current_user, match_id))
+
+
+@bp.post("/<id:match_id>/berichten")
+def message(match_id: int):
     match = queries.match_for(current_user, match_id)
-    return render_template(
-        "matches/detail.html",
-        match=match,
-        history=queries.match_history(match.id),
-        actions=svc.available_actions(current_user, match),
-        form=VersionForm(version_id=match.version_id),
-        waiting_on=_waiting_text(match),
-        step_labels=STEP_LABELS,
-        back=_back_link(),
-    )
+    form = MessageForm()
+    if form.validate_on_submit():
+        if attempt(lambda: svc.post_message(current_user, match_id, form.body.data), form) is not FAILED:
+            flash(_("Je bericht is verstuurd."), "success")
+            return redirect(url_for("matches.detail", match_id=match_id, _anchor="berichten"))
+        match = queries.match_for(current_user, match_id)
+    return _detail_page(match, message_form=form, status=400)
+
+
+@bp.post("/<id:match_id>/afgerond")
+def held(match_id: int):
+    queries.match_for(current_user, match_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
+        return _to_detail(match_id), 400
+    call = lambda: svc.close_after_activity(current_user, match_id, held=True, version=_version(form))  # noqa: E731
+    if attempt(call) is FAILED:
+        return _to_detail(match_id), 400
+    flash(_("Fijn dat de activiteit is doorgegaan. De koppeling is afgerond."), "success")
+    return _to_detail(match_id)
 
 
 @bp.post("/<id:match_id>/accepteren")
@@ -157,7 +205,13 @@ def accept(match_id: int):
         return _to_detail(match_id), 400
     if attempt(lambda: svc.accept(current_user, match_id, version=_version(form))) is FAILED:
         return _to_detail(match_id)
-    flash(_("Je hebt de koppeling geaccepteerd. Spreek nu een datum af."), "success")
+    flash(
+        _(
+            "Je hebt de koppeling geaccepteerd. Hieronder staan de contactgegevens; "
+            "spreek nu samen een datum af."
+        ),
+        "success",
+    )
     return _to_detail(match_id)
 
 
@@ -175,9 +229,19 @@ def _form_step(match, form, call, done, template: str, **context):
     return render_template(template, match=match, form=form, **context), status
 
 
+def _not_held(actor, match_id: int, reason: str, *, version: int | None = None):
+    return svc.close_after_activity(actor, match_id, held=False, reason=reason, version=version)
+
+
 REASON_ACTIONS = {
     "decline": (svc.decline, _l("Koppeling weigeren"), _l("Weigeren"), _l("Je hebt de koppeling geweigerd.")),
     "cancel": (svc.cancel, _l("Koppeling annuleren"), _l("Annuleren"), _l("De koppeling is geannuleerd.")),
+    "not_held": (
+        _not_held,
+        _l("De activiteit is niet doorgegaan"),
+        _l("Melden"),
+        _l("Gemeld: de activiteit is niet doorgegaan."),
+    ),
 }
 
 
@@ -207,45 +271,18 @@ def cancel(match_id: int):
     return _reason_action(match_id, "cancel")
 
 
-def _local(form: ScheduleForm, field) -> datetime:
-    """The form's day at ``field``'s time in Amsterdam, as UTC; a ServiceError on that field when the
-    time does not exist because the clock goes forward (e.g. 31 March 2030, 02:00-03:00)."""
-    moment = local_to_utc(form.day.data, field.data, AMS)
-    if moment is None:
-        raise ServiceError(
-            _(
-                "%(time)s bestaat niet op %(day)s: de klok gaat dan een uur vooruit. Kies een andere tijd.",
-                time=field.data.strftime("%H:%M"),
-                day=form.day.data.strftime("%d-%m-%Y"),
-            ),
-            field=field.name,
-        )
-    return moment
-
-
-@bp.route("/<id:match_id>/inplannen", methods=["GET", "POST"])
-def schedule(match_id: int):
-    match = queries.match_for(current_user, match_id)
-    form = ScheduleForm(version_id=match.version_id)
-    if not form.is_submitted() and match.scheduled_start:
-        local = match.scheduled_start.astimezone(AMS)
-        form.day.data, form.start.data = local.date(), local.time()
-        form.end.data = match.scheduled_end.astimezone(AMS).time() if match.scheduled_end else None
-        form.place.data = match.place
-
-    def call():
-        start = _local(form, form.start)
-        end = _local(form, form.end) if form.end.data else None
-        return svc.schedule(current_user, match_id, start, end, form.place.data, version=_version(form))
-
-    done = _("De datum is vastgelegd. Beide partijen krijgen een bericht.")
-    return _form_step(match, form, call, done, "matches/schedule.html")
+@bp.route("/<id:match_id>/niet-doorgegaan", methods=["GET", "POST"])
+def not_held(match_id: int):
+    return _reason_action(match_id, "not_held")
 
 
 @bp.route("/<id:match_id>/feedback", methods=["GET", "POST"])
 def feedback(match_id: int):
     match = queries.match_for(current_user, match_id)
     form = FeedbackForm()
+    if not form.is_submitted() and not svc.activity_over(match):
+        flash(_("Feedback geven kan pas na de activiteit."), "error")
+        return _to_detail(match_id)
 
     def call():
         rating, comment = int(form.rating.data), form.comment.data or ""

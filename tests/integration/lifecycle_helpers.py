@@ -60,3 +60,15 @@ def build_world(make) -> SimpleNamespace:
     w.offer = make.offer(w.company, capacity=2)
     db.session.commit()
     return w
+
+
+def agree_date(proposer, picker, match_id: int, start, end=None, place: str = "Aula"):
+    """A date both sides agree on, through the services: ``proposer`` proposes one option (warnings
+    confirmed), ``picker`` (the other side) picks it. Returns the match."""
+    from datetime import timedelta
+
+    from loket.services import matches as svc
+
+    choice = svc.DateChoice(1, start, end or start + timedelta(hours=1), place)
+    (option,) = svc.propose_dates(proposer, match_id, [choice], confirmed=True)
+    return svc.pick_date(picker, match_id, option.id)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from loket.db import db, utcnow
 from loket.models import Match, Notification, Offer, OutboxMessage
 from loket.services import matches as svc
-from tests.integration.lifecycle_helpers import build_world
+from tests.integration.lifecycle_helpers import agree_date, build_world
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_feedback_request_and_completion_after_14_days(w, runner):
     svc.approve(w.manager, m.id)
     svc.accept(w.hr, m.id)
     start = utcnow() + timedelta(days=2)
-    svc.schedule(w.hr, m.id, start, None, "Aula")
+    agree_date(w.hr, w.teacher, m.id, start)
     db.session.commit()
     assert run(runner, start - timedelta(hours=1))["feedback_requested"] == 0
     assert run(runner, start + timedelta(hours=2))["feedback_requested"] == 1

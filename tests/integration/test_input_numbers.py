@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from loket.db import db
-from loket.models import AuditEvent, Match
+from loket.models import AuditEvent, DateOption, Match
 from tests.integration.lifecycle_helpers import build_world, login, logout
 
 MAX_ID = 2**31 - 1  # primary keys are INTEGER: PostgreSQL refuses anything larger
@@ -260,24 +260,33 @@ def test_huge_whole_numbers_are_a_field_error(client, world, field, value):
 
 
 # ----------------------------------------------------------------------------- scheduling
-def schedule(client, w, day: str, start: str, end: str = ""):
+def schedule(client, w, day: str, start: str, end: str = "", confirm: str = ""):
     login(client, w.teacher)
     return client.post(
-        f"/koppelingen/{w.match.id}/inplannen",
-        data={"day": day, "start": start, "end": end, "place": "Zwolle", "version_id": w.match.version_id},
+        f"/koppelingen/{w.match.id}/data-voorstellen",
+        data={
+            "day_1": day,
+            "start_1": start,
+            "end_1": end,
+            "place_1": "Zwolle",
+            "version_id": w.match.version_id,
+            "confirm": confirm,
+        },
     )
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "9999-12-31", "2200-01-01"])
 def test_schedule_refuses_dates_outside_a_sane_window(client, world, day):
-    resp = schedule(client, world, day, "10:00")
+    resp = schedule(client, world, day, "10:00", "11:00")
     assert resp.status_code == 400
-    assert "Kies een datum tussen" in (field_error(resp.get_data(as_text=True), "day") or "")
+    assert "Kies een datum tussen" in (field_error(resp.get_data(as_text=True), "day_1") or "")
     db.session.expire_all()
     assert db.session.get(Match, world.match.id).status == "accepted"
 
 
-@pytest.mark.parametrize(("start", "end", "field"), [("02:30", "", "start"), ("01:30", "02:15", "end")])
+@pytest.mark.parametrize(
+    ("start", "end", "field"), [("02:30", "04:00", "start_1"), ("01:30", "02:15", "end_1")]
+)
 def test_schedule_refuses_a_local_time_that_does_not_exist(client, world, start, end, field):
     resp = schedule(client, world, "2030-03-31", start, end)  # clocks go 02:00 -> 03:00
     assert resp.status_code == 400
@@ -290,7 +299,15 @@ def test_schedule_refuses_a_local_time_that_does_not_exist(client, world, start,
 
 def test_schedule_around_the_clock_change_keeps_the_wall_clock_time(client, world):
     resp = schedule(client, world, "2030-03-31", "03:30", "04:30")
-    assert resp.status_code == 302
+    assert resp.status_code == 200 and "Toch voorstellen" in resp.get_data(as_text=True)  # Sunday, 03:30
+    key = re.search(r'name="confirm" type="hidden" value="([0-9a-f]+)"', resp.get_data(as_text=True)).group(1)
+    assert schedule(client, world, "2030-03-31", "03:30", "04:30", confirm=key).status_code == 302
+    option = db.session.scalars(select(DateOption)).one()
+    login(client, world.hr)
+    assert (
+        client.post(f"/koppelingen/{world.match.id}/datum-kiezen", data={"option_id": option.id}).status_code
+        == 302
+    )
     db.session.expire_all()
     match = db.session.get(Match, world.match.id)
     assert match.scheduled_start == datetime(2030, 3, 31, 1, 30, tzinfo=UTC)  # 03:30 CEST

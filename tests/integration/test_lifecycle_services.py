@@ -11,6 +11,7 @@ from loket.db import db, utcnow
 from loket.models import AuditEvent, Match, Notification, Offer
 from loket.services import PermissionDenied, ServiceError, StaleEdit
 from loket.services import matches as svc
+from tests.integration.lifecycle_helpers import agree_date
 
 
 @pytest.fixture
@@ -60,14 +61,14 @@ def test_full_happy_path_with_audit_capacity_and_mail(world, mailbox):
     svc.accept(w.hr, m.id)
     assert w.req.status == "matched"
     start = utcnow() + timedelta(days=3)
-    svc.schedule(w.hr, m.id, start, start + timedelta(hours=2), "Bedrijfsstraat 1, Zwolle")
+    agree_date(w.hr, w.teacher, m.id, start, start + timedelta(hours=2), "Bedrijfsstraat 1, Zwolle")
     assert m.status == "scheduled"
     later = start + timedelta(hours=3)
     svc.give_feedback(w.teacher, m.id, 5, "Top", 25, now=later)
     assert m.status == "scheduled"
     svc.give_feedback(w.hr, m.id, 4, "Leuke klas", now=later)
     assert m.status == "completed" and w.req.status == "completed"
-    assert [s[2] for s in states(m.id) if s[0] != "feedback"] == [
+    assert [s[2] for s in states(m.id) if s[0] not in ("feedback", "propose_dates")] == [
         "proposed",
         "approved",
         "accepted",
@@ -162,26 +163,30 @@ def test_cluster_without_manager_goes_to_admins(make, mailbox):
     assert m.status == "approved"
 
 
-def test_schedule_validation(world):
+def test_date_validation(world):
     w = world
     m = svc.propose(w.teacher, w.req.id, w.offer.id, source="school")
     svc.approve(w.manager, m.id)
     svc.accept(w.hr, m.id)
+
+    def choice(start, end=None, place="School"):
+        return [svc.DateChoice(1, start, end or start + timedelta(hours=1), place)]
+
     with pytest.raises(ServiceError) as e:
-        svc.schedule(w.teacher, m.id, utcnow() - timedelta(days=1), None, "School")
-    assert e.value.field == "start"
+        svc.propose_dates(w.teacher, m.id, choice(utcnow() - timedelta(days=1)), confirmed=True)
+    assert e.value.field == "day_1"
     start = utcnow() + timedelta(days=2)
     with pytest.raises(ServiceError) as e:
-        svc.schedule(w.teacher, m.id, start, start - timedelta(hours=1), "School")
-    assert e.value.field == "end"
+        svc.propose_dates(w.teacher, m.id, choice(start, start - timedelta(hours=1)), confirmed=True)
+    assert e.value.field == "end_1"
     with pytest.raises(ServiceError) as e:
-        svc.schedule(w.teacher, m.id, start, None, " ")
-    assert e.value.field == "place"
+        svc.propose_dates(w.teacher, m.id, choice(start, place=" "), confirmed=True)
+    assert e.value.field == "place_1"
     with pytest.raises(ServiceError, match="pas na de activiteit"):
-        svc.schedule(w.teacher, m.id, start, None, "Aula")
+        agree_date(w.teacher, w.hr, m.id, start)
         svc.give_feedback(w.teacher, m.id, 4, "")
     with pytest.raises(ServiceError, match="1 tot en met 5"):
-        svc.give_feedback(w.teacher, m.id, 9, "", now=start + timedelta(hours=1))
+        svc.give_feedback(w.teacher, m.id, 9, "", now=start + timedelta(hours=2))
 
 
 def test_infeasible_pair_is_refused_with_the_engines_reason(make):

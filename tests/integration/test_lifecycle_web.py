@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -10,6 +11,17 @@ from loket.db import db, utcnow
 from loket.models import Match
 from loket.services import matches as svc
 from tests.integration.lifecycle_helpers import build_world, login
+
+
+def next_weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def field_error(html: str, field: str) -> str | None:
+    m = re.search(rf'<p class="error" id="{field}-error" role="alert">([^<]*)</p>', html)
+    return m.group(1) if m else None
 
 
 @pytest.fixture
@@ -38,11 +50,18 @@ def test_whole_story_through_the_pages(w, client, mailbox):
     db.session.expire_all()
     assert db.session.get(Match, mid).status == "accepted"
 
-    day = (utcnow() + timedelta(days=10)).date()
+    day = next_weekday(utcnow().date() + timedelta(days=10))
     resp = client.post(
-        f"/koppelingen/{mid}/inplannen",
-        data={"day": day.isoformat(), "start": "10:00", "end": "12:00", "place": "Aula, Zwolle"},
+        f"/koppelingen/{mid}/data-voorstellen",
+        data={"day_1": day.isoformat(), "start_1": "10:00", "end_1": "12:00", "place_1": "Aula, Zwolle"},
     )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Match, mid).status == "accepted", "a proposal alone schedules nothing"
+    login(client, w.teacher)
+    page = client.get(f"/koppelingen/{mid}").get_data(as_text=True)
+    option_id = re.search(r'name="option_id" value="(\d+)"', page).group(1)
+    resp = client.post(f"/koppelingen/{mid}/datum-kiezen", data={"option_id": option_id})
     assert resp.status_code == 302
     db.session.expire_all()
     m = db.session.get(Match, mid)
@@ -56,6 +75,7 @@ def test_whole_story_through_the_pages(w, client, mailbox):
     m.scheduled_start = utcnow() - timedelta(hours=2)
     m.scheduled_end = None
     db.session.commit()
+    login(client, w.hr)
     assert (
         client.post(f"/koppelingen/{mid}/feedback", data={"rating": "4", "comment": "Goed"}).status_code
         == 302
@@ -88,19 +108,25 @@ def test_errors_beside_the_field_and_stale_edit(w, client):
     assert db.session.get(Match, m.id).status == "approved"
 
 
-def test_schedule_in_the_past_is_refused_beside_the_field(w, client):
+def test_a_past_date_is_refused_beside_the_date_field(w, client):
     m = svc.propose(w.teacher, w.req.id, w.offer.id, source="school")
     svc.approve(w.manager, m.id)
     svc.accept(w.hr, m.id)
     db.session.commit()
     login(client, w.teacher)
     resp = client.post(
-        f"/koppelingen/{m.id}/inplannen", data={"day": "2020-01-01", "start": "10:00", "place": "Aula"}
+        f"/koppelingen/{m.id}/data-voorstellen",
+        data={"day_1": "2020-01-01", "start_1": "10:00", "end_1": "11:00", "place_1": "Aula"},
     )
     assert resp.status_code == 400
-    assert "in het verleden" in resp.get_data(as_text=True)
-    resp = client.post(f"/koppelingen/{m.id}/inplannen", data={"day": "geen datum", "start": "xx"})
+    html = resp.get_data(as_text=True)
+    assert "in het verleden" in (field_error(html, "day_1") or "")
+    assert field_error(html, "start_1") is None
+    resp = client.post(f"/koppelingen/{m.id}/data-voorstellen", data={"day_1": "geen datum", "start_1": "xx"})
     assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    for name in ("day_1", "start_1", "end_1", "place_1"):
+        assert field_error(html, name), f"every field error at once: {name}"
 
 
 def test_accept_by_the_wrong_side_is_forbidden(w, client):

@@ -19,6 +19,8 @@ ROUTES = [
     ("school.cancel_request", {"request_id": 7}, "/school/aanvragen/7/annuleren", FORM),
     ("school.ask_offer", {"request_id": 7, "offer_id": 9}, "/school/aanvragen/7/aanvragen/9", POST),
     ("school.matches", {}, "/school/koppelingen", GET),
+    ("school.days_off", {}, "/school/vrije-dagen", FORM),
+    ("school.remove_day_off", {}, "/school/vrije-dagen/verwijderen", POST),
     ("company.dashboard", {}, "/bedrijf/", GET),
     ("company.offers", {}, "/bedrijf/aanbod", GET),
     ("company.new_offer", {}, "/bedrijf/aanbod/nieuw", FORM),

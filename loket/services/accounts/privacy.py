@@ -1,7 +1,8 @@
 """Personal-data rights: export everything Loket holds about a user; delete (anonymise) an account.
 
-Deleting keeps the organisation and its history (requests, offers, matches, audit trail) but
-removes the person: name, email, phone and password are cleared, the account is archived, their
+Deleting keeps the organisation and its history (requests, offers, matches, audit trail, the
+messages in match threads, shown as written by a deleted user of their side) but removes the
+person: name, email, phone and password are cleared, the account is archived, their
 notifications and pending links are deleted, the copies of email sent to them are blanked, their
 name and address are replaced in mail sent to others (an invitation they sent), and their dry-run
 .eml files are removed. The last admin cannot delete their own account.
@@ -22,6 +23,7 @@ from loket.models import (
     AuditEvent,
     EmailRun,
     MatchFeedback,
+    MatchMessage,
     Notification,
     Offer,
     OutboxMessage,
@@ -78,6 +80,9 @@ def export_user_data(user: User) -> dict[str, Any]:
     feedback = db.session.scalars(
         select(MatchFeedback).where(MatchFeedback.user_id == user.id).order_by(MatchFeedback.id)
     )
+    messages = db.session.scalars(
+        select(MatchMessage).where(MatchMessage.author_id == user.id).order_by(MatchMessage.id)
+    )
     data = {
         "format": "loket-personal-data",
         "version": EXPORT_VERSION,
@@ -113,6 +118,7 @@ def export_user_data(user: User) -> dict[str, Any]:
             _row(f, ("id", "match_id", "side", "rating", "comment", "pupils_reached", "created_at"))
             for f in feedback
         ],
+        "messages": [_row(m, ("id", "match_id", "author_role", "body", "created_at")) for m in messages],
         "emails": [
             _row(m, ("id", "kind", "to_addr", "subject", "body_text", "state", "created_at", "sent_at"))
             for m in mails
@@ -134,7 +140,7 @@ def delete_account(user: User, password: str) -> None:
                 "verwijderen."
             )
         )
-    old_email, old_name = user.email, user.name
+    old_email, old_name, old_phone = user.email, user.name, user.phone
     from_state = user.status
     user.name = None
     user.email = None
@@ -146,6 +152,12 @@ def delete_account(user: User, password: str) -> None:
     user.unsubscribed_at = user.unsubscribed_at or utcnow()
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(ActionToken).where(ActionToken.user_id == user.id))
+    db.session.execute(  # the messages stay in their threads, written by "a deleted user" of their side
+        update(MatchMessage)
+        .where(MatchMessage.author_id == user.id)
+        .values(author_id=None)
+        .execution_options(synchronize_session=False)
+    )
     mail_filter = OutboxMessage.user_id == user.id
     if old_email:
         mail_filter = or_(mail_filter, OutboxMessage.to_addr == old_email)
@@ -161,7 +173,7 @@ def delete_account(user: User, password: str) -> None:
         .values(to_addr="(verwijderd)", body_text="", body_html=None, subject="(verwijderd)")
         .execution_options(synchronize_session=False)
     )
-    _redact_mail_copies(old_name, old_email)
+    _redact_mail_copies(old_name, old_email, old_phone)
     _remove_dry_run_files(user.id)
     audit.record(user, "account_deleted", user, from_state=from_state, to_state=ARCHIVED)
     db.session.flush()
@@ -178,10 +190,11 @@ def _other_admins(user: User) -> int:
 REDACTED = "(verwijderd)"
 
 
-def _redact_mail_copies(name: str | None, email: str | None) -> None:
-    """Mail sent to other people that names this person (an invitation they sent, a match notice):
-    replace their name and address in the stored copies."""
-    for text in {s for s in (name, email) if s and len(s.strip()) >= 3}:
+def _redact_mail_copies(name: str | None, email: str | None, phone: str | None = None) -> None:
+    """Mail sent to other people that names this person (an invitation they sent, a match notice with
+    their contact details, a message they wrote): replace their name, address and phone in the
+    stored copies."""
+    for text in {s for s in (name, email, phone) if s and len(s.strip()) >= 3}:
         cols = (OutboxMessage.subject, OutboxMessage.body_text, OutboxMessage.body_html)
         db.session.execute(
             update(OutboxMessage)

@@ -2,7 +2,7 @@
 
 - a proposal (proposed / approved) that waits 7 days: one reminder to whoever has to act;
 - after 21 days without an answer it expires (capacity and request go back to the pool);
-- after the scheduled date: one feedback request to each side that has not answered;
+- after the activity (its scheduled end): one feedback request to each side that has not answered;
 - 14 days after the date (or once both answered) the match is completed.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from loket.db import db, utcnow
@@ -107,7 +107,7 @@ def run(now: datetime | None = None) -> dict[str, int]:
         counts["completed"] += 1
     for m in _load(
         Match.status == SCHEDULED,
-        Match.scheduled_start <= now,
+        func.coalesce(Match.scheduled_end, Match.scheduled_start) <= now,  # after the activity
         Match.feedback_requested_at.is_(None),
     ):
         request_feedback(m, now)

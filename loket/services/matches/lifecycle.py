@@ -1,7 +1,8 @@
-"""The match lifecycle: propose, approve, accept, schedule, complete (and reject, decline, cancel, expire).
+"""The match lifecycle: propose, approve, accept, complete (and reject, decline, cancel, expire).
 
 ```
-proposed -(manager approves)-> approved -(other side accepts)-> accepted -> scheduled -> completed
+proposed -(manager approves)-> approved -(other side accepts)-> accepted -(a date both agree on,
+``dates``)-> scheduled -(both gave feedback, a side says it was held, or 14 days)-> completed
 proposed -> rejected (manager)   approved -> declined (other side)   open -> cancelled / expired
 ```
 Every function checks the policy, writes the audit log, notifies who has to act and flushes; the
@@ -14,7 +15,6 @@ refused, except that a cancelled or expired pair may be proposed again explicitl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -35,17 +35,17 @@ from loket.models.matches import (
     SCHEDULED,
 )
 from loket.services import NotFound, ServiceError, audit, policies
-from loket.services.matches import capacity
+from loket.services.matches import capacity, messages
 from loket.services.matches import recipients as people
 from loket.services.matches import steps as step
+from loket.services.matches.contact import contact_of
+from loket.services.matches.dates import activity_over
 from loket.services.matches.steps import get_match
 from loket.services.matching.adapter import explain_pair
 
 SOURCES = ("school", "company", "engine", "manager")
 REOPENABLE = (CANCELLED, EXPIRED)
 COMPLETE_AFTER = timedelta(days=14)
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def _score(req: Request, offer: Offer) -> dict:
@@ -215,12 +215,15 @@ def accept(actor: User, match_id: int, *, version: int | None = None) -> Match:
         step.release_if_held(other)
         step.move(None, other, CANCELLED, "cancel", "De aanvraag is al gekoppeld aan een ander aanbod.")
     step.flush()
-    step.tell(
-        people.both_sides(match),
-        "match_accepted",
-        f"Koppeling geaccepteerd, spreek nu een datum af: {step.label(match)}.",
-        match,
-    )
+    for side, other in (("school", "company"), ("company", "school")):
+        contact = contact_of(match, other)
+        step.tell(
+            people.side_users(match, side),
+            "match_accepted",
+            f"Koppeling geaccepteerd, spreek nu samen een datum af: {step.label(match)}.",
+            match,
+            contacts=[contact] if contact else [],
+        )
     return match
 
 
@@ -243,52 +246,6 @@ def decline(actor: User, match_id: int, reason: str, *, version: int | None = No
         f"Koppeling geweigerd: {step.label(match)}.",
         match,
         reason=text,
-    )
-    return match
-
-
-def schedule(
-    actor: User,
-    match_id: int,
-    start: datetime,
-    end: datetime | None,
-    place: str,
-    version: int | None = None,
-    *,
-    now: datetime | None = None,
-) -> Match:
-    """Set (or change) date, time and place of an accepted match."""
-    match = get_match(match_id)
-    policies.require(policies.can_schedule_match(actor, match), "Alleen de school en het bedrijf plannen.")
-    step.check_version(match, version)
-    step.need(match, ACCEPTED, SCHEDULED, doing="inplannen")
-    now = now or utcnow()
-    if not isinstance(start, datetime) or start.tzinfo is None:
-        raise ServiceError("Vul een geldige datum en tijd in.", field="start")
-    if start < now:
-        raise ServiceError("De datum ligt in het verleden; kies een datum in de toekomst.", field="start")
-    if end is not None and end <= start:
-        raise ServiceError("De eindtijd moet na de begintijd liggen.", field="end")
-    place_text = " ".join((place or "").split())
-    if not place_text:
-        raise ServiceError("Vul de plaats in (adres of 'online').", field="place")
-    if len(place_text) > 300:
-        raise ServiceError("De plaats is te lang (maximaal 300 tekens).", field="place")
-    action = "reschedule" if match.status == SCHEDULED else "schedule"
-    old = match.scheduled_start
-    step.move(actor, match, SCHEDULED, action, start=start.isoformat(), place=place_text)
-    match.scheduled_start, match.scheduled_end, match.place = start, end, place_text
-    match.feedback_requested_at = None
-    step.flush()
-    side = policies.match_side(actor, match)
-    other = "company" if side == "school" else "school"
-    verb = "gewijzigd" if old else "ingepland"
-    when = f"{start.astimezone(AMSTERDAM):%d-%m-%Y %H:%M}"
-    step.tell(
-        people.side_users(match, other),
-        "match_scheduled",
-        f"Activiteit {verb}: {step.label(match)}, {when}, {place_text}.",
-        match,
     )
     return match
 
@@ -321,9 +278,9 @@ def give_feedback(
     match = get_match(match_id)
     side = policies.match_side(actor, match)
     policies.require(side is not None, "Alleen de school en het bedrijf geven feedback.")
-    step.need(match, SCHEDULED, doing="beoordelen")
+    step.need(match, SCHEDULED, COMPLETED, doing="beoordelen")
     now = now or utcnow()
-    if match.scheduled_start is None or match.scheduled_start > now:
+    if not activity_over(match, now):
         raise ServiceError("Feedback geven kan pas na de activiteit.")
     try:
         value = int(rating)
@@ -345,7 +302,7 @@ def give_feedback(
     )
     db.session.add(fb)
     audit.record(actor, "feedback", match, side=side, rating=value)
-    if {f.side for f in match.feedback} >= {"school", "company"}:
+    if match.status == SCHEDULED and {f.side for f in match.feedback} >= {"school", "company"}:
         complete(match, now, actor=actor)
     step.flush()
     return fb
@@ -362,27 +319,68 @@ def complete(match: Match, now: datetime, *, actor: User | None = None) -> Match
     return match
 
 
+def close_after_activity(
+    actor: User,
+    match_id: int,
+    *,
+    held: bool,
+    reason: str | None = None,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Match:
+    """After the activity a side says it was held (completed) or did not take place (cancelled, with a
+    reason; the place goes back to the offer and the request back to the pool)."""
+    match = get_match(match_id)
+    side = policies.match_side(actor, match)
+    policies.require(side is not None, "Alleen de school en het bedrijf melden of de activiteit doorging.")
+    step.check_version(match, version)
+    step.need(match, SCHEDULED, doing="afsluiten")
+    now = now or utcnow()
+    if not activity_over(match, now):
+        raise ServiceError("Dit kan pas na de activiteit.")
+    if held:
+        complete(match, now, actor=actor)
+        return match
+    text = step.reason_text(reason, "een reden (wat is er gebeurd?)")
+    step.release_if_held(match)
+    step.back_to_pool(match)
+    step.move(actor, match, CANCELLED, "not_held", text)
+    step.flush()
+    users = [u for u in people.everyone(match) if u.id != actor.id]
+    step.tell(
+        users, "match_not_held", f"Activiteit niet doorgegaan: {step.label(match)}.", match, reason=text
+    )
+    return match
+
+
 # --------------------------------------------------------------------------- what may this user do
-def available_actions(user: User | None, match: Match) -> set[str]:
-    """Actions the match page offers this user (the services check again when they are used)."""
+def available_actions(user: User | None, match: Match, now: datetime | None = None) -> set[str]:
+    """Actions the match page offers this user (the services check again when they are used).
+    After the activity a side is offered only feedback and "held / did not take place"."""
+    now = now or utcnow()
     acts: set[str] = set()
     st = match.status
+    side = policies.match_side(user, match)
+    over = st in (SCHEDULED, COMPLETED) and activity_over(match, now)
     if policies.can_manage_match(user, match) and st == PROPOSED:
         acts |= {"approve", "reject", "reroute"}
     if policies.can_accept_match(user, match) and st == APPROVED:
         acts |= {"accept", "decline"}
-    if policies.can_schedule_match(user, match) and st in (ACCEPTED, SCHEDULED):
-        acts.add("schedule")
-    if policies.can_cancel_match(user, match) and st in OPEN_MATCH_STATES and "reject" not in acts:
-        acts.add("cancel")  # a manager turns a proposal down with "reject", not "cancel"
+    if side is not None and st in (ACCEPTED, SCHEDULED) and not over:
+        acts.add("propose_dates")
     if (
-        policies.can_give_feedback(user, match)
-        and st == SCHEDULED
-        and match.scheduled_start is not None
-        and match.scheduled_start <= utcnow()
-        and policies.match_side(user, match) not in {f.side for f in match.feedback}
+        policies.can_cancel_match(user, match)
+        and st in OPEN_MATCH_STATES
+        and "reject" not in acts
+        and not over
     ):
+        acts.add("cancel")  # a manager turns a proposal down with "reject", not "cancel"
+    if side is not None and st == SCHEDULED and over:
+        acts |= {"held", "not_held"}
+    if side is not None and over and side not in {f.side for f in match.feedback}:
         acts.add("feedback")
+    if messages.can_write(user, match):
+        acts.add("message")
     has_date = match.scheduled_start is not None
     if st in (SCHEDULED, COMPLETED) and has_date and policies.can_view_match(user, match):
         acts.add("ics")

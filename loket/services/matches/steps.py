@@ -99,9 +99,23 @@ def label(match: Match) -> str:
 SUBJECT_MAX = 150  # an email subject is a headline; names are cut to fit
 
 
-def tell(users, kind: str, headline: str, match: Match, *, reason: str | None = None) -> None:
+def subject(headline: str) -> str:
+    """An email subject from a headline, cut to SUBJECT_MAX characters."""
+    return headline if len(headline) <= SUBJECT_MAX else headline[: SUBJECT_MAX - 1].rstrip() + "…"
+
+
+def tell(users, kind: str, headline: str, match: Match, *, reason: str | None = None, **context) -> None:
     """Notify ``users`` about ``match``: the headline is the email subject; a free-text reason goes
-    into the message body only, never into the subject."""
+    into the message body only, never into the subject. ``context`` goes to the email template
+    (``contacts``, ``ics_link``)."""
     message = f"{headline} Reden: {reason}" if reason else headline
-    subject = headline if len(headline) <= SUBJECT_MAX else headline[: SUBJECT_MAX - 1].rstrip() + "…"
-    notify(users, kind, message, match_path(match.id), template="match_notice", match=match, subject=subject)
+    notify(
+        users,
+        kind,
+        message,
+        match_path(match.id),
+        template="match_notice",
+        match=match,
+        subject=subject(headline),
+        **context,
+    )
