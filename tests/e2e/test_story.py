@@ -159,7 +159,12 @@ def test_school_to_completed_match(live_server, browser, artifacts, monkeypatch)
 
     # 5. after the date: move the clock, the daily deadlines ask both sides for feedback -------
     later = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    for module in ("loket.services.matches.lifecycle", "loket.services.matches.steps"):
+    for module in (
+        "loket.services.matches.lifecycle",
+        "loket.services.matches.steps",
+        "loket.services.matches.dates",
+        "loket.web.matches",
+    ):
         monkeypatch.setattr(f"{module}.utcnow", lambda: later)
     live_server.mailbox.clear()
     result = app.test_cli_runner().invoke(args=["deadlines", "--now", later.isoformat()])
