@@ -10,6 +10,7 @@ from loket.web import (
     api,
     auth,
     company,
+    details,
     inputs,
     main,
     manager,
@@ -34,6 +35,7 @@ BLUEPRINTS = (
     reactivation,
     matches,
     notifications,
+    details,
 )
 
 

@@ -15,6 +15,7 @@ from loket.services.activities import lists as activity_lists
 from loket.services.activities import requests as request_service
 from loket.services.matches import lists as match_lists
 from loket.services.matching import suggestions
+from loket.web import catalogue
 from loket.web.activity_views import Route, Routes, Services, Side, Wording, register
 from loket.web.forms.activities import RequestForm
 
@@ -126,3 +127,4 @@ SCHOOL = Side(
     ),
 )
 register(bp, SCHOOL)
+catalogue.register_school(bp)

@@ -19,6 +19,8 @@ ROUTES = [
     ("school.cancel_request", {"request_id": 7}, "/school/aanvragen/7/annuleren", FORM),
     ("school.ask_offer", {"request_id": 7, "offer_id": 9}, "/school/aanvragen/7/aanvragen/9", POST),
     ("school.matches", {}, "/school/koppelingen", GET),
+    ("school.catalogue", {}, "/school/aanbod", GET),
+    ("school.ask_offer_from_catalogue", {"offer_id": 9}, "/school/aanbod/9/aanvragen", FORM),
     ("company.dashboard", {}, "/bedrijf/", GET),
     ("company.offers", {}, "/bedrijf/aanbod", GET),
     ("company.new_offer", {}, "/bedrijf/aanbod/nieuw", FORM),
@@ -29,6 +31,7 @@ ROUTES = [
     ("company.close_offer", {"offer_id": 9}, "/bedrijf/aanbod/9/sluiten", FORM),
     ("company.propose", {"offer_id": 9, "request_id": 7}, "/bedrijf/aanbod/9/voorstellen/7", POST),
     ("company.matches", {}, "/bedrijf/koppelingen", GET),
+    ("company.find_requests", {}, "/bedrijf/aanvragen-zoeken", GET),
 ]
 
 

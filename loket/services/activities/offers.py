@@ -12,11 +12,20 @@ from datetime import date
 from loket import taxonomy
 from loket.db import db
 from loket.models import Offer, User
-from loket.models.activities import OFF_CLOSED, OFF_OPEN, OFF_PAUSED
+from loket.models.activities import (
+    COSTS_MAX,
+    DESCRIPTION_MAX,
+    DETAIL_MAX,
+    DURATION_MAX,
+    OFF_CLOSED,
+    OFF_OPEN,
+    OFF_PAUSED,
+)
 from loket.services import NotFound, ServiceError, policies
 from loket.services.activities import rules, state
 
 EDITABLE_STATES = (OFF_OPEN, OFF_PAUSED)
+FREE = "gratis"  # the costs of an offer that costs nothing (the default)
 
 
 @dataclass
@@ -32,6 +41,13 @@ class OfferData:
     modes: list[str]
     radius_km: float
     topic: str = ""
+    description: str = ""
+    duration_minutes: int | None = None
+    group_size_max: int | None = None
+    school_arranges: str = ""
+    costs: str = FREE
+    accessibility: str = ""
+    guest_has_vog: bool = False
 
 
 def validate(data: OfferData, today: date | None = None, *, earliest_may_be_past: bool = False) -> dict:
@@ -50,6 +66,31 @@ def validate(data: OfferData, today: date | None = None, *, earliest_may_be_past
         "latest": latest,
         "modes": rules.many(taxonomy.modes(), data.modes, "modes", "vorm"),
         "radius_km": float(rules.number(data.radius_km, "radius_km", "de straal", 0, 200, whole=False)),
+        **substance(data),
+    }
+
+
+def substance(data: OfferData) -> dict:
+    """The offer's description and details, normalised (ServiceError naming the field)."""
+    costs = " ".join((data.costs or "").split())
+    if len(costs) > COSTS_MAX:
+        raise ServiceError(f"De kosten zijn te lang (maximaal {COSTS_MAX} tekens).", field="costs")
+    return {
+        "description": rules.long_text(data.description, "description", "de beschrijving", DESCRIPTION_MAX),
+        "duration_minutes": rules.optional_whole(
+            data.duration_minutes, "duration_minutes", "de duur", 5, DURATION_MAX
+        ),
+        "group_size_max": rules.optional_whole(
+            data.group_size_max, "group_size_max", "de groepsgrootte", 1, 400
+        ),
+        "school_arranges": rules.long_text(
+            data.school_arranges, "school_arranges", "wat de school regelt", DETAIL_MAX
+        ),
+        "costs": costs or FREE,
+        "accessibility": rules.long_text(
+            data.accessibility, "accessibility", "de toegankelijkheid", DETAIL_MAX
+        ),
+        "guest_has_vog": bool(data.guest_has_vog),
     }
 
 

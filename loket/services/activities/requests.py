@@ -15,7 +15,14 @@ from loket import taxonomy
 from loket.db import db
 from loket.labels import status_nl
 from loket.models import Match, Request, User
-from loket.models.activities import REQ_CANCELLED, REQ_MATCHED, REQ_OPEN, REQ_PAUSED
+from loket.models.activities import (
+    DESCRIPTION_MAX,
+    DURATION_MAX,
+    REQ_CANCELLED,
+    REQ_MATCHED,
+    REQ_OPEN,
+    REQ_PAUSED,
+)
 from loket.models.matches import OPEN_MATCH_STATES
 from loket.services import NotFound, ServiceError, policies
 from loket.services.activities import rules, state
@@ -36,6 +43,9 @@ class RequestData:
     modes: list[str]
     max_travel_km: float
     topic: str = ""
+    description: str = ""
+    duration_minutes: int | None = None
+    vog_required: bool = False
 
 
 def validate(data: RequestData, today: date | None = None, *, earliest_may_be_past: bool = False) -> dict:
@@ -56,6 +66,11 @@ def validate(data: RequestData, today: date | None = None, *, earliest_may_be_pa
         "max_travel_km": float(
             rules.number(data.max_travel_km, "max_travel_km", "de reisafstand", 0, 200, whole=False)
         ),
+        "description": rules.long_text(data.description, "description", "de beschrijving", DESCRIPTION_MAX),
+        "duration_minutes": rules.optional_whole(
+            data.duration_minutes, "duration_minutes", "de duur", 5, DURATION_MAX
+        ),
+        "vog_required": bool(data.vog_required),
     }
 
 

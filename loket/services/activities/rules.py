@@ -57,6 +57,21 @@ def topic(value: str | None) -> str:
     return text
 
 
+def long_text(value: str | None, field: str, what: str, limit: int) -> str:
+    """A multi-line text (description, what the school arranges ...): lines kept, ends trimmed."""
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+    if len(text) > limit:
+        raise ServiceError(f"{what.capitalize()} is te lang (maximaal {limit} tekens).", field=field)
+    return text
+
+
+def optional_whole(value: object, field: str, what: str, low: int, high: int) -> int | None:
+    """An optional whole number (duration, group size): empty is None, else within the range."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return int(number(value, field, what, low, high))
+
+
 def date_window(
     earliest: date | None,
     latest: date | None,

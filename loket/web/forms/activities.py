@@ -7,6 +7,7 @@ from typing import ClassVar
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     HiddenField,
@@ -20,6 +21,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
+from loket.models.activities import COSTS_MAX, DESCRIPTION_MAX, DETAIL_MAX, DURATION_MAX
 from loket.services.activities.offers import OfferData
 from loket.services.activities.requests import RequestData
 from loket.web.forms.base import LoketForm
@@ -101,6 +103,23 @@ class _ActivityForm(LoketForm):
         _l("Onderwijsniveaus"), validators=[InputRequired(_l("Kies minstens één onderwijsniveau."))]
     )
     modes = MultiCheckboxField(_l("Waar"), validators=[InputRequired(_l("Kies minstens één vorm."))])
+    # the fieldset "Inhoud"
+    description = TextAreaField(
+        _l("Beschrijving"),
+        validators=[
+            Optional(),
+            Length(max=DESCRIPTION_MAX, message=_l("Maximaal %(max)d tekens.")),
+        ],
+    )
+    duration_minutes = DutchIntegerField(
+        _l("Duur (minuten)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                5, DURATION_MAX, _l("De duur moet tussen 5 en %(max)d minuten liggen.", max=DURATION_MAX)
+            ),
+        ],
+    )
     version_id = HiddenField()
 
     def __init__(self, *args, **kwargs) -> None:
@@ -125,13 +144,15 @@ class _ActivityForm(LoketForm):
             earliest=self.earliest.data,
             latest=self.latest.data,
             modes=list(self.modes.data or []),
+            description=self.description.data or "",
+            duration_minutes=self.duration_minutes.data,
             **{name: self[name].data for name in self.own_fields},
         )
 
 
 class RequestForm(_ActivityForm):
     data_class = RequestData
-    own_fields = ("pupils", "max_travel_km")
+    own_fields = ("pupils", "max_travel_km", "vog_required")
 
     pupils = DutchIntegerField(
         _l("Aantal leerlingen"),
@@ -150,11 +171,20 @@ class RequestForm(_ActivityForm):
             NumberRange(0, 200, _l("De reisafstand moet tussen 0 en 200 km liggen.")),
         ],
     )
+    vog_required = BooleanField(_l("De gast moet een VOG (Verklaring Omtrent het Gedrag) hebben"))
 
 
 class OfferForm(_ActivityForm):
     data_class = OfferData
-    own_fields = ("capacity", "radius_km")
+    own_fields = (
+        "capacity",
+        "radius_km",
+        "group_size_max",
+        "school_arranges",
+        "costs",
+        "accessibility",
+        "guest_has_vog",
+    )
 
     capacity = DutchIntegerField(
         _l("Capaciteit in deze periode"),
@@ -173,6 +203,24 @@ class OfferForm(_ActivityForm):
             NumberRange(0, 200, _l("De straal moet tussen 0 en 200 km liggen.")),
         ],
     )
+    group_size_max = DutchIntegerField(
+        _l("Maximale groepsgrootte (leerlingen)"),
+        validators=[Optional(), NumberRange(1, 400, _l("De groepsgrootte moet tussen 1 en 400 liggen."))],
+    )
+    school_arranges = TextAreaField(
+        _l("Wat de school regelt"),
+        validators=[Optional(), Length(max=DETAIL_MAX, message=_l("Maximaal %(max)d tekens."))],
+    )
+    costs = StringField(
+        _l("Kosten"),
+        default="gratis",
+        validators=[Optional(), Length(max=COSTS_MAX, message=_l("Maximaal %(max)d tekens."))],
+    )
+    accessibility = TextAreaField(
+        _l("Toegankelijkheid"),
+        validators=[Optional(), Length(max=DETAIL_MAX, message=_l("Maximaal %(max)d tekens."))],
+    )
+    guest_has_vog = BooleanField(_l("De gastspreker heeft een VOG (Verklaring Omtrent het Gedrag)"))
 
 
 class ReasonForm(LoketForm):
