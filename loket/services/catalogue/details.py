@@ -16,7 +16,6 @@ from loket.db import db
 from loket.models import Match, Offer, Request, User
 from loket.services import NotFound, policies
 
-
 PATHS = {"offer": "/aanbod/{}", "request": "/aanvragen/{}"}  # loket.web.details; emails need no request
 
 
