@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from loket import taxonomy
 from loket.models.activities import DESCRIPTION_MAX
@@ -93,13 +93,13 @@ class AskForm(LoketForm):
 
     def validate_earliest(self, field) -> None:
         if field.data and field.data < date.today():
-            raise ValueError(str(_l("De begindatum ligt in het verleden.")))
+            raise ValidationError(str(_l("De begindatum ligt in het verleden.")))
 
     def validate_latest(self, field) -> None:
         if field.data and field.data < date.today():
-            raise ValueError(str(_l("De einddatum ligt in het verleden.")))
+            raise ValidationError(str(_l("De einddatum ligt in het verleden.")))
         if field.data and self.earliest.data and field.data < self.earliest.data:
-            raise ValueError(str(_l("De einddatum ligt vóór de begindatum.")))
+            raise ValidationError(str(_l("De einddatum ligt vóór de begindatum.")))
 
     def prefill(self, offer, school) -> None:
         """Values from the offer: a group that fits, the levels both share, the offer's period."""
