@@ -9,7 +9,9 @@ from tests.integration.lifecycle_helpers import login, logout
 def _world(make):
     school = make.school(place="Zwolle", name="Zwolle College")
     far_school = make.school(place="Maastricht", name="Maas Lyceum")
-    company = make.company(place="Zwolle", name="Zonnebedrijf BV", profile="Wij bouwen zonneparken in Overijssel.")
+    company = make.company(
+        place="Zwolle", name="Zonnebedrijf BV", profile="Wij bouwen zonneparken in Overijssel."
+    )
     rival = make.company(place="Deventer", name="Concurrent BV")
     teacher = make.user(school, name="Juf Jansen", email="juf.jansen@school.test")
     far_teacher = make.user(far_school)
@@ -24,7 +26,9 @@ def _world(make):
         group_size_max=30,
         duration_minutes=90,
     )
-    req = make.request(school, topic="energie in de klas", description="We zoeken een *gastspreker*.", vog_required=True)
+    req = make.request(
+        school, topic="energie in de klas", description="We zoeken een *gastspreker*.", vog_required=True
+    )
     db.session.commit()
     return school, company, teacher, far_teacher, hr, rival_hr, offer, req
 

@@ -11,8 +11,8 @@ import pytest
 from loket.db import db
 from loket.models import Match, Request
 from loket.services.catalogue import search
-from loket.services.catalogue.query import Filters
 from loket.services.catalogue.offers import offers_for_school
+from loket.services.catalogue.query import Filters
 from loket.services.catalogue.requests import requests_for_company
 from tests.factories import commit
 from tests.integration.lifecycle_helpers import login

@@ -52,7 +52,9 @@ def test_javascript_links_lose_their_target():
 
 
 def test_images_are_not_loaded():
-    html = str(to_html("![logo](https://tracker.example/pixel.png) en ![ref][1]\n\n[1]: https://x.example/a.png"))
+    html = str(
+        to_html("![logo](https://tracker.example/pixel.png) en ![ref][1]\n\n[1]: https://x.example/a.png")
+    )
     assert "<img" not in html
 
 
