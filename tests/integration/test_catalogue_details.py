@@ -118,3 +118,93 @@ def test_suggestion_cards_and_emails_link_to_the_detail_pages(make, client, mail
     assert sent, "the manager is told about the proposal"
     text = mailbox.text_of(sent[-1])
     assert f"http://loket.test/aanbod/{offer.id}" in text and f"http://loket.test/aanvragen/{req.id}" in text
+
+
+def test_the_organisation_profile_is_edited_on_the_organisation_page_and_shown_with_its_offers(make, client):
+    import re
+
+    _, company, teacher, _, hr, _, offer, _ = _world(make)
+    login(client, hr)
+    html = client.get(f"/account/organisatie/{company.id}").get_data(as_text=True)
+    version = re.search(r'name="version_id" type="hidden" value="(\d+)"', html).group(1)
+    form = {
+        "version_id": version,
+        "name": company.name,
+        "kvk": "",
+        "sectors": ["energie"],
+        "postcode": "8011 AA",
+    }
+    resp = client.post(f"/account/organisatie/{company.id}", data={**form, "profile": "x" * 1001})
+    assert resp.status_code == 422 and "Maximaal 1000 tekens." in resp.get_data(as_text=True)
+    profile = "Familiebedrijf sinds 1950.\nWe ontvangen graag klassen."
+    resp = client.post(f"/account/organisatie/{company.id}", data={**form, "profile": profile})
+    assert resp.status_code == 302
+    login(client, teacher)
+    assert "Familiebedrijf sinds 1950." in client.get(f"/aanbod/{offer.id}").get_data(as_text=True)
+
+
+def test_the_forms_take_the_content_fields(make, client):
+    from datetime import date, timedelta
+
+    from loket.models import Offer, Request
+
+    _, company, teacher, _, hr, _, _, _ = _world(make)
+    start, end = date.today() + timedelta(days=10), date.today() + timedelta(days=60)
+    login(client, hr)
+    page = client.get("/bedrijf/aanbod/nieuw").get_data(as_text=True)
+    assert "<legend>Inhoud</legend>" in page and 'value="gratis"' in page
+    common = {
+        "activity": "workshop",
+        "sectors": ["energie"],
+        "levels": ["po"],
+        "modes": ["at_school"],
+        "earliest": start.isoformat(),
+        "latest": end.isoformat(),
+        "topic": "solderen",
+    }
+    resp = client.post(
+        "/bedrijf/aanbod/nieuw",
+        data={
+            **common,
+            "capacity": "3",
+            "radius_km": "20",
+            "description": "Je soldeert een *lampje*.",
+            "duration_minutes": "120",
+            "group_size_max": "15",
+            "school_arranges": "Tafels en stopcontacten",
+            "costs": "",
+            "accessibility": "Rolstoeltoegankelijk",
+            "guest_has_vog": "y",
+        },
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    offer = db.session.query(Offer).filter_by(topic="solderen").one()
+    assert (offer.duration_minutes, offer.group_size_max, offer.costs, offer.guest_has_vog) == (
+        120,
+        15,
+        "gratis",
+        True,
+    )
+    assert (
+        offer.school_arranges == "Tafels en stopcontacten"
+        and offer.description == "Je soldeert een *lampje*."
+    )
+    assert "<em>lampje</em>" in client.get(resp.location).get_data(as_text=True)  # the owner's page too
+    bad = client.post(
+        "/bedrijf/aanbod/nieuw",
+        data={**common, "capacity": "3", "radius_km": "20", "duration_minutes": "1", "group_size_max": "0"},
+    )
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert (
+        "De duur moet tussen 5 en 7200 minuten liggen." in text
+        and "De groepsgrootte moet tussen 1 en 400 liggen." in text
+    )
+    login(client, teacher)
+    resp = client.post(
+        "/school/aanvragen/nieuw",
+        data={**common, "pupils": "24", "max_travel_km": "10", "vog_required": "y", "description": "Groep 8"},
+    )
+    assert resp.status_code == 302
+    req = db.session.query(Request).filter_by(topic="solderen").one()
+    assert req.vog_required is True and req.description == "Groep 8"

@@ -12,11 +12,13 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
+from loket.models.organisations import PROFILE_MAX
 from loket.web.forms.base import LoketForm
 from loket.web.forms.validators import Brin, DutchPostcode, EmailAddress, Kvk, PasswordStrength, choices
 
@@ -168,6 +170,10 @@ class OrganisationForm(LoketForm):
     sectors = _sectors_field()
     postcode = StringField(_l("Postcode"), validators=[DutchPostcode()])
     city = StringField(_l("Plaats (niet verplicht)"), validators=[Optional(), Length(max=100)])
+    profile = TextAreaField(
+        _l("Korte beschrijving (niet verplicht)"),
+        validators=[Optional(), Length(max=PROFILE_MAX, message=_l("Maximaal %(max)d tekens."))],
+    )
 
 
 class DeleteAccountForm(LoketForm):
