@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Float, Subquery, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import CTE, Float, Subquery, bindparam, column, func, literal_column, select, table, text
 
 from loket.db import db
 from loket.models.search import PG_CONFIG, PG_VECTOR, fts_table
@@ -38,7 +38,7 @@ def backend() -> str:
     return db.session.get_bind().dialect.name
 
 
-def text_hits(model, query: str | None) -> Subquery | None:
+def text_hits(model, query: str | None) -> Subquery | CTE | None:
     """``(id, relevance)`` of the ``model`` rows matching every word of ``query``; None without words."""
     terms = words(query)
     if not terms:
@@ -63,4 +63,5 @@ def text_hits(model, query: str | None) -> Subquery | None:
         .select_from(fts)
         .where(text(f"{fts_table(name)} MATCH :fts_q").bindparams(fts_q=match))
     )
-    return stmt.subquery(f"{name}_hits")
+    # materialised once: as a plain subquery SQLite may run the MATCH again for every joined row
+    return stmt.cte(f"{name}_hits").prefix_with("MATERIALIZED")
