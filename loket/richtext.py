@@ -8,6 +8,8 @@ elsewhere), no inline styles, no scripts. Pure: no Flask.
 
 from __future__ import annotations
 
+import threading
+
 import markdown
 import nh3
 from markupsafe import Markup
@@ -37,7 +39,17 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener"
 
 
+_local = threading.local()  # a Markdown converter is not thread-safe; building one costs ~0.5 ms
+
+
 def _converter() -> markdown.Markdown:
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = _build()
+    return md.reset()
+
+
+def _build() -> markdown.Markdown:
     md = markdown.Markdown(extensions=["sane_lists", "nl2br"], output_format="html")
     md.preprocessors.deregister("html_block")  # raw HTML blocks become text, not markup
     md.inlinePatterns.deregister("html")  # inline tags too

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from loket import taxonomy
 from loket.db import db
@@ -124,7 +124,8 @@ def sector_codes(sectors: list[str]) -> set[str]:
 
 
 def has_any(json_col, codes: set[str]):
-    """The JSON list column holds one of ``codes`` (on its text: the same on both databases)."""
+    """The JSON list column holds one of ``codes`` (on its text: the same on both databases; on
+    PostgreSQL ``LIKE`` alternatives measured faster than one regular expression)."""
     as_text = cast(json_col, String)
     return or_(*(as_text.contains(f'"{c}"', autoescape=True) for c in sorted(codes)))
 
@@ -196,15 +197,25 @@ def browse(
             model.id.desc(),
         ]
     page = max(1, filters.page)
-    stmt = (
-        base.add_columns(fit.label("fit"), relevance.label("relevance"))
-        .options(contains_eager(model.location), joinedload(model.organisation))
+    # first the page's ids with their sort keys (narrow rows: the sort stays in memory), then the rows
+    ranked = (
+        base.with_only_columns(model.id, fit.label("fit"), relevance.label("relevance"))
         .order_by(*order)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
+    keys = {row.id: (row.fit, row.relevance) for row in db.session.execute(ranked)}
+    rows = {}
+    if keys:
+        load = (
+            select(model)
+            .where(model.id.in_(list(keys)))
+            .options(joinedload(model.location), joinedload(model.organisation))
+        )
+        rows = {obj.id: obj for obj in db.session.scalars(load).unique()}
     items = []
-    for obj, fit_value, rel in db.session.execute(stmt).unique().all():
+    for obj_id, (fit_value, rel) in keys.items():
+        obj = rows[obj_id]
         loc = obj.location
         dist = None
         if origin is not None and loc is not None:
