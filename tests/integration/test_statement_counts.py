@@ -25,7 +25,7 @@ QUERY_VARIANTS = [
         "/school/aanbod?q=zonne-energie+praktijk&activiteit=gastles&sector=energie&niveau=havo",
     ),
     ("school.catalogue", "/school/aanbod?sorteer=distance&km=50&online=1&page=2"),
-    ("company.find_requests", "/bedrijf/aanvragen-zoeken?q=onderwerp&sorteer=distance&km=100&niveau=havo"),
+    ("company.find_requests", "/bedrijf/aanvragen-zoeken?q=energie&sorteer=distance&km=100&niveau=havo"),
 ]
 
 
