@@ -53,6 +53,7 @@ def register_production(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from loket.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+    from loket.models.search import include_in_migrations
     from loket.web import transaction
 
     db.init_app(app)
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> None:
         db,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_in_migrations,
         directory=str(Path(__file__).resolve().parent.parent / "migrations"),
     )
     login_manager.init_app(app)

@@ -19,6 +19,7 @@ __all__ = ["COMMANDS", "echo_json", "main", "parse_now", "progress", "register",
 COMMANDS: list[click.Command] = [
     data.init_db_command,
     data.import_command,
+    data.export_command,
     data.seed_demo_command,
     data.demo_logins_command,
     data.holidays_group,

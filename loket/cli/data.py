@@ -69,6 +69,20 @@ def import_command(kind: str, path: str, dry_run: bool, as_json: bool, today) ->
         db.session.rollback()
 
 
+@click.command("export")
+@click.argument("kind", type=click.Choice(["requests", "offers"]))
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--open-only", is_flag=True, help="Only open requests / offers.")
+@with_appcontext
+def export_command(kind: str, path: str, open_only: bool) -> None:
+    """Write requests or offers in the exchange format (with the optional description column)."""
+    from loket.services.imports.export import export_activities
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        n = export_activities(kind, fh, statuses=("open",) if open_only else None)
+    click.echo(f"{kind}: {n} regels geschreven naar {path}", err=True)
+
+
 @click.command("seed-demo")
 @click.option("--schools", type=click.IntRange(min=1), default=None, help="Number of schools (default 300).")
 @click.option(

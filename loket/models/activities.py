@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from loket.db import Base, UTCDateTime, utcnow
+from loket.models.search import install as install_search
+from loket.models.search import search_index
 
 if TYPE_CHECKING:
     from loket.models.organisations import Location, Organisation
@@ -32,6 +34,13 @@ OFFER_STATES = (OFF_OPEN, OFF_PAUSED, OFF_CLOSED)
 # side's own figures (OWN), the shared period and modes, the side's distance (REACH), the shared
 # tail. At equal sort_order a class's own columns come before the mixin's.
 OWN, PERIOD, REACH, TAIL = 1, 2, 3, 4
+SUBSTANCE = 5  # added later (the catalogue): description, duration and the side's own details
+
+# longest texts (enforced by the column type on PostgreSQL and by loket.db's flush guard on SQLite)
+DESCRIPTION_MAX = 4000
+DETAIL_MAX = 1000  # what the school arranges, accessibility
+COSTS_MAX = 200
+DURATION_MAX = 24 * 60 * 5  # minutes: up to a working week of days
 
 
 class ActivityColumns:
@@ -55,6 +64,11 @@ class ActivityColumns:
         UTCDateTime, default=utcnow, onupdate=utcnow, sort_order=TAIL
     )
     version_id: Mapped[int] = mapped_column(Integer, default=1, sort_order=TAIL)
+    # plain text or Markdown, rendered through loket.richtext (sanitised)
+    description: Mapped[str] = mapped_column(
+        String(DESCRIPTION_MAX), default="", server_default="", sort_order=SUBSTANCE
+    )
+    duration_minutes: Mapped[int | None] = mapped_column(Integer, sort_order=SUBSTANCE)
 
     @declared_attr
     def organisation(cls) -> Mapped[Organisation]:
@@ -80,6 +94,7 @@ class ActivityColumns:
             Index(f"ix_{name}_org_status", "organisation_id", "status"),
             Index(f"ix_{name}_status_created", "status", "created_at"),
             Index(f"ix_{name}_location", "location_id"),  # rows at the locations in a bounding box
+            search_index(name),  # full text on PostgreSQL (SQLite: the FTS5 table, loket.models.search)
         )
 
 
@@ -90,6 +105,10 @@ class Request(ActivityColumns, Base):
 
     pupils: Mapped[int] = mapped_column(Integer, sort_order=OWN)
     max_travel_km: Mapped[float] = mapped_column(Float, default=25.0, sort_order=REACH)
+    # the school only welcomes a guest with a VOG (certificate of conduct; common in po)
+    vog_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), sort_order=SUBSTANCE
+    )
 
 
 class Offer(ActivityColumns, Base):
@@ -100,7 +119,24 @@ class Offer(ActivityColumns, Base):
     capacity: Mapped[int] = mapped_column(Integer, sort_order=OWN)
     capacity_used: Mapped[int] = mapped_column(Integer, default=0, sort_order=OWN)
     radius_km: Mapped[float] = mapped_column(Float, default=25.0, sort_order=REACH)
+    group_size_max: Mapped[int | None] = mapped_column(Integer, sort_order=SUBSTANCE)  # pupils at once
+    school_arranges: Mapped[str] = mapped_column(
+        String(DETAIL_MAX), default="", server_default="", sort_order=SUBSTANCE
+    )
+    costs: Mapped[str] = mapped_column(
+        String(COSTS_MAX), default="gratis", server_default="gratis", sort_order=SUBSTANCE
+    )
+    accessibility: Mapped[str] = mapped_column(
+        String(DETAIL_MAX), default="", server_default="", sort_order=SUBSTANCE
+    )
+    guest_has_vog: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), sort_order=SUBSTANCE
+    )
 
     @property
     def capacity_left(self) -> int:
         return max(0, self.capacity - self.capacity_used)
+
+
+install_search(Request.__table__)
+install_search(Offer.__table__)

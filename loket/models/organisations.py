@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 SCHOOL = "school"
 COMPANY = "company"
 ORG_KINDS = (SCHOOL, COMPANY)
+PROFILE_MAX = 1000
 
 
 class Organisation(Base):
@@ -35,6 +36,8 @@ class Organisation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    # a few sentences shown beside the organisation's offers and requests
+    profile: Mapped[str] = mapped_column(String(PROFILE_MAX), default="", server_default="")
 
     locations: Mapped[list[Location]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Location.id"

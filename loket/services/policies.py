@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from loket.models import Cluster, Match, Offer, Organisation, Request, User
+from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.models.users import ROLE_ADMIN, ROLE_COMPANY, ROLE_MANAGER, ROLE_SCHOOL
 from loket.services import PermissionDenied
 
@@ -78,6 +79,16 @@ def can_edit_request(user: User | None, req: Request) -> bool:
     return is_member(user, req.organisation_id)
 
 
+def can_read_request(user: User | None, req: Request, *, party: bool = False) -> bool:
+    """The request's detail page: whoever may view it fully, any company while it is open, and the
+    company of a match on it (``party``). The page never shows the teacher's contact data."""
+    if can_view_request(user, req):
+        return True
+    if not _org_user_with_role(user, ROLE_COMPANY):
+        return False
+    return req.status == REQ_OPEN or party
+
+
 # --- offers (by companies) --------------------------------------------------------------------
 def can_create_offer(user: User | None) -> bool:
     return _org_user_with_role(user, ROLE_COMPANY)
@@ -93,6 +104,21 @@ def can_view_offer(user: User | None, offer: Offer) -> bool:
 
 def can_edit_offer(user: User | None, offer: Offer) -> bool:
     return is_member(user, offer.organisation_id)
+
+
+def can_read_offer(user: User | None, offer: Offer, *, party: bool = False) -> bool:
+    """The offer's detail page (the catalogue): whoever may view it fully, any school while it is
+    open, and the school of a match on it (``party``)."""
+    if can_view_offer(user, offer):
+        return True
+    if not _org_user_with_role(user, ROLE_SCHOOL):
+        return False
+    return offer.status == OFF_OPEN or party
+
+
+def can_browse_catalogue(user: User | None) -> bool:
+    """Schools browse open offers (the catalogue), companies open requests (its mirror)."""
+    return _org_user_with_role(user, ROLE_SCHOOL) or _org_user_with_role(user, ROLE_COMPANY)
 
 
 # --- matches ----------------------------------------------------------------------------------

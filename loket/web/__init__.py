@@ -10,6 +10,7 @@ from loket.web import (
     api,
     auth,
     company,
+    details,
     devmail,
     inputs,
     main,
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     matches,
     notifications,
     devmail,
+    details,
 )
 
 

@@ -147,6 +147,7 @@ def organisation(org_id: int):
                 "sectors": org.sectors,
                 "postcode": loc.postcode if loc else "",
                 "city": loc.city if loc else "",
+                "profile": org.profile,
             }
         )
     status = 200
@@ -164,6 +165,7 @@ def organisation(org_id: int):
                     kvk=form.kvk.data,
                     levels=form.levels.data or (),
                     sectors=form.sectors.data or (),
+                    profile=form.profile.data,
                 ),
                 form,
             )

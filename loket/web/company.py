@@ -14,6 +14,7 @@ from loket.services.activities import lists as activity_lists
 from loket.services.activities import offers as offer_service
 from loket.services.matches import lists as match_lists
 from loket.services.matching import suggestions
+from loket.web import catalogue
 from loket.web.activity_views import Route, Routes, Services, Side, Wording, register
 from loket.web.forms.activities import OfferForm
 
@@ -129,3 +130,4 @@ COMPANY = Side(
     ),
 )
 register(bp, COMPANY)
+catalogue.register_company(bp)

@@ -15,7 +15,7 @@ from loket.services.activities import lists as activity_lists
 from loket.services.activities import requests as request_service
 from loket.services.matches import lists as match_lists
 from loket.services.matching import suggestions
-from loket.web import school_days
+from loket.web import catalogue, school_days
 from loket.web.activity_views import Route, Routes, Services, Side, Wording, register
 from loket.web.forms.activities import RequestForm
 
@@ -128,3 +128,4 @@ SCHOOL = Side(
 )
 register(bp, SCHOOL)
 school_days.register(bp)  # the school calendar: holidays of its region and its own days off
+catalogue.register_school(bp)

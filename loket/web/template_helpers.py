@@ -9,9 +9,10 @@ from flask import Flask, request, url_for
 from flask_babel import format_decimal, get_locale, lazy_gettext
 from flask_login import current_user
 
-from loket import taxonomy
+from loket import richtext, taxonomy
 from loket.db import database_unavailable, safe_rollback
 from loket.labels import status_label
+from loket.services.catalogue.details import detail_path
 from loket.services.notifications.inbox import unread_count
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -20,12 +21,14 @@ NAV: dict[str, list[tuple[str, object]]] = {
     "school": [
         ("school.dashboard", lazy_gettext("Overzicht")),
         ("school.requests", lazy_gettext("Aanvragen")),
+        ("school.catalogue", lazy_gettext("Aanbod zoeken")),
         ("school.matches", lazy_gettext("Koppelingen")),
         ("school.days_off", lazy_gettext("Vrije dagen")),
     ],
     "company": [
         ("company.dashboard", lazy_gettext("Overzicht")),
         ("company.offers", lazy_gettext("Aanbod")),
+        ("company.find_requests", lazy_gettext("Aanvragen zoeken")),
         ("company.matches", lazy_gettext("Koppelingen")),
     ],
     "cluster_manager": [
@@ -83,6 +86,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["sector"] = lambda c: taxonomy.sectors().label(c, _locale())
     app.jinja_env.filters["level"] = lambda c: taxonomy.levels().label(c, _locale())
     app.jinja_env.filters["mode"] = lambda c: taxonomy.modes().label(c, _locale())
+    app.jinja_env.filters["richtext"] = richtext.to_html  # descriptions: Markdown, sanitised
+    app.jinja_env.filters["excerpt"] = richtext.excerpt
 
     def nav_items() -> list[dict]:
         if not current_user.is_authenticated:
@@ -113,6 +118,7 @@ def register(app: Flask) -> None:
         nav_items=nav_items,
         unread_notifications=unread_notifications,
         status_label=status_label,
+        detail_path=detail_path,
     )
 
     @app.context_processor

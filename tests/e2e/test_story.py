@@ -16,11 +16,10 @@ if reason := skip_reason():
 
 from loket.db import db  # noqa: E402
 from loket.models import Match, Request  # noqa: E402
+from tests.e2e.helpers import Step, login, match_status  # noqa: E402
 from tests.factories import Factory  # noqa: E402
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "wachtwoord-123"
-TIMEOUT_MS = 10_000
 
 
 def seed(app) -> dict[str, str]:
@@ -40,38 +39,6 @@ def seed(app) -> dict[str, str]:
         }
         db.session.commit()
     return users
-
-
-class Step:
-    """Numbered screenshots of the story."""
-
-    def __init__(self, artifacts) -> None:
-        self.dir = artifacts
-        self.n = 0
-        for old in artifacts.glob("*.png"):
-            old.unlink()
-
-    def shot(self, page, name: str) -> None:
-        self.n += 1
-        page.screenshot(path=str(self.dir / f"{self.n:02d}-{name}.png"), full_page=True)
-
-
-def login(browser, server, email: str):
-    context = browser.new_context(locale="nl-NL", base_url=server.url)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/inloggen")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/inloggen" not in page.url, page.content()
-    return page
-
-
-def match_status(app, match_id: int) -> str:
-    with app.app_context():
-        return db.session.get(Match, match_id).status
 
 
 def test_school_to_completed_match(live_server, browser, artifacts, monkeypatch):

@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 
 from loket import create_app
 from loket.db import db
+from loket.models.search import include_in_migrations
 from tests.conftest import BACKENDS, PG_URL, _create_pg_database, _drop_pg_database
 
 
@@ -23,7 +24,9 @@ def test_upgrade_from_empty_matches_models(backend, tmp_path):
             tables = set(inspect(db.engine).get_table_names())
             assert {"organisation", "user_account", "request", "offer", "match", "cluster"} <= tables
             with db.engine.connect() as conn:
-                ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+                ctx = MigrationContext.configure(
+                    conn, opts={"compare_type": True, "include_object": include_in_migrations}
+                )
                 diff = compare_metadata(ctx, db.metadata)
             assert diff == [], f"models and migrations differ: {diff}"
             downgrade(revision="base")

@@ -21,6 +21,8 @@ ROUTES = [
     ("school.matches", {}, "/school/koppelingen", GET),
     ("school.days_off", {}, "/school/vrije-dagen", FORM),
     ("school.remove_day_off", {}, "/school/vrije-dagen/verwijderen", POST),
+    ("school.catalogue", {}, "/school/aanbod", GET),
+    ("school.ask_offer_from_catalogue", {"offer_id": 9}, "/school/aanbod/9/aanvragen", FORM),
     ("company.dashboard", {}, "/bedrijf/", GET),
     ("company.offers", {}, "/bedrijf/aanbod", GET),
     ("company.new_offer", {}, "/bedrijf/aanbod/nieuw", FORM),
@@ -31,6 +33,7 @@ ROUTES = [
     ("company.close_offer", {"offer_id": 9}, "/bedrijf/aanbod/9/sluiten", FORM),
     ("company.propose", {"offer_id": 9, "request_id": 7}, "/bedrijf/aanbod/9/voorstellen/7", POST),
     ("company.matches", {}, "/bedrijf/koppelingen", GET),
+    ("company.find_requests", {}, "/bedrijf/aanvragen-zoeken", GET),
 ]
 
 

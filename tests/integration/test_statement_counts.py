@@ -18,6 +18,15 @@ from tests.integration.lifecycle_helpers import build_world, login
 MAX_STATEMENTS = 30
 ROLES = ("teacher", "hr", "manager", "admin")
 SKIP_ENDPOINTS = {"static", "main.set_language", "auth.logout"}
+# pages whose query string changes the SQL they send: counted beside their plain form
+QUERY_VARIANTS = [
+    (
+        "school.catalogue",
+        "/school/aanbod?q=zonne-energie+praktijk&activiteit=gastles&sector=energie&niveau=havo",
+    ),
+    ("school.catalogue", "/school/aanbod?sorteer=distance&km=50&online=1&page=2"),
+    ("company.find_requests", "/bedrijf/aanvragen-zoeken?q=energie&sorteer=distance&km=100&niveau=havo"),
+]
 
 
 def _grow(make, w, clusters: int = 6, rows: int = 8) -> None:
@@ -62,6 +71,7 @@ def _urls(app, w) -> list[tuple[str, str]]:
         for arg in rule.arguments:
             url = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(ids[arg]), url)
         out.append((rule.endpoint, url))
+    out += [(f"{endpoint} {url.split('?')[1]}", url) for endpoint, url in QUERY_VARIANTS]
     return sorted(out)
 
 

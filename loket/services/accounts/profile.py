@@ -17,7 +17,7 @@ from loket import taxonomy
 from loket.db import db, utcnow
 from loket.mail.outbox import queue_email
 from loket.models import Organisation, User
-from loket.models.organisations import SCHOOL
+from loket.models.organisations import PROFILE_MAX, SCHOOL
 from loket.services import NotFound, ServiceError, StaleEdit, audit, policies
 from loket.services.accounts import links as tokens
 from loket.services.accounts.fields import (
@@ -86,6 +86,14 @@ def confirm_email_change(token: str) -> User:
 
 
 # --------------------------------------------------------------------------- organisation profile
+def check_profile(text: str | None) -> str:
+    """The organisation's short profile: plain text, lines kept, at most PROFILE_MAX characters."""
+    value = (text or "").replace("\r\n", "\n").strip()
+    if len(value) > PROFILE_MAX:
+        raise ServiceError(f"De beschrijving is te lang (maximaal {PROFILE_MAX} tekens).", field="profile")
+    return value
+
+
 def organisation_for_edit(actor: User, org_id: int) -> Organisation:
     """The organisation if the actor may edit it (NotFound / PermissionDenied otherwise)."""
     org = db.session.get(Organisation, org_id)
@@ -107,6 +115,7 @@ def update_organisation(
     kvk: str | None = None,
     levels=(),
     sectors=(),
+    profile: str | None = None,
 ) -> Organisation:
     """Edit an organisation's profile and primary location (re-geocoded); StaleEdit on a stale form."""
     org = organisation_for_edit(actor, org_id)
@@ -121,6 +130,8 @@ def update_organisation(
         else:
             org.kvk = check_kvk(kvk)
             org.sectors = check_terms(sectors, taxonomy.sectors(), "sectors")
+        if profile is not None:
+            org.profile = check_profile(profile)
         set_location(org, pc, city)
         org.updated_at = utcnow()  # always an UPDATE, so the version moves also for location-only edits
     audit.record(actor, "organisation_updated", org)

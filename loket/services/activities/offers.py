@@ -13,11 +13,20 @@ from flask_babel import lazy_gettext as _l
 
 from loket.db import db
 from loket.models import Offer, User
-from loket.models.activities import OFF_CLOSED, OFF_OPEN, OFF_PAUSED
+from loket.models.activities import (
+    COSTS_MAX,
+    DESCRIPTION_MAX,
+    DETAIL_MAX,
+    DURATION_MAX,
+    OFF_CLOSED,
+    OFF_OPEN,
+    OFF_PAUSED,
+)
 from loket.services import NotFound, ServiceError, policies
 from loket.services.activities import rules, state
 
 EDITABLE_STATES = (OFF_OPEN, OFF_PAUSED)
+FREE = "gratis"  # the costs of an offer that costs nothing (the default)
 
 
 @dataclass
@@ -33,6 +42,13 @@ class OfferData:
     modes: list[str]
     radius_km: float
     topic: str = ""
+    description: str = ""
+    duration_minutes: int | None = None
+    group_size_max: int | None = None
+    school_arranges: str = ""
+    costs: str = FREE
+    accessibility: str = ""
+    guest_has_vog: bool = False
 
 
 def validate(data: OfferData, today: date | None = None, *, earliest_may_be_past: bool = False) -> dict:
@@ -53,8 +69,37 @@ def validate(data: OfferData, today: date | None = None, *, earliest_may_be_past
         _l("De straal moet tussen 0 en 200 km liggen."),
         whole=False,
     )
+    extra = checks.run(substance, data)
     checks.done()
-    return {**values, "capacity": int(capacity), "radius_km": float(radius)}  # type: ignore[arg-type]
+    return {**values, "capacity": int(capacity), "radius_km": float(radius), **(extra or {})}  # type: ignore[arg-type]
+
+
+def substance(data: OfferData) -> dict:
+    """The offer's description and details, normalised (ServiceError naming the field)."""
+    costs = " ".join((data.costs or "").split())
+    if len(costs) > COSTS_MAX:
+        raise ServiceError(_l("De kosten zijn te lang (maximaal %(n)s tekens).", n=COSTS_MAX), field="costs")
+    return {
+        "description": rules.long_text(data.description, "description", DESCRIPTION_MAX),
+        "duration_minutes": rules.optional_whole(
+            data.duration_minutes,
+            "duration_minutes",
+            5,
+            DURATION_MAX,
+            _l("De duur moet tussen 5 en %(max)s minuten liggen.", max=DURATION_MAX),
+        ),
+        "group_size_max": rules.optional_whole(
+            data.group_size_max,
+            "group_size_max",
+            1,
+            400,
+            _l("De groepsgrootte moet tussen 1 en 400 leerlingen liggen."),
+        ),
+        "school_arranges": rules.long_text(data.school_arranges, "school_arranges", DETAIL_MAX),
+        "costs": costs or FREE,
+        "accessibility": rules.long_text(data.accessibility, "accessibility", DETAIL_MAX),
+        "guest_has_vog": bool(data.guest_has_vog),
+    }
 
 
 def get(offer_id: int) -> Offer:

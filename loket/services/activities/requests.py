@@ -15,7 +15,14 @@ from sqlalchemy import select
 from loket.db import db
 from loket.labels import STATUS_LABELS
 from loket.models import Match, Request, User
-from loket.models.activities import REQ_CANCELLED, REQ_MATCHED, REQ_OPEN, REQ_PAUSED
+from loket.models.activities import (
+    DESCRIPTION_MAX,
+    DURATION_MAX,
+    REQ_CANCELLED,
+    REQ_MATCHED,
+    REQ_OPEN,
+    REQ_PAUSED,
+)
 from loket.models.matches import OPEN_MATCH_STATES
 from loket.services import NotFound, ServiceError, policies
 from loket.services.activities import rules, state
@@ -36,6 +43,9 @@ class RequestData:
     modes: list[str]
     max_travel_km: float
     topic: str = ""
+    description: str = ""
+    duration_minutes: int | None = None
+    vog_required: bool = False
 
 
 def validate(data: RequestData, today: date | None = None, *, earliest_may_be_past: bool = False) -> dict:
@@ -56,8 +66,24 @@ def validate(data: RequestData, today: date | None = None, *, earliest_may_be_pa
         _l("De reisafstand moet tussen 0 en 200 km liggen."),
         whole=False,
     )
+    extra = checks.run(substance, data)
     checks.done()
-    return {**values, "pupils": int(pupils), "max_travel_km": float(travel)}  # type: ignore[arg-type]
+    return {**values, "pupils": int(pupils), "max_travel_km": float(travel), **(extra or {})}  # type: ignore[arg-type]
+
+
+def substance(data: RequestData) -> dict:
+    """The request's description and details, normalised (ServiceError naming the field)."""
+    return {
+        "description": rules.long_text(data.description, "description", DESCRIPTION_MAX),
+        "duration_minutes": rules.optional_whole(
+            data.duration_minutes,
+            "duration_minutes",
+            5,
+            DURATION_MAX,
+            _l("De duur moet tussen 5 en %(max)s minuten liggen.", max=DURATION_MAX),
+        ),
+        "vog_required": bool(data.vog_required),
+    }
 
 
 def get(request_id: int) -> Request:

@@ -122,6 +122,24 @@ def topic(value: str | None) -> str:
     return text
 
 
+def long_text(value: str | None, field: str, limit: int) -> str:
+    """A multi-line text (description, what the school arranges ...): lines kept, ends trimmed."""
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+    if len(text) > limit:
+        raise ServiceError(
+            _l("Deze tekst is te lang: %(n)s tekens, maximaal %(limit)s.", n=len(text), limit=limit),
+            field=field,
+        )
+    return text
+
+
+def optional_whole(value: object, field: str, low: int, high: int, out_of_range: Any) -> int | None:
+    """An optional whole number (duration, group size): empty is None, else within the range."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return int(number(value, field, low, high, out_of_range))
+
+
 def date_window(
     earliest: date | None,
     latest: date | None,

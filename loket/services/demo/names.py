@@ -69,3 +69,47 @@ MODE_SETS = (['at_school'], ['at_company'], ['at_school', 'at_company'], ['onlin
     ['at_school', 'online'], ['at_school', 'at_company', 'online'])
 KM = (10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0)
 # fmt: on
+
+# descriptions for a share of the demo offers: an opening about the topic, what happens, what to bring
+DESCRIPTION_OPENINGS = (
+    "In deze {activity} laten we zien hoe het echt gaat bij ons bedrijf: {topic_lc}.",
+    "Onze medewerkers vertellen over hun vak en nemen materiaal mee om zelf aan de slag te gaan "
+    "({topic_lc}).",
+    "Leerlingen ontdekken aan de hand van echte opdrachten uit de praktijk waar het bij {topic_lc} "
+    "om draait.",
+    "Een interactieve {activity} over {topic_lc}, met ruimte voor vragen over opleiding en beroep.",
+)
+DESCRIPTION_MIDDLES = (
+    "We beginnen met een korte kennismaking en werken daarna in groepjes aan een opdracht.",
+    "Na een korte uitleg gaan de leerlingen zelf meten, bouwen en testen.",
+    "Je klas maakt kennis met mbo-, hbo- en wo-collega's en hoort hoe zij in dit vak terechtkwamen.",
+    "We sluiten af met een korte quiz en tips voor vervolgopleidingen in de regio.",
+)
+DESCRIPTION_BRING = (
+    "**Wat we vragen:** een beamer en een begeleidende docent.",
+    "**Wat we vragen:** een lokaal met tafels in groepjes en stopcontacten.",
+    "**Graag vooraf:** een lijst met vragen van de klas, dan sluiten we daarop aan.",
+    "**Let op:** dichte schoenen aan bij een bezoek aan de werkplaats.",
+)
+# the two offers of the demo company (the fixed demo login)
+DEMO_OFFER_TEXTS = (
+    "Een monteur en een engineer van ons bedrijf laten zien hoe een **warmtepomp** warmte uit de "
+    "buitenlucht haalt, en waarom dat zo belangrijk is voor de energietransitie.\n\n"
+    "- korte uitleg met een werkend model\n"
+    "- leerlingen meten zelf temperaturen en rekenen het rendement uit\n"
+    "- vragen over werken in de installatietechniek\n\n"
+    "Duur: één lesuur (50 minuten). Wij nemen alles mee; een beamer is fijn.",
+    "Een rondleiding door onze werkplaats en het magazijn. Leerlingen zien monteurs aan het werk en "
+    "proberen zelf te solderen en een leiding te buigen.\n\n"
+    "**Let op:** dichte schoenen aan; we zorgen voor veiligheidsbrillen.",
+)
+
+
+def offer_description(pick, activity: str, topic: str) -> str:
+    """A realistic Dutch description of a demo offer (Markdown, three short paragraphs); ``pick``
+    chooses one item of a sequence (the seeded generator's)."""
+    from loket import taxonomy
+
+    label = taxonomy.activities().label(activity, "nl").lower()
+    first = pick(DESCRIPTION_OPENINGS).format(activity=label, topic_lc=topic.lower())
+    return "\n\n".join((first, pick(DESCRIPTION_MIDDLES), pick(DESCRIPTION_BRING)))

@@ -22,6 +22,7 @@ from loket.models import Cluster, Organisation, User
 from loket.models.users import ROLE_ADMIN, ROLE_MANAGER
 from loket.services.demo.names import (
     ACTIVITY_WEIGHT,
+    DEMO_OFFER_TEXTS,
     FIRST,
     KM,
     MODE_SETS,
@@ -35,6 +36,7 @@ from loket.services.demo.names import (
     VO_FOUNDER,
     VO_LEVEL_SETS,
     VO_PATTERN,
+    offer_description,
 )
 from loket.services.imports.formats import ActivityRow, OrgRow
 from loket.services.imports.store import write_activities, write_orgs
@@ -54,6 +56,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
 Progress = Callable[[int], None]
 
 
+DESCRIBED_SHARE = 0.6  # demo offers with a description
 DEFAULT_SCHOOLS = 300
 DEFAULT_COMPANIES = 1000
 
@@ -328,9 +331,12 @@ class DemoGenerator:
             )
         )
         cap = int(self.rng.integers(1, 11))
-        return self._activity(
+        row = self._activity(
             "offer", i, company, cap, self.pick(KM), sector=company.sectors[0], levels=levels
         )
+        if self.rng.random() < DESCRIBED_SHARE:
+            row.description = offer_description(self.pick, row.activity, row.topic)
+        return row
 
     def demo_request(self, school: OrgRow) -> ActivityRow:
         earliest = self.year_start + timedelta(days=14)
@@ -366,6 +372,7 @@ class DemoGenerator:
                 latest,
                 ["at_school", "online"],
                 30.0,
+                description=DEMO_OFFER_TEXTS[0],
             )
         return ActivityRow(
             "demo-offer-00002",
@@ -380,6 +387,7 @@ class DemoGenerator:
             latest,
             ["at_company"],
             30.0,
+            description=DEMO_OFFER_TEXTS[1],
         )
 
 

@@ -9,6 +9,7 @@ Two steps, both in the caller's transaction (the CLI commits once at the end):
     report = write_file(parsed, today=date.today())    # bulk create/update, one audit event
 
 ``import_file`` does both and raises ``ImportFailed`` (with every row error) on a bad file.
+``export.export_activities`` writes requests or offers back in the same format (``loket export``).
 """
 
 from __future__ import annotations

@@ -66,9 +66,9 @@ def cell_problem(col: str, value: str) -> str | None:
     limit = MAX_CELL.get(col, MAX_CELL_DEFAULT)
     if len(value) > limit:
         return f"te lang ({len(value)} tekens, hoogstens {limit})"
-    if col == "topic":
+    if col in ("topic", "description"):
         value = value.replace("\r", " ").replace("\n", " ")
-    found = find_control(value, allow_tab=col == "topic")
+    found = find_control(value, allow_tab=col in ("topic", "description"))
     if found is not None:
         return f"bevat een {describe(found[1])} op positie {found[0] + 1}; haal het weg"
     return None
@@ -76,6 +76,11 @@ def cell_problem(col: str, value: str) -> str | None:
 
 def topic(value: str) -> str:
     return " ".join(value.split())
+
+
+def long_text(value: str) -> str:
+    """A multi-line cell (description): line endings normalised, the lines kept."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def whole(low: int, high: int) -> Callable[[str], int]:

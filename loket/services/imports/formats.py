@@ -31,7 +31,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-OPTIONAL: frozenset[str] = frozenset({"brin", "kvk", "city", "contact_name", "last_login", "topic"})
+# columns a file may leave out altogether (the header need not name them); their cells may be empty
+EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {REQUESTS: ("description",), OFFERS: ("description",)}
+OPTIONAL: frozenset[str] = frozenset(
+    {"brin", "kvk", "city", "contact_name", "last_login", "topic", "description"}
+)
 
 # Longest value a cell may hold: the column length in loket/models where there is one (external_id
 # 64, names 200, city 100, email 254), otherwise a length no valid value comes near. Checked before
@@ -40,7 +44,7 @@ MAX_CELL: dict[str, int] = {
     "external_id": 64, "school_id": 64, "company_id": 64, "name": 200, "brin": 40, "kvk": 40,
     "postcode": 40, "city": 100, "levels": 500, "sectors": 500, "modes": 200, "activity": 100,
     "contact_name": 200, "contact_email": 254, "last_login": 40, "topic": 2000, "pupils": 40,
-    "capacity": 40, "earliest": 40, "latest": 40, "max_travel_km": 40, "radius_km": 40,
+    "description": 4000, "capacity": 40, "earliest": 40, "latest": 40, "max_travel_km": 40, "radius_km": 40,
 }  # fmt: skip
 MAX_CELL_DEFAULT = 200
 # the same ranges as the web forms and services (loket/services/requests.py, offers.py)
@@ -93,6 +97,7 @@ class ActivityRow:
     modes: list[str]
     distance_km: float  # max_travel_km (request) or radius_km (offer)
     line: int = 0
+    description: str | None = None  # None: the file has no description column (kept as it is)
 
 
 @dataclass(frozen=True, slots=True)

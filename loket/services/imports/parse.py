@@ -20,6 +20,7 @@ from loket.services.imports import cells
 from loket.services.imports.cells import Bad, cell_problem, short
 from loket.services.imports.formats import (
     COLUMNS,
+    EXTRA_COLUMNS,
     KIND_LABEL,
     OPTIONAL,
     ORG_FILES,
@@ -66,10 +67,11 @@ def read_rows(source: TextIO | str | Path) -> tuple[list[str], list[tuple[int, l
 def check_header(kind: str, header: list[str]) -> RowError | None:
     """One clear error when a documented column is missing, unknown or doubled; None when exact."""
     expected = COLUMNS[kind]
+    allowed = (*expected, *EXTRA_COLUMNS.get(kind, ()))
     if not header:
         return RowError(1, None, f"het bestand is leeg; verwacht een kopregel met: {', '.join(expected)}")
     missing = [c for c in expected if c not in header]
-    unknown = [c for c in header if c not in expected][:10]
+    unknown = [c for c in header if c not in allowed][:10]
     doubled = sorted({c for c in header if header.count(c) > 1})
     parts = []
     if missing:
@@ -265,6 +267,7 @@ class _Validator:
         latest = self._get(line, cell, "latest", cells.iso_date)
         modes = self._get(line, cell, "modes", taxonomy.modes().normalise_list)
         km = self._get(line, cell, km_col, cells.km)
+        description = self._get(line, cell, "description", cells.long_text) if "description" in cell else None
         if isinstance(earliest, date) and isinstance(latest, date) and latest < earliest:
             self.errors.append(
                 RowError(
@@ -289,6 +292,7 @@ class _Validator:
             modes=modes,  # type: ignore[arg-type]
             distance_km=km,  # type: ignore[arg-type]
             line=line,
+            description=(description or "") if "description" in cell else None,  # type: ignore[arg-type]
         )
 
 

@@ -262,6 +262,8 @@ def write_activities(
         "organisation_id", "location_id", "activity", "topic", "sectors", "levels", amount,
         "earliest", "latest", "modes", km,
     )  # fmt: skip
+    if any(r.description is not None for r in rows):  # the file has the optional column
+        fields = (*fields, "description")
     org_t, loc_t = Organisation.__table__, Location.__table__
     conn = db.session.connection()
     org_ids = dict(
@@ -300,6 +302,8 @@ def write_activities(
                 "modes": r.modes,
                 km: r.distance_km,
             }
+            if "description" in fields:
+                want["description"] = r.description or ""
             old = existing.get(r.external_id)
             if old is None:
                 new.append(

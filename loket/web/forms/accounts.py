@@ -11,10 +11,12 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from loket import taxonomy
+from loket.models.organisations import PROFILE_MAX
 from loket.services.accounts import geocoding
 from loket.web.forms.base import LoketForm
 from loket.web.forms.choices import TreeCheckboxField
@@ -182,6 +184,10 @@ class OrganisationForm(_KnownPostcode, LoketForm):
     sectors = _sectors_field()
     postcode = StringField(_l("Postcode"), validators=[DutchPostcode()])
     city = StringField(_l("Plaats (niet verplicht)"), validators=[Optional(), Length(max=100)])
+    profile = TextAreaField(
+        _l("Korte beschrijving (niet verplicht)"),
+        validators=[Optional(), Length(max=PROFILE_MAX, message=_l("Maximaal %(max)d tekens."))],
+    )
 
 
 class DeleteAccountForm(LoketForm):

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     HiddenField,
@@ -18,6 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from loket import taxonomy, topics
+from loket.models.activities import COSTS_MAX, DESCRIPTION_MAX, DETAIL_MAX, DURATION_MAX
 from loket.services.activities import offers, requests
 from loket.services.activities.offers import OfferData
 from loket.services.activities.requests import RequestData
@@ -36,6 +38,9 @@ class _StopOnParseError:
 
 class DutchIntegerField(_StopOnParseError, IntegerField):
     def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            self.data = None  # empty: an optional field stays empty, a required one says it is missing
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
@@ -89,6 +94,23 @@ class _ActivityForm(LoketForm):
         vocabulary=taxonomy.levels,
     )
     modes = MultiCheckboxField(_l("Waar"), validators=[InputRequired(_l("Kies minstens één vorm."))])
+    # the fieldset "Inhoud"
+    description = TextAreaField(
+        _l("Beschrijving"),
+        validators=[
+            Optional(),
+            Length(max=DESCRIPTION_MAX, message=_l("Maximaal %(max)d tekens.")),
+        ],
+    )
+    duration_minutes = DutchIntegerField(
+        _l("Duur (minuten)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                5, DURATION_MAX, _l("De duur moet tussen 5 en %(max)d minuten liggen.", max=DURATION_MAX)
+            ),
+        ],
+    )
     version_id = HiddenField()
 
     def __init__(self, *args, **kwargs) -> None:
@@ -119,13 +141,15 @@ class _ActivityForm(LoketForm):
             earliest=self.earliest.data,
             latest=self.latest.data,
             modes=list(self.modes.data or []),
+            description=self.description.data or "",
+            duration_minutes=self.duration_minutes.data,
             **{name: self[name].data for name in self.own_fields},
         )
 
 
 class RequestForm(_ActivityForm):
     data_class = RequestData
-    own_fields = ("pupils", "max_travel_km")
+    own_fields = ("pupils", "max_travel_km", "vog_required")
 
     def check(self, data: RequestData) -> None:
         kept = self.kept_earliest is not None and data.earliest == self.kept_earliest
@@ -148,11 +172,20 @@ class RequestForm(_ActivityForm):
             NumberRange(0, 200, _l("De reisafstand moet tussen 0 en 200 km liggen.")),
         ],
     )
+    vog_required = BooleanField(_l("De gast moet een VOG (Verklaring Omtrent het Gedrag) hebben"))
 
 
 class OfferForm(_ActivityForm):
     data_class = OfferData
-    own_fields = ("capacity", "radius_km")
+    own_fields = (
+        "capacity",
+        "radius_km",
+        "group_size_max",
+        "school_arranges",
+        "costs",
+        "accessibility",
+        "guest_has_vog",
+    )
 
     def check(self, data: OfferData) -> None:
         offers.validate(data, earliest_may_be_past=True)  # as publish_offer and update_offer do
@@ -174,6 +207,24 @@ class OfferForm(_ActivityForm):
             NumberRange(0, 200, _l("De straal moet tussen 0 en 200 km liggen.")),
         ],
     )
+    group_size_max = DutchIntegerField(
+        _l("Maximale groepsgrootte (leerlingen)"),
+        validators=[Optional(), NumberRange(1, 400, _l("De groepsgrootte moet tussen 1 en 400 liggen."))],
+    )
+    school_arranges = TextAreaField(
+        _l("Wat de school regelt"),
+        validators=[Optional(), Length(max=DETAIL_MAX, message=_l("Maximaal %(max)d tekens."))],
+    )
+    costs = StringField(
+        _l("Kosten"),
+        default="gratis",
+        validators=[Optional(), Length(max=COSTS_MAX, message=_l("Maximaal %(max)d tekens."))],
+    )
+    accessibility = TextAreaField(
+        _l("Toegankelijkheid"),
+        validators=[Optional(), Length(max=DETAIL_MAX, message=_l("Maximaal %(max)d tekens."))],
+    )
+    guest_has_vog = BooleanField(_l("De gastspreker heeft een VOG (Verklaring Omtrent het Gedrag)"))
 
 
 class ReasonForm(LoketForm):
