@@ -34,6 +34,7 @@ class Filters:
     activity: str | None = None
     status: str | None = None
     min_age_days: int | None = None
+    min_score: int | None = None  # percent (approval queue)
 
 
 def _match_options():
@@ -89,6 +90,7 @@ def approval_queue(user: User, filters: Filters, *, page: int = 1, per_page: int
         _cluster_filter(Match.cluster_id, user, filters),
         Request.activity == filters.activity if filters.activity else None,
         _older_than(Match.status_changed_at, filters.min_age_days, now),
+        Match.score >= filters.min_score / 100 if filters.min_score else None,
     ).options(*_match_options())
     stmt = stmt.order_by(Match.status_changed_at, Match.id)
     return paginate(stmt, page, per_page)
