@@ -182,9 +182,9 @@ def reject(match_id: int):
 @bp.route("/koppelingen/<id:match_id>/omleiden", methods=["GET", "POST"])
 def reroute(match_id: int):
     match = queries.match_for(current_user, match_id)
-    options = queries.reroute_options(current_user, match)
+    options = brokering.reroute_alternatives(current_user, match)
     form = RerouteForm()
-    form.offer_id.choices = [SelectChoice(str(o["offer"].id), o["offer"].organisation.name) for o in options]
+    form.offer_id.choices = [SelectChoice(str(o.offer.id), o.offer.organisation.name) for o in options]
     status = 200
     if form.validate_on_submit():
         new = attempt(

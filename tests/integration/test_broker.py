@@ -19,14 +19,14 @@ def w(make):
     w.deventer = make.company(place="Deventer", name="Deventer Techniek")  # about 29 km away
     w.far = make.offer(w.deventer, radius_km=20.0, modes=["at_school"], topic="warmtepompen")
     w.late = make.offer(
-        make.company(name="Laat BV"), earliest=req.latest + timedelta(days=12), latest=req.latest + timedelta(days=40)
+        make.company(name="Laat BV"),
+        earliest=req.latest + timedelta(days=12),
+        latest=req.latest + timedelta(days=40),
     )
     w.vmbo = make.offer(make.company(name="Vmbo Werkt"), levels=["vmbo"])
     w.full = make.offer(make.company(name="Vol BV"), capacity=2, capacity_used=2)
     w.utrecht = make.offer(make.company(place="Utrecht", name="Utrechtse Kracht"), radius_km=120.0)
-    w.online = make.offer(
-        make.company(place="Maastricht", name="Online Only"), modes=["online"]
-    )
+    w.online = make.offer(make.company(place="Maastricht", name="Online Only"), modes=["online"])
     w.related = make.offer(make.company(name="Rolmodel BV"), activity="rolmodel")
     db.session.commit()
     return w
@@ -72,9 +72,9 @@ def test_english_why_not(w, client):
     client.get("/taal/en") if False else None
     with client.session_transaction() as s:
         s["locale"] = "en"
-    html = client.get(f"/cluster/aanvragen/{w.req.id}/bemiddelen", headers={"Accept-Language": "en"}).get_data(
-        as_text=True
-    )
+    html = client.get(
+        f"/cluster/aanvragen/{w.req.id}/bemiddelen", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
     assert "29 km, radius 20 km" in html or "29 km, straal 20 km" in html
 
 
@@ -165,7 +165,9 @@ def test_contact_without_a_match_sends_a_logged_email(w, client, mailbox):
     client.post(f"/cluster/aanvragen/{w.req.id}/contact", data={"org_id": str(w.school.id), "body": "Hoi"})
     assert len(mailbox.to("leraar@school.test")) == 1
     # not another school
-    client.post(f"/cluster/aanvragen/{w.req.id}/contact", data={"org_id": str(w.other_school.id), "body": "x"})
+    client.post(
+        f"/cluster/aanvragen/{w.req.id}/contact", data={"org_id": str(w.other_school.id), "body": "x"}
+    )
     assert not mailbox.to("leraar@noord.test")
 
 
@@ -178,5 +180,7 @@ def test_contact_with_a_match_writes_into_its_thread(w, make, client, mailbox):
     )
     assert resp.status_code == 302
     (message,) = db.session.query(MatchMessage).all()
-    assert message.match_id == match.id and message.body == "Lukt de datum?" and message.author_role == "manager"
+    assert (
+        message.match_id == match.id and message.body == "Lukt de datum?" and message.author_role == "manager"
+    )
     assert not db.session.query(AuditEvent).filter_by(action="contact").count()
