@@ -94,6 +94,7 @@ def _back(kind: str, owner_id: int):
 
 
 def _propose(kind: str, owner_id: int):
+    brokering.owner_for(current_user, kind, owner_id)
     form = PickForm()
     if not form.validate_on_submit():
         abort(400)
@@ -117,6 +118,7 @@ def propose_for_offer(offer_id: int):
 
 
 def _contact(kind: str, owner_id: int):
+    brokering.owner_for(current_user, kind, owner_id)
     form = ContactForm()
     if not form.validate_on_submit():
         flash(_("Schrijf eerst een bericht."), "error")

@@ -5,7 +5,15 @@ private notes with follow-up (``notes``)."""
 from loket.services.brokering.actions import Contacted, contact, propose_on_behalf
 from loket.services.brokering.alternatives import Alternative, reroute_alternatives
 from loket.services.brokering.notes import add_note, due_follow_ups, mark_done, notes_for
-from loket.services.brokering.search import WIDEN_KM, Brokerage, Option, Widen, broker_offer, broker_request
+from loket.services.brokering.search import (
+    WIDEN_KM,
+    Brokerage,
+    Option,
+    Widen,
+    broker_offer,
+    broker_request,
+    owner_for,
+)
 from loket.services.brokering.whynot import Miss
 
 __all__ = [
@@ -23,6 +31,7 @@ __all__ = [
     "due_follow_ups",
     "mark_done",
     "notes_for",
+    "owner_for",
     "propose_on_behalf",
     "reroute_alternatives",
 ]

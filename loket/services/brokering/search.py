@@ -144,6 +144,22 @@ def _sorted(options: list[Option]) -> tuple[list[Option], list[Option]]:
     return stored + live, near
 
 
+def owner_for(user: User, kind: str, owner_id: int) -> Request | Offer:
+    """The request (``kind="request"``) or offer the broker works from, if this user may (else
+    NotFound / PermissionDenied)."""
+    model = Request if kind == "request" else Offer
+    owner = db.session.get(model, owner_id)
+    if owner is None:
+        raise NotFound()
+    allowed = (
+        policies.can_broker_request(user, owner)
+        if isinstance(owner, Request)
+        else policies.can_broker_offer(user, owner)
+    )
+    policies.require(allowed)
+    return owner
+
+
 # --------------------------------------------------------------------------- a request's offers
 def broker_request(
     user: User, request_id: int, widen: Widen = Widen(), today: date | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import format_decimal, get_locale, lazy_ngettext
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
 from loket import taxonomy
@@ -42,7 +42,7 @@ class Miss:
         p = self.params
         if self.code == "starts_after":
             return str(
-                lazy_ngettext(
+                ngettext(
                     "periode begint %(num)s dag na de laatste datum",
                     "periode begint %(num)s dagen na de laatste datum",
                     p["days"],
@@ -50,7 +50,7 @@ class Miss:
             )
         if self.code == "ends_before":
             return str(
-                lazy_ngettext(
+                ngettext(
                     "periode eindigt %(num)s dag voor de eerste datum",
                     "periode eindigt %(num)s dagen voor de eerste datum",
                     p["days"],
