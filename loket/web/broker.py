@@ -15,7 +15,7 @@ from loket.models.conversation import MESSAGE_MAX
 from loket.services import brokering
 from loket.web.forms.base import LoketForm
 from loket.web.forms.service_call import FAILED, attempt
-from loket.web.inputs import parse_int
+from loket.web.inputs import in_id_range, parse_int
 from loket.web.manager_notes import NoteForm
 
 
@@ -99,7 +99,7 @@ def _propose(kind: str, owner_id: int):
     if not form.validate_on_submit():
         abort(400)
     other = parse_int(form.other_id.data)
-    if other is None:
+    if not in_id_range(other):
         abort(400)
     req_id, offer_id = (owner_id, other) if kind == "request" else (other, owner_id)
     match = attempt(lambda: brokering.propose_on_behalf(current_user, req_id, offer_id))
@@ -124,7 +124,7 @@ def _contact(kind: str, owner_id: int):
         flash(_("Schrijf eerst een bericht."), "error")
         return _back(kind, owner_id)
     org_id = parse_int(form.org_id.data)
-    if org_id is None:
+    if not in_id_range(org_id):
         abort(400)
     done = attempt(
         lambda: brokering.contact(current_user, org_id, form.body.data, about_kind=kind, about_id=owner_id)

@@ -16,7 +16,7 @@ from loket.models.notes import NOTE_MAX, NOTE_OBJECTS
 from loket.services import NotFound, brokering
 from loket.web.forms.base import LoketForm
 from loket.web.forms.service_call import FAILED, attempt
-from loket.web.inputs import parse_int
+from loket.web.inputs import in_id_range, parse_int
 
 
 class NoteForm(LoketForm):
@@ -44,7 +44,7 @@ def add():
     form = NoteForm()
     object_type = form.object_type.data
     object_id = parse_int(form.object_id.data)
-    if object_type not in NOTE_OBJECTS or object_id is None:
+    if object_type not in NOTE_OBJECTS or not in_id_range(object_id):
         abort(400)
     if form.validate_on_submit():
         note = attempt(
