@@ -254,6 +254,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # stored suggestions (docs/OPERATIONS.md, "Suggestions"): K per request and per offer, and
         # how many touched lists in one transaction make a full rebuild instead
         "LOKET_SUGGESTIONS_TOP": e.int("SUGGESTIONS_TOP", 20),
+        "LOKET_BROKER_SEARCH_KM": e.float("BROKER_SEARCH_KM", 30.0),
+        "LOKET_BROKER_MAX_CANDIDATES": e.int("BROKER_MAX_CANDIDATES", 40),
+        "LOKET_BROKER_DATE_SLACK_DAYS": e.int("BROKER_DATE_SLACK_DAYS", 60),
         "LOKET_SUGGESTIONS_FULL_AFTER": e.int("SUGGESTIONS_FULL_AFTER", 2000),
         # days a completed match still shows both sides' contact details (loket.services.matches.contact)
         "LOKET_CONTACT_RETENTION_DAYS": e.int("CONTACT_RETENTION_DAYS", 30),

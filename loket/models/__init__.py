@@ -8,6 +8,7 @@ from loket.models.conversation import MatchMessage
 from loket.models.dates import DateOption
 from loket.models.mail import ActionToken, EmailRun, OutboxMessage
 from loket.models.matches import Match, MatchFeedback
+from loket.models.notes import ManagerNote
 from loket.models.organisations import Location, Organisation
 from loket.models.scheduler import SchedulerJob
 from loket.models.suggestions import StoredSuggestion, SuggestionState
@@ -20,6 +21,7 @@ __all__ = [
     "DateOption",
     "EmailRun",
     "Location",
+    "ManagerNote",
     "Match",
     "MatchFeedback",
     "MatchMessage",

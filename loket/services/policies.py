@@ -141,6 +141,25 @@ def can_manage_match(user: User | None, match: Match) -> bool:
     return manages_cluster(user, match.cluster_id)
 
 
+# --- brokering and notes (cluster managers) ---------------------------------------------------
+def can_broker_request(user: User | None, req: Request) -> bool:
+    """Look for offers for a request, propose on the school's behalf: its cluster's managers, admins."""
+    return manages_cluster(user, req.organisation.cluster_id)
+
+
+def can_broker_offer(user: User | None, offer: Offer) -> bool:
+    """Look for requests for an offer, propose with it: its cluster's managers, admins."""
+    return manages_cluster(user, offer.organisation.cluster_id)
+
+
+def can_use_notes(user: User | None, cluster_id: int | None) -> bool:
+    """Read and write the private notes on an object of this cluster: its managers and admins only
+    (never schools or companies)."""
+    if user is None or user.role not in (ROLE_MANAGER, ROLE_ADMIN):
+        return False
+    return manages_cluster(user, cluster_id)
+
+
 # --- clusters ---------------------------------------------------------------------------------
 def can_view_cluster(user: User | None, cluster: Cluster) -> bool:
     return manages_cluster(user, cluster.id)

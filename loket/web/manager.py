@@ -12,8 +12,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from loket import taxonomy
+from loket.services import brokering
 from loket.services import matches as svc
 from loket.services.matches import queue as queries
+from loket.web import broker, manager_notes
 from loket.web.forms.base import LoketForm
 from loket.web.forms.choices import current_locale
 from loket.web.forms.reasons import reason_field
@@ -22,6 +24,9 @@ from loket.web.inputs import id_arg, id_list, page_arg, parse_int
 
 bp = Blueprint("manager", __name__, url_prefix="/cluster")
 AGES = (7, 14, 21, 30, 60)
+SCORES = (50, 70, 90)  # "at least this fit" on the approval queue, percent
+broker.register(bp)
+manager_notes.register(bp)
 
 
 class CsrfForm(LoketForm):
@@ -62,11 +67,13 @@ def _filters() -> queries.Filters:
     if activity not in taxonomy.activities().codes:
         activity = None
     age = parse_int(request.args.get("age"))
+    score = parse_int(request.args.get("score"))
     return queries.Filters(
         cluster_id=id_arg("cluster"),
         activity=activity,
         status=request.args.get("status") or None,
         min_age_days=age if age in AGES else None,
+        min_score=score if score in SCORES else None,
     )
 
 
@@ -84,7 +91,13 @@ def _waiting_label(match) -> str:
 
 
 def _filter_args(f: queries.Filters) -> dict:
-    args = {"cluster": f.cluster_id, "activity": f.activity, "status": f.status, "age": f.min_age_days}
+    args = {
+        "cluster": f.cluster_id,
+        "activity": f.activity,
+        "status": f.status,
+        "age": f.min_age_days,
+        "score": f.min_score,
+    }
     return {k: v for k, v in args.items() if v is not None}
 
 
@@ -104,7 +117,10 @@ def queue():
         clusters=queries.visible_clusters(current_user),
         activities=taxonomy.activities().choices(current_locale()),
         ages=AGES,
+        scores=SCORES,
         form=CsrfForm(),
+        follow_ups=brokering.due_follow_ups(current_user),
+        done_form=manager_notes.DoneForm(),
     )
 
 
@@ -166,9 +182,9 @@ def reject(match_id: int):
 @bp.route("/koppelingen/<id:match_id>/omleiden", methods=["GET", "POST"])
 def reroute(match_id: int):
     match = queries.match_for(current_user, match_id)
-    options = queries.reroute_options(current_user, match)
+    options = brokering.reroute_alternatives(current_user, match)
     form = RerouteForm()
-    form.offer_id.choices = [SelectChoice(str(o["offer"].id), o["offer"].organisation.name) for o in options]
+    form.offer_id.choices = [SelectChoice(str(o.offer.id), o.offer.organisation.name) for o in options]
     status = 200
     if form.validate_on_submit():
         new = attempt(

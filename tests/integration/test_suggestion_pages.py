@@ -163,7 +163,7 @@ def test_new_request_and_offer_show_up_after_their_commit(client, make):
 
 def test_reroute_options_come_from_the_stored_suggestions(client, make):
     from loket.services import matches as svc
-    from loket.services.matches.queue import reroute_options
+    from loket.services.brokering import reroute_alternatives
 
     school = make.school(place="Zwolle")
     teacher = make.user(school)
@@ -173,9 +173,9 @@ def test_reroute_options_come_from_the_stored_suggestions(client, make):
     commit()
     match = svc.propose(teacher, req.id, first.id, source="school")
     commit()
-    options = reroute_options(admin, match)
-    assert [o["offer"].id for o in options] == [second.id]
-    assert options[0]["score"] > 0 and options[0]["reasons"]
+    options = reroute_alternatives(admin, match)
+    assert [o.offer.id for o in options] == [second.id]
+    assert options[0].score > 0 and options[0].reasons
 
 
 def test_with_redis_the_work_is_queued_and_loket_worker_does_it(app, client, make):

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from loket.db import db, paginate, utcnow
 from loket.models import AuditEvent, Cluster, Match, Offer, Organisation, Request, User
-from loket.models.activities import OFF_OPEN
 from loket.models.matches import ACCEPTED, APPROVED, PROPOSED
 from loket.services import PermissionDenied, policies
 from loket.services.figures import offer_with_capacity, request_without_match
 from loket.services.matches.lifecycle import get_match
-from loket.services.matching.suggestions import suggested_offers
 
 WAITING_STATES = (PROPOSED, APPROVED, ACCEPTED)
 OVERVIEW_VIEWS = ("requests", "offers", "waiting")
@@ -34,6 +31,7 @@ class Filters:
     activity: str | None = None
     status: str | None = None
     min_age_days: int | None = None
+    min_score: int | None = None  # percent (approval queue)
 
 
 def _match_options():
@@ -89,6 +87,7 @@ def approval_queue(user: User, filters: Filters, *, page: int = 1, per_page: int
         _cluster_filter(Match.cluster_id, user, filters),
         Request.activity == filters.activity if filters.activity else None,
         _older_than(Match.status_changed_at, filters.min_age_days, now),
+        Match.score >= filters.min_score / 100 if filters.min_score else None,
     ).options(*_match_options())
     stmt = stmt.order_by(Match.status_changed_at, Match.id)
     return paginate(stmt, page, per_page)
@@ -159,35 +158,3 @@ def match_history(match_id: int) -> list[AuditEvent]:
             .order_by(AuditEvent.at, AuditEvent.id)
         )
     )
-
-
-def reroute_options(user: User, match: Match, limit: int = 10) -> list[dict[str, Any]]:
-    """Other offers for the match's request: its stored suggestions (still open, places left, no
-    match of the pair yet); when there are none, open offers of the same activity with places left,
-    nearest cluster first."""
-    policies.require(policies.can_manage_match(user, match))
-    taken = select(Match.offer_id).where(Match.request_id == match.request_id)
-    cands = suggested_offers(match.request_id, top_k=limit + 5)
-    options = [
-        {"offer": c.obj, "score": c.score, "reasons": c.reasons, "distance_km": c.distance_km}
-        for c in cands
-        if c.obj.id != match.offer_id and c.match is None
-    ][:limit]
-    if options:
-        return options
-    req = match.request
-    stmt = (
-        select(Offer)
-        .join(Organisation, Organisation.id == Offer.organisation_id)
-        .where(
-            Offer.status == OFF_OPEN,
-            Offer.capacity_used < Offer.capacity,
-            Offer.activity == req.activity,
-            Offer.id.not_in(taken),
-            and_(Offer.latest >= req.earliest, Offer.earliest <= req.latest),
-        )
-        .options(selectinload(Offer.organisation))
-        .order_by((Organisation.cluster_id == req.organisation.cluster_id).desc(), Offer.id)
-        .limit(limit)
-    )
-    return [{"offer": o, "score": None, "reasons": [], "distance_km": None} for o in db.session.scalars(stmt)]
