@@ -17,6 +17,7 @@ class Forwarder:
         probe.close()
         self.target = target
         self._stop = threading.Event()
+        self.listening_at: float | None = None  # time.monotonic() when it began to accept
         self._sockets: list[socket.socket] = []
         self._thread = threading.Thread(target=self._serve, args=(start_after_s,), daemon=True)
         self._thread.start()
@@ -27,6 +28,7 @@ class Forwarder:
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         server.bind(("127.0.0.1", self.port))
         server.listen(16)
+        self.listening_at = time.monotonic()
         server.settimeout(0.2)
         self._sockets.append(server)
         while not self._stop.is_set():
