@@ -31,7 +31,7 @@ def _app(url: str, tmp_path, smtp_port: int, wait_s: float):
 
 def test_a_request_during_the_restart_waits_for_the_database(pg_url, tmp_path, smtp_server):
     url = make_url(pg_url)
-    forward = Forwarder((url.host or "127.0.0.1", url.port or 5432), start_after_s=1.0)  # "restarting"
+    forward = Forwarder((url.host or "127.0.0.1", url.port or 5432), start_after_s=2.5)  # "restarting"
     try:
         late = _app(url.set(port=forward.port).render_as_string(False), tmp_path, smtp_server[1], 5.0)
         t0 = time.monotonic()
