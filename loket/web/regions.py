@@ -7,9 +7,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from loket.services.clusters import dashboards, regionmap, scope
+from loket.services.clusters import dashboards, period, regionmap, scope
 from loket.svg import bar_chart
 from loket.svgmap import AREA_COLOURS, MapPoint, MapSpec, area_for, map_svg
+from loket.web import region_exports, region_period
 from loket.web.inputs import id_arg
 
 bp = Blueprint("regions", __name__, url_prefix="/regio")
@@ -81,9 +82,25 @@ def dashboard():
     needed = {c.id for c in chosen} | ({c.id for c in visible} if many else set())
     figures = dashboards.clusters_figures(sorted(needed))  # a few statements, whatever the clusters
     overview = [(c, figures[c.id]) for c in visible] if many else []
-    sections = [{"cluster": c, "fig": figures[c.id], "chart": _chart(c, figures[c.id])} for c in chosen]
+    period_form, chosen_period, _valid = region_period.chosen_period()
+    in_period = period.period_figures([c.id for c in chosen], chosen_period)
+    sections = [
+        {
+            "cluster": c,
+            "fig": figures[c.id],
+            "chart": _chart(c, figures[c.id]),
+            "period": in_period[c.id],
+            "period_chart": region_period.period_chart(c.name, in_period[c.id]),
+        }
+        for c in chosen
+    ]
     return render_template(
         "regions/dashboard.html",
+        period_form=period_form,
+        period=chosen_period,
+        period_args=region_period.period_args(chosen_period),
+        days=region_period.days,
+        share=region_period.share,
         visible=visible,
         sections=sections,
         overview=overview,
@@ -153,3 +170,6 @@ def map():  # noqa: A001 (endpoint name regions.map)
         title=title,
         colours={c.id: AREA_COLOURS[i % len(AREA_COLOURS)] for i, c in enumerate(shown)},
     )
+
+
+region_exports.register(bp)
