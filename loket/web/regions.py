@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -119,9 +119,28 @@ def map():  # noqa: A001 (endpoint name regions.map)
         members.setdefault(p.cluster_id or 0, []).append((p.lat, p.lon))
     areas = [area_for(c.name, members.get(c.id, []), index=i) for i, c in enumerate(shown)]
     points: list[MapPoint] = []
+    kind_names = {"school": _("School"), "company": _("Bedrijf")}
     if not data.too_many:
-        points += [MapPoint(p.lat, p.lon, p.kind, p.name) for p in data.organisations]
-        points += [MapPoint(r.lat, r.lon, "request", r.label) for r in data.requests]
+        points += [
+            MapPoint(
+                p.lat,
+                p.lon,
+                p.kind,
+                f"{kind_names.get(p.kind, p.kind)}: {p.name}",
+                url_for("regions.organisation", org_id=p.org_id),
+            )
+            for p in data.organisations
+        ]
+        points += [
+            MapPoint(
+                r.lat,
+                r.lon,
+                "request",
+                _("Aanvraag zonder koppeling: %(l)s", l=r.label),
+                url_for("regions.organisation", org_id=r.org_id, _anchor=f"request-{r.request_id}"),
+            )
+            for r in data.requests
+        ]
     counts = data.counts()
     totals = {
         "school": sum(c["school"] for c in counts.values()),
@@ -166,10 +185,18 @@ def map():  # noqa: A001 (endpoint name regions.map)
         counts=counts,
         totals=totals,
         too_many=data.too_many,
+        points=points,
         selected=chosen[0].id if chosen else None,
         title=title,
         colours={c.id: AREA_COLOURS[i % len(AREA_COLOURS)] for i, c in enumerate(shown)},
     )
+
+
+@bp.get("/organisatie/<id:org_id>")
+def organisation(org_id: int):
+    """The organisation behind a map marker: where it is, its cluster and its open requests."""
+    org, requests = scope.organisation_for_view(current_user, org_id)
+    return render_template("regions/organisation.html", org=org, requests=requests)
 
 
 region_exports.register(bp)
