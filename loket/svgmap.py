@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from markupsafe import Markup, escape
 
+from loket.svglabels import place_labels
+
 OUTLINE_FILE = Path(__file__).resolve().parent.parent / "data" / "map" / "nl_outline.json"
 NL_BOUNDS = (50.75, 3.36, 53.55, 7.23)  # lat_min, lon_min, lat_max, lon_max
 TILE = 256
@@ -26,12 +28,14 @@ KM_PER_DEG_LAT = 111.32
 
 @dataclass(frozen=True, slots=True)
 class MapPoint:
-    """One marker: kind is a CSS-safe word (school, company, request); label is its tooltip."""
+    """One marker: kind is a CSS-safe word (school, company, request); label is its tooltip and, with
+    ``href``, the accessible name of the link the marker becomes (keyboard and touch reachable)."""
 
     lat: float
     lon: float
     kind: str
     label: str = ""
+    href: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +110,29 @@ def area_for(
 
 @lru_cache(maxsize=1)
 def nl_outline() -> tuple[tuple[tuple[float, float], ...], ...]:
-    """The bundled outline polygons of the Netherlands as (lat, lon) rings."""
+    """The bundled outline polygons of the Netherlands as (lat, lon) rings, without holes.
+
+    The outline is a concave hull of postcode centroids, so its boundary also has inner rings
+    around areas without postcodes (one near Dronten, on the Zwolle cluster map). Drawn as filled
+    polygons they showed as a stray grey shape over the land; a ring inside another is a hole, and
+    the land is drawn without it."""
     data = json.loads(OUTLINE_FILE.read_text(encoding="utf-8"))
-    return tuple(tuple((float(a), float(b)) for a, b in poly) for poly in data["polygons"])
+    rings = [tuple((float(a), float(b)) for a, b in poly) for poly in data["polygons"]]
+    return tuple(r for r in rings if not any(o is not r and ring_inside(r, o) for o in rings))
+
+
+def ring_inside(inner: Sequence[tuple[float, float]], outer: Sequence[tuple[float, float]]) -> bool:
+    """True when every vertex of ``inner`` lies inside the polygon ``outer`` (ray casting)."""
+
+    def contains(lat: float, lon: float) -> bool:
+        hit, n = False, len(outer)
+        for i in range(n):
+            (y1, x1), (y2, x2) = outer[i], outer[(i + 1) % n]
+            if (y1 > lat) != (y2 > lat) and lon < (x2 - x1) * (lat - y1) / (y2 - y1) + x1:
+                hit = not hit
+        return hit
+
+    return bool(inner) and all(contains(lat, lon) for lat, lon in inner)
 
 
 def _merc(lat: float, lon: float) -> tuple[float, float]:
@@ -175,10 +199,11 @@ def map_svg(spec: MapSpec) -> Markup:
     frame = _Frame(_bounds(spec), spec.width, spec.max_height, tiles=bool(spec.tile_url))
     w, h = frame.width, frame.height
     legend, legend_h = _legend(spec.legend, w, h)
+    linked = any(p.href for p in spec.points)  # links inside: a group, not an image (keeps them reachable)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="cluster-map" viewBox="0 0 {w} {h + legend_h}" '
-        f'width="{w}" height="{h + legend_h}" role="img" aria-labelledby="map-title map-desc" '
-        f'font-family="system-ui, sans-serif">',
+        f'width="{w}" height="{h + legend_h}" role="{"group" if linked else "img"}" '
+        f'aria-labelledby="map-title map-desc" font-family="system-ui, sans-serif">',
         f'<title id="map-title">{escape(spec.title)}</title><desc id="map-desc">{escape(spec.desc)}</desc>',
         f'<rect class="sea" x="0" y="0" width="{w}" height="{h}" fill="#e7f1fb"/>',
     ]
@@ -221,22 +246,44 @@ def map_svg(spec: MapSpec) -> Markup:
                 x1=f"{x + (6 if kind == 'request' else 4):.1f}",
                 y1=f"{y + (5 if kind == 'request' else 4):.1f}",
             )
-            out.append(f"{shape}<title>{escape(p.label)}</title>{MARKER_CLOSE[kind]}")
+            marker = f"{shape}<title>{escape(p.label)}</title>{MARKER_CLOSE[kind]}"
+            if p.href:  # a link with a bigger invisible hit area, focus ring drawn by CSS
+                marker = (
+                    f'<a href="{escape(p.href)}" class="marker-link" aria-label="{escape(p.label)}">'
+                    f'<circle class="hit" cx="{x:.1f}" cy="{y:.1f}" r="11" fill="transparent"/>{marker}</a>'
+                )
+            out.append(marker)
         out.append("</g>")
-    size = 12 if len(spec.areas) <= 10 else 10
-    for area in spec.areas if len(spec.areas) <= LABEL_LIMIT else ():  # many areas: names in the table
-        if area.centre:
-            x, y = frame.xy(*area.centre)
-            name = area.label[8:] if area.label.lower().startswith("cluster ") else area.label
-            out.append(
-                f'<text class="area-label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="{size}" '
-                f'font-weight="600" fill="#1b1f24" stroke="#fff" stroke-width="3" paint-order="stroke">'
-                f"{escape(name)}</text>"
-            )
+    out += _area_labels(frame, spec.areas)
     out.append(_scale_bar(frame))
     out.append(legend)
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _area_labels(frame: _Frame, areas: Sequence[MapArea]) -> list[str]:
+    """Cluster names at their centres, moved or left out so that no two overlap."""
+    if len(areas) > LABEL_LIMIT:  # many areas: the names are in the table
+        return []
+    size = 12 if len(areas) <= 10 else 10
+    named = [a for a in areas if a.centre]
+    anchors = []
+    for area in named:
+        x, y = frame.xy(*area.centre)  # type: ignore[misc]
+        name = area.label[8:] if area.label.lower().startswith("cluster ") else area.label
+        anchors.append((x, y, name))
+    out = []
+    for (_x, _y, name), spot in zip(
+        anchors, place_labels(anchors, size, frame.width, frame.height), strict=True
+    ):
+        if spot is None:
+            continue
+        out.append(
+            f'<text class="area-label" x="{spot[0]:.1f}" y="{spot[1]:.1f}" text-anchor="middle" '
+            f'font-size="{size}" font-weight="600" fill="#1b1f24" stroke="#fff" stroke-width="3" '
+            f'paint-order="stroke" aria-hidden="true">{escape(name)}</text>'
+        )
+    return out
 
 
 def _path(frame: _Frame, ring: Sequence[tuple[float, float]]) -> str:

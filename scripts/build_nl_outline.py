@@ -81,6 +81,12 @@ def _simplify(xy: np.ndarray, tol: float) -> list[int]:
     return left[:-1] + [i + j for j in right]
 
 
+def _inside(inner: list[tuple[float, float]], outer: list[tuple[float, float]]) -> bool:
+    from loket.svgmap import ring_inside
+
+    return ring_inside(inner, outer)
+
+
 def build(max_edge_km: float, tol_km: float, min_area_km2: float) -> dict:
     with PC4.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -111,6 +117,13 @@ def build(max_edge_km: float, tol_km: float, min_area_km2: float) -> dict:
         pts = [[round(float(lat[ring[k]]), 3), round(float(lon[ring[k]]), 3)] for k in keep]
         if len(pts) >= 3:
             polygons.append(pts)
+    # a boundary ring inside another is a hole (an area without postcodes), not land: drop it
+    rings = [[(a, b) for a, b in poly] for poly in polygons]
+    polygons = [
+        p
+        for p, r in zip(polygons, rings, strict=True)
+        if not any(o is not r and _inside(r, o) for o in rings)
+    ]
     polygons.sort(key=len, reverse=True)
     return {
         "source": "concave hull of the PC4 centroids in data/gazetteer/pc4.csv (GeoNames, CC BY 4.0)",

@@ -210,10 +210,12 @@ def _balance(part: Partition, xy: FloatArray, proj: Projection, params: ClusterP
         if not small:
             return
         c = min(small, key=lambda s: (part.size(s), s))
-        if _try_dissolve(part, proj, params, c):
+        if _try_dissolve(part, proj, params, c) or _try_fill(part, xy, proj, params, school_tree, c):
+            # the world changed: a cluster that was stuck may be fixable now. Retrying them makes
+            # the result a fixed point, so a warm re-run of the same data moves nothing.
+            stuck.clear()
             continue
-        if not _try_fill(part, xy, proj, params, school_tree, c):
-            stuck.add(c)
+        stuck.add(c)
 
 
 def _try_dissolve(part: Partition, proj: Projection, params: ClusterParams, c: int) -> bool:

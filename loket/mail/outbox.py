@@ -56,6 +56,16 @@ def queue_email(
     return msg
 
 
+def queue_message(msg: OutboxMessage) -> OutboxMessage:
+    """Queue an already rendered row (a test copy of a composed message) in the current
+    transaction; like ``queue_email`` it leaves after the commit."""
+    msg.state = QUEUED
+    db.session.add(msg)
+    db.session.flush()
+    db.session.info.setdefault(_SESSION_KEY, []).append(msg.id)
+    return msg
+
+
 def take_queued_ids() -> list[int]:
     """The ids of the rows queued in this session's transaction (and forget them)."""
     return db.session.info.pop(_SESSION_KEY, [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +15,8 @@ from loket.clusters import METHODS
 from loket.services import clusters as svc
 from loket.services.clusters import admin as cluster_admin
 from loket.services.clusters import dashboards, scope
+from loket.services.clusters.report import MEASURE_LABELS
+from loket.services.clusters.run import ConfirmationStale
 from loket.web.forms.base import LoketForm
 from loket.web.forms.bounds import FiniteDecimalField, IdRange
 from loket.web.forms.service_call import FAILED, attempt
@@ -44,6 +47,7 @@ class RunForm(LoketForm):
     method = SelectField(_l("Methode"), choices=[SelectChoice(m, METHOD_LABELS.get(m, m)) for m in METHODS])
     fresh = BooleanField(_l("Opnieuw vanaf nul indelen (alleen bij nieuwe grenzen)"))
     rename = BooleanField(_l("Namen opnieuw bepalen (behalve door beheerders gekozen namen)"))
+    confirm = HiddenField()  # the fingerprint of the preview that "Bevestigen en opslaan" stores
 
     def rules(self) -> None:
         """The service's check of the bounds together (the maximum not below the minimum)."""
@@ -116,36 +120,92 @@ def clusters():
 
 @bp.post("/clusters/indelen")
 def run():
+    """Preview by default; storing needs the fingerprint of the preview it confirms."""
     form = RunForm()
     rows = scope.visible_clusters(current_user)
     counts = dashboards.organisation_counts([c.id for c in rows])
     if not form.validate_on_submit():
-        return render_template("admin/clusters.html", clusters=rows, counts=counts, form=form), 422
+        return render_template(
+            "admin/clusters.html", clusters=rows, counts=counts, form=form, form_first=True
+        ), 422
     apply = request.form.get("action") == "apply"
 
     def call():
         params = svc.make_params(
             float(form.max_radius_km.data), form.min_schools.data, form.max_schools.data, form.method.data
         )
-        return svc.run_clustering(
-            current_user, params, dry_run=not apply, warm=not form.fresh.data, refresh_names=form.rename.data
-        )
+        try:
+            return svc.run_clustering(
+                current_user,
+                params,
+                dry_run=not apply,
+                warm=not form.fresh.data,
+                refresh_names=form.rename.data,
+                confirm=form.confirm.data or None,
+            )
+        except ConfirmationStale as exc:  # nothing stored: show the new preview to confirm
+            flash(exc.message, "error")
+            return exc.report
 
     report = attempt(call, form)
     if report is FAILED:
-        return render_template("admin/clusters.html", clusters=rows, counts=counts, form=form), 422
-    if apply:
+        return render_template(
+            "admin/clusters.html", clusters=rows, counts=counts, form=form, form_first=True
+        ), 422
+    if not report.dry_run:
         flash(
             _(
                 "Clusters opgeslagen: %(n)s clusters, %(m)s organisaties verplaatst.",
-                n=len(report.clusters),
-                m=len(report.moved),
+                n=format_decimal(len(report.clusters)),
+                m=format_decimal(len(report.moved)),
             ),
             "success",
         )
+    form.confirm.data = report.fingerprint() if report.dry_run else ""
     return render_template(
-        "admin/run.html", report=report, form=form, measures=svc.measure_rows(report.measures)
+        "admin/run.html", report=report, form=form, measures=measure_cells(report.measures)
     )
+
+
+def measure_cells(measures: dict) -> list[tuple[str, str]]:
+    """(label, value in the reader's number format): "24.397" is a thousands separator in Dutch, so
+    decimals read "24,4" and shares "12,7 %"."""
+    out = []
+    for key, value in measures.items():
+        if value is None:
+            shown = "-"
+        elif key == "crossing_share":
+            shown = format_percent(float(value), "#,##0.0 %")
+        elif isinstance(value, float):
+            shown = format_decimal(value, "#,##0.#")
+        elif isinstance(value, int):
+            shown = format_decimal(value)
+        else:
+            shown = str(value)
+        out.append((str(MEASURE_LABELS_T.get(key, MEASURE_LABELS.get(key, key))), shown))
+    return out
+
+
+MEASURE_LABELS_T = {
+    "clusters": _l("clusters"),
+    "schools": _l("scholen"),
+    "companies": _l("bedrijven"),
+    "schools_min": _l("scholen per cluster (min)"),
+    "schools_median": _l("scholen per cluster (mediaan)"),
+    "schools_max": _l("scholen per cluster (max)"),
+    "members_min": _l("leden per cluster (min)"),
+    "members_median": _l("leden per cluster (mediaan)"),
+    "members_max": _l("leden per cluster (max)"),
+    "max_distance_km": _l("grootste afstand school-centrum (km)"),
+    "mean_distance_km": _l("gemiddelde afstand school-centrum (km)"),
+    "schools_beyond_radius": _l("scholen buiten de straal"),
+    "schools_without_company": _l("scholen zonder bedrijf in hun cluster"),
+    "clusters_without_company": _l("clusters zonder bedrijf"),
+    "clusters_below_min": _l("clusters onder het minimum"),
+    "clusters_above_max": _l("clusters boven het maximum"),
+    "companies_beyond_radius": _l("bedrijven buiten de straal"),
+    "crossing_share": _l("haalbare koppelingen over een clustergrens"),
+}
 
 
 def _detail(cluster_id: int, status: int = 200, **forms):

@@ -23,9 +23,11 @@ from loket.services.policies import (
     require,
 )
 from loket.services.reactivation import queries
-from loket.services.reactivation.launch import launch_reminder, launch_resume, launch_run
+from loket.services.reactivation.launch import launch_confirmed, launch_reminder, launch_resume
+from loket.services.reactivation.preview import preview_run, send_test
 from loket.services.reactivation.tokens import TokenError, user_for_unsubscribe
 from loket.svg import day_chart
+from loket.web import reactivation_preview
 from loket.web.forms.base import LoketForm
 from loket.web.forms.service_call import FAILED, attempt
 from loket.web.forms.validators import PasswordStrength
@@ -78,6 +80,16 @@ class RunForm(LoketForm):
     )
 
 
+def scope_of(form: RunForm) -> svc.Scope:
+    """The selection a run form names."""
+    return svc.Scope(
+        inactive_days=form.inactive_days.data,
+        cluster_id=form.cluster_id.data or None,
+        role=form.role.data or None,
+        limit=form.limit.data or None,
+    )
+
+
 class ConfirmForm(LoketForm):
     name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul je naam in.")), Length(max=200)])
     organisation = StringField(_l("Organisatie"), validators=[Optional(), Length(max=200)])
@@ -124,18 +136,15 @@ def new_run():
     preview = None
     status = 200
     if form.validate_on_submit():
-        scope = svc.Scope(
-            inactive_days=form.inactive_days.data,
-            cluster_id=form.cluster_id.data or None,
-            role=form.role.data or None,
-            limit=form.limit.data or None,
-        )
-        if request.form.get("action") == "preview":
-            counted = attempt(lambda: svc.count_recipients(scope), form)
-            preview = None if counted is FAILED else counted
-        else:
+        scope = scope_of(form)
+        action = request.form.get("action")
+        if action == "start":
             try:
-                run = attempt(lambda: launch_run(current_user, scope), form, reraise=(svc.UnfinishedRun,))
+                run = attempt(
+                    lambda: launch_confirmed(current_user, scope, request.form.get("confirm")),
+                    form,
+                    reraise=(svc.UnfinishedRun,),
+                )
             except svc.UnfinishedRun as exc:
                 flash(exc.message, "error")
                 status = 409
@@ -143,6 +152,12 @@ def new_run():
                 if run is not FAILED:
                     flash(_l("Verzendronde %(id)s is gestart.", id=run.id), "success")
                     return redirect(url_for("reactivation.run", run_id=run.id))
+        elif action == "test":
+            sent = attempt(lambda: send_test(current_user, scope), form)
+            if sent is not FAILED:
+                flash(_l("Een testbericht gaat naar %(a)s.", a=sent.to_addr), "success")
+        counted = attempt(lambda: preview_run(current_user, scope), form)
+        preview = None if counted is FAILED else counted
     unfinished = [r for r in svc.unfinished_runs(None) if can_view_run(current_user, r)]
     return (
         render_template(
@@ -196,6 +211,8 @@ def report(run_id: int):
     rep = svc.run_report(r)
     if request.args.get("format") == "json":
         return jsonify(rep.as_dict())
+    if request.args.get("format") == "csv":
+        return reactivation_preview.report_csv(r.id, rep)
     days = _day_dates(r, len(rep.per_day))
     total = sum(rep.per_day)
     chart = day_chart(
@@ -307,3 +324,6 @@ def unsubscribe_post(token: str):
     except TokenError as exc:
         return render_template("reactivation/link_error.html", reason=exc.reason, message=exc.message), 404
     return render_template("reactivation/unsubscribe.html", user=user, done=True)
+
+
+reactivation_preview.register(bp, RunForm, scope_of, staff_required)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from loket.services.clusters import dashboards, regionmap, scope
+from loket.services.clusters import dashboards, period, regionmap, scope
 from loket.svg import bar_chart
 from loket.svgmap import AREA_COLOURS, MapPoint, MapSpec, area_for, map_svg
+from loket.web import region_exports, region_period
 from loket.web.inputs import id_arg
 
 bp = Blueprint("regions", __name__, url_prefix="/regio")
@@ -81,9 +82,25 @@ def dashboard():
     needed = {c.id for c in chosen} | ({c.id for c in visible} if many else set())
     figures = dashboards.clusters_figures(sorted(needed))  # a few statements, whatever the clusters
     overview = [(c, figures[c.id]) for c in visible] if many else []
-    sections = [{"cluster": c, "fig": figures[c.id], "chart": _chart(c, figures[c.id])} for c in chosen]
+    period_form, chosen_period, _valid = region_period.chosen_period()
+    in_period = period.period_figures([c.id for c in chosen], chosen_period)
+    sections = [
+        {
+            "cluster": c,
+            "fig": figures[c.id],
+            "chart": _chart(c, figures[c.id]),
+            "period": in_period[c.id],
+            "period_chart": region_period.period_chart(c.name, in_period[c.id]),
+        }
+        for c in chosen
+    ]
     return render_template(
         "regions/dashboard.html",
+        period_form=period_form,
+        period=chosen_period,
+        period_args=region_period.period_args(chosen_period),
+        days=region_period.days,
+        share=region_period.share,
         visible=visible,
         sections=sections,
         overview=overview,
@@ -102,9 +119,28 @@ def map():  # noqa: A001 (endpoint name regions.map)
         members.setdefault(p.cluster_id or 0, []).append((p.lat, p.lon))
     areas = [area_for(c.name, members.get(c.id, []), index=i) for i, c in enumerate(shown)]
     points: list[MapPoint] = []
+    kind_names = {"school": _("School"), "company": _("Bedrijf")}
     if not data.too_many:
-        points += [MapPoint(p.lat, p.lon, p.kind, p.name) for p in data.organisations]
-        points += [MapPoint(r.lat, r.lon, "request", r.label) for r in data.requests]
+        points += [
+            MapPoint(
+                p.lat,
+                p.lon,
+                p.kind,
+                f"{kind_names.get(p.kind, p.kind)}: {p.name}",
+                url_for("regions.organisation", org_id=p.org_id),
+            )
+            for p in data.organisations
+        ]
+        points += [
+            MapPoint(
+                r.lat,
+                r.lon,
+                "request",
+                _("Aanvraag zonder koppeling: %(l)s", l=r.label),
+                url_for("regions.organisation", org_id=r.org_id, _anchor=f"request-{r.request_id}"),
+            )
+            for r in data.requests
+        ]
     counts = data.counts()
     totals = {
         "school": sum(c["school"] for c in counts.values()),
@@ -149,7 +185,18 @@ def map():  # noqa: A001 (endpoint name regions.map)
         counts=counts,
         totals=totals,
         too_many=data.too_many,
+        points=points,
         selected=chosen[0].id if chosen else None,
         title=title,
         colours={c.id: AREA_COLOURS[i % len(AREA_COLOURS)] for i, c in enumerate(shown)},
     )
+
+
+@bp.get("/organisatie/<id:org_id>")
+def organisation(org_id: int):
+    """The organisation behind a map marker: where it is, its cluster and its open requests."""
+    org, requests = scope.organisation_for_view(current_user, org_id)
+    return render_template("regions/organisation.html", org=org, requests=requests)
+
+
+region_exports.register(bp)

@@ -81,6 +81,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["km"] = fmt_km
+    app.jinja_env.filters["decimal"] = lambda v: "" if v is None else format_decimal(v)
     app.jinja_env.filters["time"] = lambda v: "" if v is None else f"{v.astimezone(AMS):%H:%M}"
     app.jinja_env.filters["activity"] = lambda c: taxonomy.activities().label(c, _locale())
     app.jinja_env.filters["sector"] = lambda c: taxonomy.sectors().label(c, _locale())

@@ -72,3 +72,11 @@ def agree_date(proposer, picker, match_id: int, start, end=None, place: str = "A
     choice = svc.DateChoice(1, start, end or start + timedelta(hours=1), place)
     (option,) = svc.propose_dates(proposer, match_id, [choice], confirmed=True)
     return svc.pick_date(picker, match_id, option.id)
+
+
+def store_clustering(actor, params, **options):
+    """Preview a clustering run as ``actor`` and store exactly that preview (the confirmed path)."""
+    from loket.services import clusters as svc
+
+    preview = svc.run_clustering(actor, params, dry_run=True, **options)
+    return svc.run_clustering(actor, params, confirm=preview.fingerprint(), **options)

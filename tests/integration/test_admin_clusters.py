@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,7 +12,7 @@ from loket.models import AuditEvent, Cluster, Organisation
 from loket.services import ServiceError, policies
 from loket.services import clusters as svc
 from loket.services.clusters import admin as cluster_admin
-from tests.integration.lifecycle_helpers import login
+from tests.integration.lifecycle_helpers import login, store_clustering
 
 
 @pytest.fixture
@@ -62,23 +64,70 @@ def test_proposals_of_a_managerless_cluster_go_to_admins(make, world):
     assert not policies.can_manage_match(world.manager, match)
 
 
-def test_run_preview_stores_nothing_then_apply(client, world):
+def confirm_token(html: str) -> str:
+    m = re.search(r'name="confirm" value="([0-9a-f]+)"', html)
+    assert m, "the preview has no confirmation"
+    return m.group(1)
+
+
+def test_run_preview_stores_nothing_then_confirm(client, world):
     login(client, world.admin)
     html = client.get("/beheer/clusters").get_data(as_text=True)
     assert "Cluster Zwolle" in html and 'name="max_radius_km"' in html
-    data = {"max_radius_km": "25", "min_schools": "1", "max_schools": "10", "method": "kmeans"}
+    assert 'value="apply"' not in html  # indelen previews first
+    data = {"max_radius_km": "25", "min_schools": "2", "max_schools": "10", "method": "kmeans"}
     resp = client.post("/beheer/clusters/indelen", data={**data, "action": "preview"})
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert "Proefrun" in html and "Er is niets opgeslagen" in html and "Maten" in html
+    assert "Wat verandert" in html and 'id="moved-count"' in html
     assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
+    token = confirm_token(html)
+    # storing without the preview's confirmation stores nothing and shows the preview again
     resp = client.post("/beheer/clusters/indelen", data={**data, "action": "apply"})
+    assert resp.status_code == 200 and "Er is niets opgeslagen" in resp.get_data(as_text=True)
+    assert "clusters_applied" not in actions()
+    # the world changes after the preview: the old confirmation no longer fits
+    make_school = Organisation(kind="school", name="Nieuwe school", external_id="S-NEW")
+    db.session.add(make_school)
+    db.session.flush()
+    stale = client.post("/beheer/clusters/indelen", data={**data, "action": "apply", "confirm": "0" * 32})
+    assert "veranderd sinds de proefrun" in stale.get_data(as_text=True)
+    assert "clusters_applied" not in actions()
+    resp = client.post("/beheer/clusters/indelen", data={**data, "action": "apply", "confirm": token})
     assert resp.status_code == 200 and "Clusters opgeslagen" in resp.get_data(as_text=True)
     assert "clusters_applied" in actions()
     db.session.expire_all()
     assert db.session.get(Cluster, world.zwolle.id).managers[0].email == "beheer@zwolle.test"
-    bad = client.post("/beheer/clusters/indelen", data={**data, "min_schools": "5", "max_schools": "2"})
-    assert bad.status_code == 422 and "max_schools" in bad.get_data(as_text=True)
+
+
+def test_preview_names_the_clusters_under_the_minimum(client, world):
+    login(client, world.admin)
+    data = {"max_radius_km": "25", "min_schools": "3", "max_schools": "10", "method": "kmeans"}
+    html = client.post("/beheer/clusters/indelen", data={**data, "action": "preview"}).get_data(as_text=True)
+    below = html[html.index('id="below-min"') :].split("</li>")[0]
+    assert "Cluster Groningen" in below and "2 scholen" in below
+
+
+def test_min_above_max_is_told_beside_the_field_at_the_top(client, world):
+    login(client, world.admin)
+    data = {"max_radius_km": "25", "min_schools": "200", "max_schools": "5", "method": "kmeans"}
+    bad = client.post("/beheer/clusters/indelen", data={**data, "action": "preview"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "Het maximum mag niet kleiner zijn dan het minimum (200)." in html
+    assert "max_schools (5)" not in html and "min_schools (200)" not in html
+    assert html.index('id="max_schools-error"') < html.index("<table")  # the form comes first
+
+
+def test_measures_in_dutch_number_format(app):
+    from loket.web.admin import measure_cells
+
+    with app.test_request_context():
+        cells = dict(measure_cells({"schools": 24397, "mean_distance_km": 12.34, "crossing_share": 0.127}))
+    assert cells["scholen"] == "24.397"
+    assert cells["gemiddelde afstand school-centrum (km)"] == "12,3"
+    assert cells["haalbare koppelingen over een clustergrens"] == "12,7 %"
 
 
 def test_rename_via_web_locks_the_name_and_survives_a_run(client, world):
@@ -92,7 +141,7 @@ def test_rename_via_web_locks_the_name_and_survives_a_run(client, world):
     assert stale.status_code == 409
     dup = client.post(url, data={"name": "cluster groningen", "version_id": c.version_id})
     assert dup.status_code == 422 and "Er is al een cluster" in dup.get_data(as_text=True)
-    svc.run_clustering(world.admin, svc.make_params(25, 1, 10), refresh_names=True)
+    store_clustering(world.admin, svc.make_params(25, 1, 10), refresh_names=True)
     db.session.commit()
     assert db.session.get(Cluster, world.zwolle.id).name == "Regio IJssel"
     assert "cluster_renamed" in actions()
@@ -143,7 +192,7 @@ def test_pin_and_unpin_via_web(client, world):
     assert resp.status_code == 303
     org = db.session.get(Organisation, world.gr[0].id)
     assert org.cluster_id == world.zwolle.id and org.cluster_pinned
-    svc.run_clustering(world.admin, svc.make_params(25, 1, 10))
+    store_clustering(world.admin, svc.make_params(25, 1, 10))
     db.session.commit()
     assert cluster_id_of(world.gr[0]) == world.zwolle.id
     resp = client.post(f"/beheer/clusters/{world.zwolle.id}/losmaken", data={"target": world.gr[0].id})

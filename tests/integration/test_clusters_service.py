@@ -11,6 +11,7 @@ from loket.db import db
 from loket.models import AuditEvent, Cluster, Organisation
 from loket.services import PermissionDenied, ServiceError
 from loket.services import clusters as svc
+from tests.integration.lifecycle_helpers import store_clustering
 
 BOUNDS = ["--max-radius-km", "25", "--min-schools", "1", "--max-schools", "10"]
 
@@ -111,21 +112,21 @@ def test_second_run_keeps_ids_names_managers_and_reports_moves(runner, make, wor
 def test_pinned_org_stays_and_rename_survives(app, make, world):
     admin = make.admin()
     params = svc.make_params(25, 1, 10)
-    svc.run_clustering(admin, params)
+    store_clustering(admin, params)
     zwolle = cluster_of(world.zwolle[0])
     from loket.services.clusters import admin as cluster_admin
 
     cluster_admin.pin_organisation(admin, world.amsterdam[0].id, zwolle.id)
     cluster_admin.rename_cluster(admin, zwolle.id, "Regio IJsseldelta", version_id=zwolle.version_id)
     db.session.commit()
-    report = svc.run_clustering(admin, params, refresh_names=True)
+    report = store_clustering(admin, params, refresh_names=True)
     db.session.commit()
     assert cluster_of(world.amsterdam[0]).id == zwolle.id
     assert cluster_of(world.amsterdam[1]).name == "Cluster Amsterdam"
     assert db.session.get(Cluster, zwolle.id).name == "Regio IJsseldelta"
     assert not any(m.member == "S-AM-0" for m in report.moved)
     # a fresh (cold) run keeps the pin and the locked name as well
-    svc.run_clustering(admin, params, warm=False, refresh_names=True)
+    store_clustering(admin, params, warm=False, refresh_names=True)
     db.session.commit()
     assert cluster_of(world.amsterdam[0]).name == "Regio IJsseldelta"
 

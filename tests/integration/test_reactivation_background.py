@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 import uuid
@@ -33,9 +34,10 @@ def _start_from_web(client, make) -> int:
     admin = make.admin(email="admin@example.test")
     db.session.commit()
     login(client, admin)
-    resp = client.post(
-        "/heractivering/nieuw", data={"cluster_id": 0, "role": "", "inactive_days": 365, "action": "start"}
-    )
+    data = {"cluster_id": 0, "role": "", "inactive_days": 365}
+    preview = client.post("/heractivering/nieuw", data={**data, "action": "preview"}).get_data(as_text=True)
+    confirm = re.search(r'name="confirm" value="([0-9a-f]+)"', preview).group(1)
+    resp = client.post("/heractivering/nieuw", data={**data, "action": "start", "confirm": confirm})
     assert resp.status_code == 302, resp.get_data(as_text=True)
     return int(resp.headers["Location"].rstrip("/").split("/")[-1])
 

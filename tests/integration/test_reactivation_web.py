@@ -81,7 +81,7 @@ def test_manager_only_sees_and_starts_runs_for_own_clusters(client, make, sent_r
     resp = client.post(
         "/heractivering/nieuw", data={"cluster_id": cz.id, "inactive_days": 365, "action": "preview"}
     )
-    assert "zou nu 0 berichten" in resp.get_data(as_text=True)
+    assert "stuurt nu 0 berichten" in resp.get_data(as_text=True)
 
 
 def test_admin_sees_run_page_progress_json_and_report(client, make, sent_run):

@@ -119,7 +119,7 @@ def test_dashboard_figures_on_hand_made_data(client, make, world):
     html = client.get("/regio/").get_data(as_text=True)
     assert figure(html, "schools_active") == 2 and figure(html, "unmatched_over_30") == 1
     assert figure(html, "completed_this_year") == 2 and figure(html, "pupils_this_year") == 54
-    assert html.count('class="bar"') == 12  # one bar per month of the school year
+    assert html.count('class="bar"') == 12 + 5  # a bar per month; the period chart one per request state
     assert "<svg" in html and 'role="img"' in html
 
 
@@ -157,3 +157,21 @@ def test_map_with_tiles_only_when_configured(app, client, world, monkeypatch):
     monkeypatch.setitem(app.config, "LOKET_TILE_URL", "https://tiles.example.test/{z}/{x}/{y}.png")
     html = client.get("/regio/kaart").get_data(as_text=True)
     assert "<image" in html and "tiles.example.test" in html
+
+
+def test_map_markers_link_to_pages_the_viewer_may_see_with_a_list_beside(client, make, world):
+    req = make.request(world.s1, activity="gastles")
+    db.session.commit()
+    login(client, world.manager)
+    html = client.get("/regio/kaart").get_data(as_text=True)
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    links = set(re.findall(r'<a href="([^"]+)" class="marker-link" aria-label="[^"]+">', svg))
+    listed = set(re.findall(r'<li><a href="([^"]+)">', html[html.index('class="map-list"') :]))
+    assert f"/regio/organisatie/{world.s1.id}" in links
+    assert f"/regio/organisatie/{world.s1.id}#request-{req.id}" in links
+    assert links == listed  # the list view shows the same items
+    assert f'aria-label="School: {world.s1.name}"' in svg
+    page = client.get(f"/regio/organisatie/{world.s1.id}")
+    assert page.status_code == 200 and f'id="request-{req.id}"' in page.get_data(as_text=True)
+    assert client.get(f"/regio/organisatie/{world.g1.id}").status_code == 403
+    assert client.get("/regio/organisatie/999999").status_code == 404

@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from flask_babel import get_locale
 from sqlalchemy import func, select
 
+from loket import taxonomy
 from loket.db import db
 from loket.models import Cluster, Location, Organisation, Request
 from loket.services.clusters.dashboards import organisation_counts
@@ -39,6 +41,7 @@ class RequestPoint:
     lat: float
     lon: float
     cluster_id: int | None
+    org_id: int = 0  # the school
 
 
 @dataclass(slots=True)
@@ -87,6 +90,10 @@ def map_totals(cluster_ids: list[int]) -> dict[int, Counter[str]]:
     return totals
 
 
+def _activity(code: str) -> str:
+    return taxonomy.activities().label(code, str(get_locale() or "nl"))
+
+
 def map_data(clusters: list[Cluster], *, limit: int = MAP_POINT_LIMIT) -> MapData:
     """Organisations (by primary location) and unmatched open requests of these clusters. Above
     ``limit`` markers only the schools are loaded (they outline the areas); statements are few and
@@ -116,11 +123,14 @@ def map_data(clusters: list[Cluster], *, limit: int = MAP_POINT_LIMIT) -> MapDat
     if not too_many:
         req_loc = func.coalesce(Request.location_id, first.c.loc_id)
         reqs = [
-            RequestPoint(r.id, f"{r.name}: {r.activity}", float(r.lat), float(r.lon), r.cluster_id)
+            RequestPoint(
+                r.id, f"{r.name}: {_activity(r.activity)}", float(r.lat), float(r.lon), r.cluster_id, r.org_id
+            )
             for r in db.session.execute(
                 select(
                     Request.id,
                     Request.activity,
+                    Organisation.id.label("org_id"),
                     Organisation.name,
                     Organisation.cluster_id,
                     Location.lat,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +58,25 @@ class RunReport:
     bounds: dict[str, Any] = field(default_factory=dict)
     warm: bool = False
     dry_run: bool = False
+
+    def fingerprint(self) -> str:
+        """A short hash of what storing this run would do (bounds, clusters with their members,
+        moves, dissolved clusters): a confirmation names the preview it confirms, so a world that
+        changed since the preview is not stored blindly. New clusters count by name, not key."""
+        doc = {
+            "bounds": self.bounds,
+            "warm": self.warm,
+            "clusters": sorted(([c.id, c.name, sorted(c.members)] for c in self.clusters), key=json.dumps),
+            "moved": sorted(([m.member, m.from_id, m.to_id, m.to_name] for m in self.moved), key=json.dumps),
+            "dissolved": sorted(i for i, _ in self.dissolved),
+        }
+        raw = json.dumps(doc, sort_keys=True, default=str).encode()
+        return hashlib.sha256(raw).hexdigest()[:32]
+
+    def below_minimum(self) -> list[PlannedCluster]:
+        """The clusters with fewer schools than the run's minimum, by name."""
+        low = int(self.bounds.get("min_schools") or 0)
+        return [c for c in self.clusters if c.schools < low]
 
     def as_json(self) -> dict[str, Any]:
         """The ``loket cluster --json`` document."""

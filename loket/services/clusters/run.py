@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
 
 from loket.clusters import (
@@ -41,6 +42,19 @@ from loket.services.clusters.membership import MOVES_IN_AUDIT, follow_school_clu
 from loket.services.clusters.report import Move, PlannedCluster, RunReport
 
 PAIRS_KM = 10.0  # feasible school-company pairs for the border-crossing measure
+
+
+class ConfirmationStale(ServiceError):
+    """Storing was asked for a preview that no longer matches: ``report`` is the new preview."""
+
+    def __init__(self, report: RunReport) -> None:
+        super().__init__(
+            _l(
+                "De indeling is veranderd sinds de proefrun (of de proefrun is niet bevestigd). "
+                "Er is niets opgeslagen: bekijk de nieuwe proefrun hieronder en bevestig die."
+            )
+        )
+        self.report = report
 
 
 class _RunRecord:
@@ -74,12 +88,15 @@ def run_clustering(
     refresh_names: bool = False,
     pairs_km: float | None = PAIRS_KM,
     on_progress: Callable[[str], None] | None = None,
+    confirm: str | None = None,
 ) -> RunReport:
     """Cluster all active organisations and (unless ``dry_run``) store the result.
 
     ``warm`` starts from the stored clusters (few sites move); ``warm=False`` is a fresh run (for
     new bounds). ``refresh_names`` renames clusters after their largest place, except names an
-    admin locked. ``actor`` None is the system (CLI); otherwise it must be an admin.
+    admin locked. ``actor`` None is the system (CLI); otherwise it must be an admin, and storing
+    needs ``confirm``: the ``fingerprint()`` of the previewed run. When the run would now do
+    something else, nothing is stored and ``ConfirmationStale`` carries the new preview.
     """
     if actor is not None:
         policies.require(policies.can_edit_clusters(actor), "Alleen beheerders kunnen clusters indelen.")
@@ -181,6 +198,9 @@ def run_clustering(
     )
     if dry_run:
         return report
+    if actor is not None and confirm != report.fingerprint():
+        report.dry_run = True
+        raise ConfirmationStale(report)
     _apply(actor, report, clusters, change.keys, row_of, change.dissolved)
     say(f"opgeslagen: {len(moved)} organisaties verplaatst, {len(report.new_clusters)} nieuw")
     return report

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from loket.db import db, paginate
-from loket.models import Cluster, Organisation, User
+from loket.models import Cluster, Organisation, Request, User
 from loket.models.users import ROLE_MANAGER
 from loket.services import NotFound, PermissionDenied, policies
 
@@ -48,3 +48,23 @@ def cluster_members(cluster_id: int, *, page: int = 1, per_page: int = 25):
         .order_by(Organisation.kind.desc(), Organisation.name, Organisation.id)
     )
     return paginate(stmt, page, per_page)
+
+
+def organisation_for_view(user: User | None, org_id: int) -> tuple[Organisation, list[Request]]:
+    """An organisation of a cluster the user manages (admins: any) with its open requests, for the
+    map's links (NotFound / PermissionDenied otherwise)."""
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("Deze organisatie bestaat niet (meer).")
+    policies.require(
+        policies.manages_cluster(user, org.cluster_id),
+        "Deze organisatie hoort niet bij jouw cluster.",
+    )
+    requests = list(
+        db.session.scalars(
+            select(Request)
+            .where(Request.organisation_id == org.id, Request.status == "open")
+            .order_by(Request.id)
+        )
+    )
+    return org, requests

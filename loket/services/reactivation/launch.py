@@ -9,7 +9,15 @@ from loket.services import ServiceError
 from loket.services.audit import record
 from loket.services.policies import can_start_reactivation, require
 from loket.services.reactivation.followup import create_reminder
-from loket.services.reactivation.runs import CREATED, RUNNING, create_run, get_run
+from loket.services.reactivation.preview import check_confirmation
+from loket.services.reactivation.runs import (
+    CREATED,
+    RUNNING,
+    UnfinishedRun,
+    create_run,
+    get_run,
+    unfinished_runs,
+)
 from loket.services.reactivation.selection import Scope
 
 
@@ -26,6 +34,15 @@ def _dispatch(run: EmailRun) -> EmailRun:
 def launch_run(actor: User, scope: Scope) -> EmailRun:
     """Create a run for ``scope`` (permission-checked) and start it in the background."""
     return _dispatch(create_run(actor, scope))
+
+
+def launch_confirmed(actor: User, scope: Scope, confirm: str | None) -> EmailRun:
+    """Start a run only when ``confirm`` is the fingerprint of its preview as it is now."""
+    pending = unfinished_runs(scope.cluster_id)
+    if pending:  # resume first, whatever was previewed
+        raise UnfinishedRun(pending)
+    check_confirmation(actor, scope, confirm)
+    return launch_run(actor, scope)
 
 
 def launch_reminder(actor: User, parent_id: int) -> EmailRun:
