@@ -48,8 +48,8 @@ def ask_for_offer(actor: User, offer_id: int, data: AskData, *, today: date | No
         raise ServiceError(
             _l(
                 "Het aanbod is er van %(first)s tot en met %(last)s; kies data die daarmee overlappen.",
-                first=f"{offer.earliest:%d-%m-%Y}",
-                last=f"{offer.latest:%d-%m-%Y}",
+                first=offer.earliest.strftime("%d-%m-%Y"),
+                last=offer.latest.strftime("%d-%m-%Y"),
             ),
             field="latest",
         )
