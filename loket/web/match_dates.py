@@ -14,10 +14,10 @@ from flask_login import current_user
 from wtforms import DateField, HiddenField, StringField, TimeField
 from wtforms.validators import Length, Optional
 
-from loket.db import utcnow
 from loket.models.dates import MAX_OPTIONS
 from loket.services import ServiceError
 from loket.services import matches as svc
+from loket.services.activities.rules import Checks
 from loket.services.calendar.warnings import DateWarning, public_holiday_name
 from loket.services.matches import queue as queries
 from loket.web.forms.base import LoketForm
@@ -53,9 +53,17 @@ class DatesForm(LoketForm):
             for k in ("day", "start", "end", "place")
         ]
 
+    def rules(self) -> None:
+        """The service's own checks on every option whose date and times were read: every error of
+        every option at once (a past date, an end before the start, no place, a time the clock skips)."""
+        checks = Checks()
+        choices = [c for c in _read_choices(self, checks) if c.start is not None and c.end is not None]
+        if choices:
+            checks.run(svc.validate_choices, choices)
+        checks.done()
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        today = utcnow().astimezone(AMS).date()
         for n in self.numbers_filled():
             for k, message in (
                 ("day", _("Vul een geldige datum in.")),
@@ -67,13 +75,6 @@ class DatesForm(LoketForm):
                 if not field.data and not field.errors:
                     field.errors = [*field.errors, message]
                     ok = False
-            day, start, end = self[f"day_{n}"], self[f"start_{n}"], self[f"end_{n}"]
-            if isinstance(day.data, date) and not day.errors and day.data < today:
-                day.errors = [*day.errors, _("De datum ligt in het verleden; kies een datum in de toekomst.")]
-                ok = False
-            if start.data and end.data and end.data <= start.data and not end.errors:
-                end.errors = [*end.errors, _("De eindtijd moet na de begintijd liggen.")]
-                ok = False
         return ok
 
 
@@ -118,31 +119,47 @@ def warning_text(w: DateWarning) -> str:
     return _("Buiten de gewone tijden (07:00–19:00): %(times)s.", times=w.detail)
 
 
-def _local(form: DatesForm, day_name: str, time_name: str) -> datetime:
+def _local(form: DatesForm, day_name: str, time_name: str, checks: Checks) -> datetime | None:
+    """The moment of a day and a time in Amsterdam (UTC); None when either is missing, or (an error
+    in ``checks``) when the clock skips that time."""
     day, at = form[day_name].data, form[time_name].data
+    if not isinstance(day, date) or at is None:
+        return None
     moment = local_to_utc(day, at, AMS)
     if moment is None:
-        raise ServiceError(
-            _(
-                "%(time)s bestaat niet op %(day)s: de klok gaat dan een uur vooruit. Kies een andere tijd.",
-                time=at.strftime("%H:%M"),
-                day=day.strftime("%d-%m-%Y"),
-            ),
-            field=time_name,
+        checks.errors.append(
+            ServiceError(
+                _l(
+                    "%(time)s bestaat niet op %(day)s: de klok gaat dan een uur vooruit. "
+                    "Kies een andere tijd.",
+                    time=at.strftime("%H:%M"),
+                    day=day.strftime("%d-%m-%Y"),
+                ),
+                field=time_name,
+            )
         )
     return moment
 
 
-def _choices(form: DatesForm) -> list[svc.DateChoice]:
+def _read_choices(form: DatesForm, checks: Checks) -> list[svc.DateChoice]:
+    """Every filled option as read (start or end None where it could not be read)."""
     return [
         svc.DateChoice(
             n,
-            _local(form, f"day_{n}", f"start_{n}"),
-            _local(form, f"day_{n}", f"end_{n}"),
+            _local(form, f"day_{n}", f"start_{n}", checks),  # type: ignore[arg-type]
+            _local(form, f"day_{n}", f"end_{n}", checks),  # type: ignore[arg-type]
             form[f"place_{n}"].data or "",
         )
         for n in form.numbers_filled()
     ]
+
+
+def _choices(form: DatesForm) -> list[svc.DateChoice]:
+    """The options of a validated form (ServiceErrors with every time the clock skips)."""
+    checks = Checks()
+    choices = _read_choices(form, checks)
+    checks.done()
+    return choices
 
 
 def fingerprint(choices: list[svc.DateChoice]) -> str:

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from loket.db import db
@@ -29,9 +30,9 @@ PURPOSES = (VERIFY, CHANGE_EMAIL, RESET, INVITE)
 
 
 class TokenError(ServiceError):
-    """A link that is invalid, expired or already used (message in Dutch)."""
+    """A link that is invalid, expired or already used (a lazy translation)."""
 
-    def __init__(self, message: str, reason: str = "invalid") -> None:
+    def __init__(self, message: Any, reason: str = "invalid") -> None:
         super().__init__(message)
         self.reason = reason  # invalid | expired | used
 
@@ -78,23 +79,23 @@ def make_token(
 
 
 def read_token(token: str, purpose: str) -> tuple[User, dict[str, Any]]:
-    """Check a token and return its user and payload; raises TokenError (Dutch) when unusable."""
+    """Check a token and return its user and payload; raises TokenError when unusable."""
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age(purpose))
     except SignatureExpired as exc:
         raise TokenError(
-            "Deze link is verlopen. Vraag een nieuwe link aan.",
+            _l("Deze link is verlopen. Vraag een nieuwe link aan."),
             reason="expired",
         ) from exc
     except BadSignature as exc:
-        raise TokenError("Deze link is ongeldig. Controleer of je de hele link hebt gebruikt.") from exc
+        raise TokenError(_l("Deze link is ongeldig. Controleer of je de hele link hebt gebruikt.")) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
-        raise TokenError("Deze link is ongeldig. Controleer of je de hele link hebt gebruikt.")
+        raise TokenError(_l("Deze link is ongeldig. Controleer of je de hele link hebt gebruikt."))
     user = db.session.get(User, payload["u"])
     if user is None or not user.is_active or not user.email:
-        raise TokenError("Deze link is ongeldig: het account bestaat niet (meer).")
+        raise TokenError(_l("Deze link is ongeldig: het account bestaat niet (meer)."))
     used = TokenError(
-        "Deze link is al gebruikt of niet meer geldig. Vraag zo nodig een nieuwe link aan.", "used"
+        _l("Deze link is al gebruikt of niet meer geldig. Vraag zo nodig een nieuwe link aan."), "used"
     )
     if purpose == VERIFY and (payload.get("e") != user.email or user.email_verified_at is not None):
         raise used

@@ -75,7 +75,7 @@ def confirm_email_change(token: str) -> User:
     new_email = payload["e"]
     if find_user_by_email(new_email) is not None:
         raise tokens.TokenError(
-            "Dit e-mailadres is intussen al in gebruik; je adres is niet gewijzigd.", "used"
+            _l("Dit e-mailadres is intussen al in gebruik; je adres is niet gewijzigd."), "used"
         )
     old = user.email
     user.email, user.email_verified_at = new_email, utcnow()
@@ -90,7 +90,9 @@ def check_profile(text: str | None) -> str:
     """The organisation's short profile: plain text, lines kept, at most PROFILE_MAX characters."""
     value = (text or "").replace("\r\n", "\n").strip()
     if len(value) > PROFILE_MAX:
-        raise ServiceError(f"De beschrijving is te lang (maximaal {PROFILE_MAX} tekens).", field="profile")
+        raise ServiceError(
+            _l("De beschrijving is te lang (maximaal %(n)s tekens).", n=PROFILE_MAX), field="profile"
+        )
     return value
 
 

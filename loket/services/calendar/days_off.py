@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from loket.db import db, utcnow
@@ -18,7 +19,7 @@ LONGEST_DAYS_OFF = 31
 def _school_of(actor: User) -> int:
     policies.require(
         policies.is_member(actor, actor.organisation_id if actor else None) and actor.role == ROLE_SCHOOL,
-        "Alleen scholen houden hun vrije dagen bij.",
+        _l("Alleen scholen houden hun vrije dagen bij."),
     )
     return actor.organisation_id  # type: ignore[return-value]
 
@@ -41,14 +42,16 @@ def add_day_off(actor: User, first_day: date, last_day: date | None, description
     org_id = _school_of(actor)
     last_day = last_day or first_day
     if last_day < first_day:
-        raise ServiceError("De laatste dag ligt voor de eerste dag.", field="last_day")
+        raise ServiceError(_l("De laatste dag ligt voor de eerste dag."), field="last_day")
     if (last_day - first_day).days >= LONGEST_DAYS_OFF:
-        raise ServiceError(f"Voeg hoogstens {LONGEST_DAYS_OFF} dagen tegelijk toe.", field="last_day")
+        raise ServiceError(
+            _l("Voeg hoogstens %(n)s dagen tegelijk toe.", n=LONGEST_DAYS_OFF), field="last_day"
+        )
     text = " ".join((description or "").split())
     if not text:
-        raise ServiceError("Geef een omschrijving, bijvoorbeeld 'studiedag'.", field="description")
+        raise ServiceError(_l("Geef een omschrijving, bijvoorbeeld 'studiedag'."), field="description")
     if len(text) > 100:
-        raise ServiceError("De omschrijving is te lang (maximaal 100 tekens).", field="description")
+        raise ServiceError(_l("De omschrijving is te lang (maximaal 100 tekens)."), field="description")
     day = SchoolDayOff(
         organisation_id=org_id,
         first_day=first_day,
@@ -68,7 +71,7 @@ def remove_day_off(actor: User, day_off_id: int) -> None:
     org_id = _school_of(actor)
     day = db.session.get(SchoolDayOff, day_off_id)
     if day is None or day.organisation_id != org_id:
-        raise NotFound("Deze vrije dag bestaat niet.")
+        raise NotFound(_l("Deze vrije dag bestaat niet."))
     audit.record(actor, "day_off_removed", day, first_day=day.first_day.isoformat())
     db.session.delete(day)
     db.session.flush()

@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from loket.geo import haversine_km
 from loket.models import Match, Offer, User
 from loket.services import ServiceError, policies
@@ -32,10 +34,10 @@ class AskData:
 
 def offer_to_ask(actor: User, offer_id: int) -> Offer:
     """The offer, if the actor's school may ask for it now (NotFound / ServiceError otherwise)."""
-    policies.require(policies.can_create_request(actor), "Alleen scholen kunnen aanbod aanvragen.")
+    policies.require(policies.can_create_request(actor), _l("Alleen scholen kunnen aanbod aanvragen."))
     offer = offer_details(actor, offer_id).obj
     if offer.status != "open" or offer.capacity_left <= 0:
-        raise ServiceError("Dit aanbod heeft geen plaats meer; kies een ander aanbod.")
+        raise ServiceError(_l("Dit aanbod heeft geen plaats meer; kies een ander aanbod."))
     return offer
 
 
@@ -43,9 +45,13 @@ def ask_for_offer(actor: User, offer_id: int, data: AskData, *, today: date | No
     """Create the school's request from ``data`` and the offer, and propose the pair (source school)."""
     offer = offer_to_ask(actor, offer_id)
     if data.earliest and data.latest and (data.latest < offer.earliest or data.earliest > offer.latest):
-        period = f"{offer.earliest:%d-%m-%Y} tot en met {offer.latest:%d-%m-%Y}"
         raise ServiceError(
-            f"Het aanbod is er van {period}; kies data die daarmee overlappen.", field="latest"
+            _l(
+                "Het aanbod is er van %(first)s tot en met %(last)s; kies data die daarmee overlappen.",
+                first=offer.earliest.strftime("%d-%m-%Y"),
+                last=offer.latest.strftime("%d-%m-%Y"),
+            ),
+            field="latest",
         )
     modes = [m for m in (data.modes or offer.modes) if m in offer.modes] or list(offer.modes)
     req = request_service.create_request(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -60,11 +61,11 @@ def offer_details(actor: User | None, offer_id: int) -> Details:
     """An offer's detail page: any school while it is open; owners, managers, matched schools always."""
     offer = _load(Offer, offer_id)
     if offer is None:
-        raise NotFound("Dit aanbod bestaat niet (meer).")
+        raise NotFound(_l("Dit aanbod bestaat niet (meer)."))
     own = policies.is_member(actor, offer.organisation_id)
     matches = [] if own else _party_matches(actor, Match.offer_id, offer.id, Request)
     if not policies.can_read_offer(actor, offer, party=bool(matches)):
-        raise NotFound("Dit aanbod bestaat niet (meer).")
+        raise NotFound(_l("Dit aanbod bestaat niet (meer)."))
     return Details(obj=offer, own=own, matches=matches)
 
 
@@ -73,9 +74,9 @@ def request_details(actor: User | None, request_id: int) -> Details:
     always. The teacher who posted it is never part of it."""
     req = _load(Request, request_id)
     if req is None:
-        raise NotFound("Deze aanvraag bestaat niet (meer).")
+        raise NotFound(_l("Deze aanvraag bestaat niet (meer)."))
     own = policies.is_member(actor, req.organisation_id)
     matches = [] if own else _party_matches(actor, Match.request_id, req.id, Offer)
     if not policies.can_read_request(actor, req, party=bool(matches)):
-        raise NotFound("Deze aanvraag bestaat niet (meer).")
+        raise NotFound(_l("Deze aanvraag bestaat niet (meer)."))
     return Details(obj=req, own=own, matches=matches)

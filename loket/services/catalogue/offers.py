@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from loket.db import db
@@ -25,7 +26,7 @@ def origin_of(org: Organisation, location_id: int | None) -> Location | None:
 def offers_for_school(actor: User, filters: Filters, *, per_page: int, today: date | None = None) -> Page:
     """One page of the catalogue for the actor's school; ``page.extra['asked']`` maps the offers the
     school already asked for (any of its requests) to that match."""
-    policies.require(policies.can_create_request(actor), "Alleen scholen kunnen het aanbod doorzoeken.")
+    policies.require(policies.can_create_request(actor), _l("Alleen scholen kunnen het aanbod doorzoeken."))
     school = actor.organisation
     origin = origin_of(school, filters.location_id)
     page = browse(

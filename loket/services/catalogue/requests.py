@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from loket.db import db
@@ -22,7 +23,7 @@ def requests_for_company(actor: User, filters: Filters, *, per_page: int, today:
     """One page of open requests for the actor's company. Without a chosen distance, "in reach" is
     the largest radius of the company's open offers (25 km without any). ``page.extra['proposed']``
     maps the requests the company already has a match with to that match."""
-    policies.require(policies.can_create_offer(actor), "Alleen bedrijven kunnen aanvragen doorzoeken.")
+    policies.require(policies.can_create_offer(actor), _l("Alleen bedrijven kunnen aanvragen doorzoeken."))
     company = actor.organisation
     reach, levels_rows = _own_offers(company.id)
     if filters.km is None:

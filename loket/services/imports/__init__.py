@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from loket.db import db, utcnow
@@ -61,7 +62,13 @@ class ImportFailed(ServiceError):
     """The file was rejected; ``errors`` holds one RowError per problem (nothing was written)."""
 
     def __init__(self, kind: str, errors: list[RowError]) -> None:
-        super().__init__(f"Import van {kind} afgewezen: {len(errors)} fout(en); er is niets opgeslagen.")
+        super().__init__(
+            _l(
+                "Import van %(kind)s afgewezen: %(n)s fout(en); er is niets opgeslagen.",
+                kind=kind,
+                n=len(errors),
+            )
+        )
         self.kind = kind
         self.errors = errors
 
@@ -92,7 +99,10 @@ class ImportReport:
 def validate_file(kind: str, source: TextIO | str | Path, *, on_progress: Progress | None = None) -> Parsed:
     """Read and check a whole file against the format and the database; never writes."""
     if kind not in KINDS:
-        raise ServiceError(f"Onbekend importtype {kind!r}; kies uit: {', '.join(KINDS)}.", field="kind")
+        raise ServiceError(
+            _l("Onbekend importtype %(kind)s; kies uit: %(kinds)s.", kind=repr(kind), kinds=", ".join(KINDS)),
+            field="kind",
+        )
     known = load_known(with_emails=kind in ORG_FILES)
     return parse_file(kind, source, known, on_progress=on_progress)
 

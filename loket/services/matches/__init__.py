@@ -12,6 +12,7 @@ from loket.services.matches.dates import (
     open_options,
     pick_date,
     propose_dates,
+    validate_choices,
 )
 from loket.services.matches.lifecycle import (
     accept,
@@ -47,4 +48,5 @@ __all__ = [
     "post_message",
     "propose_dates",
     "reroute",
+    "validate_choices",
 ]

@@ -7,6 +7,7 @@ on PostgreSQL, the database write lock on SQLite). ``capacity_used`` never drops
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from loket.db import db
@@ -14,7 +15,7 @@ from loket.models import Offer
 from loket.services import ServiceError
 from loket.services.matching.dirty import touch
 
-NO_CAPACITY = "Dit aanbod heeft geen capaciteit meer: alle plaatsen zijn al vergeven."
+NO_CAPACITY = _l("Dit aanbod heeft geen capaciteit meer: alle plaatsen zijn al vergeven.")
 
 
 def _refresh(offer_id: int) -> None:

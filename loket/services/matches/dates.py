@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from loket.db import db, utcnow
@@ -25,6 +27,7 @@ from loket.models import DateOption, Match, User
 from loket.models.dates import MAX_OPTIONS, OPTION_OPEN, OPTION_PICKED, OPTION_WITHDRAWN
 from loket.models.matches import ACCEPTED, SCHEDULED
 from loket.services import NotFound, ServiceError, audit, policies
+from loket.services.activities.rules import Checks
 from loket.services.calendar.warnings import AMSTERDAM, DateWarning, warnings_for
 from loket.services.matches import recipients as people
 from loket.services.matches import steps as step
@@ -62,46 +65,68 @@ def open_options(match: Match) -> list[DateOption]:
 
 def _side(actor: User | None, match: Match) -> str:
     side = policies.match_side(actor, match)
-    policies.require(side is not None, "Alleen de school en het bedrijf spreken een datum af.")
+    policies.require(side is not None, _l("Alleen de school en het bedrijf spreken een datum af."))
     return side  # type: ignore[return-value]
 
 
-def _can_plan(match: Match, now: datetime, doing: str) -> None:
+def _can_plan(match: Match, now: datetime, doing: Any) -> None:
     step.need(match, ACCEPTED, SCHEDULED, doing=doing)
     if match.status == SCHEDULED and activity_over(match, now):
-        raise ServiceError("De activiteit is al geweest; geef nu feedback of meld dat ze niet doorging.")
+        raise ServiceError(_l("De activiteit is al geweest; geef nu feedback of meld dat ze niet doorging."))
+
+
+def _check_option(checks: Checks, c: DateChoice, now: datetime) -> None:
+    """Every error of one option into ``checks``, each beside its own field."""
+    n = c.number
+    start = c.start if isinstance(c.start, datetime) and c.start.tzinfo is not None else None
+    end = c.end if isinstance(c.end, datetime) and c.end.tzinfo is not None else None
+    if start is None:
+        checks.errors.append(ServiceError(_l("Vul een geldige datum en begintijd in."), field=f"day_{n}"))
+    elif start.astimezone(AMSTERDAM).date() < now.astimezone(AMSTERDAM).date() or start < now:
+        checks.errors.append(
+            ServiceError(
+                _l("De datum ligt in het verleden; kies een datum in de toekomst."), field=f"day_{n}"
+            )
+        )
+    if end is None:
+        checks.errors.append(ServiceError(_l("Vul een eindtijd in (uu:mm)."), field=f"end_{n}"))
+    elif start is not None and end <= start:
+        checks.errors.append(ServiceError(_l("De eindtijd moet na de begintijd liggen."), field=f"end_{n}"))
+    place = " ".join((c.place or "").split())
+    if not place:
+        checks.errors.append(ServiceError(_l("Vul de plaats in (adres of 'online')."), field=f"place_{n}"))
+    elif len(place) > PLACE_MAX:
+        checks.errors.append(
+            ServiceError(_l("De plaats is te lang (maximaal %(n)s tekens).", n=PLACE_MAX), field=f"place_{n}")
+        )
+
+
+def validate_choices(choices: list[DateChoice], *, now: datetime | None = None) -> None:
+    """Check the options themselves (one to three; each: a future start, an end after it, a place)
+    and raise every error of every option at once (``ServiceErrors``, each beside its field)."""
+    now = now or utcnow()
+    checks = Checks()
+    if not choices:
+        checks.errors.append(ServiceError(_l("Stel ten minste één datum voor."), field="day_1"))
+    elif len(choices) > MAX_OPTIONS:
+        checks.errors.append(
+            ServiceError(_l("Stel hoogstens %(n)s data tegelijk voor.", n=MAX_OPTIONS), field="day_1")
+        )
+    for c in choices[:MAX_OPTIONS]:
+        _check_option(checks, c, now)
+    checks.done()
 
 
 def check_choices(
     actor: User, match: Match, choices: list[DateChoice], *, now: datetime | None = None
 ) -> list[tuple[DateChoice, list[DateWarning]]]:
-    """Refuse what cannot be (no option, more than three, a past date, end before start, no place),
-    beside the field; return every option with its warnings."""
+    """Refuse what cannot be (no option, more than three, a past date, end before start, no place):
+    every error of every option at once, beside its field; return every option with its warnings."""
     _side(actor, match)
     now = now or utcnow()
-    _can_plan(match, now, "een datum voorstellen voor")
-    if not choices:
-        raise ServiceError("Stel ten minste één datum voor.", field="day_1")
-    if len(choices) > MAX_OPTIONS:
-        raise ServiceError(f"Stel hoogstens {MAX_OPTIONS} data tegelijk voor.", field="day_1")
-    out = []
-    for c in choices:
-        n = c.number
-        if not isinstance(c.start, datetime) or c.start.tzinfo is None:
-            raise ServiceError("Vul een geldige datum en begintijd in.", field=f"day_{n}")
-        if c.start.astimezone(AMSTERDAM).date() < now.astimezone(AMSTERDAM).date() or c.start < now:
-            raise ServiceError(
-                "De datum ligt in het verleden; kies een datum in de toekomst.", field=f"day_{n}"
-            )
-        if c.end <= c.start:
-            raise ServiceError("De eindtijd moet na de begintijd liggen.", field=f"end_{n}")
-        place = " ".join((c.place or "").split())
-        if not place:
-            raise ServiceError("Vul de plaats in (adres of 'online').", field=f"place_{n}")
-        if len(place) > PLACE_MAX:
-            raise ServiceError(f"De plaats is te lang (maximaal {PLACE_MAX} tekens).", field=f"place_{n}")
-        out.append((c, warnings_for(match, c.start, c.end)))
-    return out
+    _can_plan(match, now, _l("een datum voorstellen voor"))
+    validate_choices(choices, now=now)
+    return [(c, warnings_for(match, c.start, c.end)) for c in choices]
 
 
 def propose_dates(
@@ -120,7 +145,7 @@ def propose_dates(
     step.check_version(match, version)
     checked = check_choices(actor, match, choices, now=now)
     if any(warnings for _, warnings in checked) and not confirmed:
-        raise ServiceError("Bekijk de waarschuwingen bij de data en bevestig je voorstel.")
+        raise ServiceError(_l("Bekijk de waarschuwingen bij de data en bevestig je voorstel."))
     withdrawn = _withdraw_open(match, now or utcnow())
     last_round = db.session.scalar(select(func.max(DateOption.round)).where(DateOption.match_id == match.id))
     round_no = (last_round or 0) + 1
@@ -187,21 +212,23 @@ def pick_date(
     now = now or utcnow()
     option = db.session.get(DateOption, option_id)
     if option is None or option.match_id != match.id:
-        raise NotFound("Deze datum hoort niet bij deze koppeling.")
-    _can_plan(match, now, "een datum kiezen voor")
+        raise NotFound(_l("Deze datum hoort niet bij deze koppeling."))
+    _can_plan(match, now, _l("een datum kiezen voor"))
     if option.status != OPTION_OPEN:
         raise ServiceError(
-            "Deze datum is niet meer voorgesteld: er kwam een nieuw voorstel of er is al gekozen. "
-            "Kies een van de data die nu openstaan.",
+            _l(
+                "Deze datum is niet meer voorgesteld: er kwam een nieuw voorstel of er is al gekozen. "
+                "Kies een van de data die nu openstaan."
+            ),
             field="option_id",
         )
     if option.side == side:
         raise ServiceError(
-            "De andere partij kiest een van de data die jullie voorstelden.", field="option_id"
+            _l("De andere partij kiest een van de data die jullie voorstelden."), field="option_id"
         )
     if option.starts_at <= now:
         raise ServiceError(
-            "Deze datum ligt intussen in het verleden; stel nieuwe data voor.", field="option_id"
+            _l("Deze datum ligt intussen in het verleden; stel nieuwe data voor."), field="option_id"
         )
     action = "reschedule" if match.status == SCHEDULED else "schedule"
     old = match.scheduled_start

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +30,7 @@ COMPLETE_AFTER = matches.COMPLETE_AFTER
 # --------------------------------------------------------------------------- deadline transitions
 def expire(match: Match, now: datetime) -> Match:
     """A proposal nobody acted on for 21 days expires; capacity and request go back to the pool."""
-    step.need(match, PROPOSED, APPROVED, doing="laten verlopen")
+    step.need(match, PROPOSED, APPROVED, doing=_l("laten verlopen"))
     waiting = people.must_act(match)
     step.release_if_held(match)
     step.move(None, match, EXPIRED, "expire", "Niemand reageerde binnen 21 dagen.")
@@ -45,7 +46,7 @@ def expire(match: Match, now: datetime) -> Match:
 
 def remind(match: Match, now: datetime) -> Match:
     """Remind whoever has to act on a proposal that waits for 7 days (once per state)."""
-    step.need(match, PROPOSED, APPROVED, doing="herinneren")
+    step.need(match, PROPOSED, APPROVED, doing=_l("herinneren"))
     match.reminder_sent_at = now
     audit.record(None, "remind", match, from_state=match.status, to_state=match.status)
     step.flush()
@@ -61,7 +62,7 @@ def remind(match: Match, now: datetime) -> Match:
 
 def request_feedback(match: Match, now: datetime) -> Match:
     """After the date: ask each side that has not answered yet for feedback (once)."""
-    step.need(match, SCHEDULED, doing="om feedback vragen")
+    step.need(match, SCHEDULED, doing=_l("om feedback vragen"))
     match.feedback_requested_at = now
     given = {f.side for f in match.feedback}
     users = [u for side in ("school", "company") if side not in given for u in people.side_users(match, side)]

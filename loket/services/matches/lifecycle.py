@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from loket.db import db, utcnow
-from loket.labels import status_nl
+from loket.labels import STATUS_LABELS
 from loket.models import Match, MatchFeedback, Offer, Request, User
 from loket.models.activities import OFF_OPEN, REQ_COMPLETED, REQ_MATCHED, REQ_OPEN
 from loket.models.matches import (
@@ -52,16 +53,20 @@ def _score(req: Request, offer: Offer) -> dict:
     """Cheap hard checks, then the engine's explanation of the pair: its score, breakdown and reasons
     (one engine call per proposal; a pair that fails a hard filter is refused with the reasons)."""
     if req.status != REQ_OPEN:
-        raise ServiceError("Deze aanvraag staat niet open voor nieuwe voorstellen.", field="request")
+        raise ServiceError(_l("Deze aanvraag staat niet open voor nieuwe voorstellen."), field="request")
     if offer.status != OFF_OPEN:
-        raise ServiceError("Dit aanbod staat niet open.", field="offer")
+        raise ServiceError(_l("Dit aanbod staat niet open."), field="offer")
     if offer.capacity_left <= 0:
         raise ServiceError(capacity.NO_CAPACITY, field="offer")
     if offer.latest < req.earliest or offer.earliest > req.latest:
-        raise ServiceError("De periode van het aanbod valt buiten de periode van de aanvraag.", field="offer")
+        raise ServiceError(
+            _l("De periode van het aanbod valt buiten de periode van de aanvraag."), field="offer"
+        )
     explanation = explain_pair(req, offer)
     if not explanation.feasible:
-        raise ServiceError("Dit aanbod past niet bij de aanvraag: " + "; ".join(explanation.failed) + ".")
+        raise ServiceError(
+            _l("Dit aanbod past niet bij de aanvraag: %(reasons)s.", reasons="; ".join(explanation.failed))
+        )
     s = explanation.suggestion
     if s is None:
         return dict(score=0.0, breakdown={}, reasons=[], distance_km=None, mode=None)
@@ -85,19 +90,21 @@ def propose(
     """Propose a pair, scored by the engine; the cluster's managers (or the admins, for a cluster
     without a manager) decide."""
     if source not in SOURCES:
-        raise ServiceError(f"Onbekende bron van het voorstel: {source!r}.")
+        raise ServiceError(_l("Onbekende bron van het voorstel: %(source)s.", source=repr(source)))
     req = db.session.get(Request, request_id)
     if req is None:
-        raise NotFound("Deze aanvraag bestaat niet.")
+        raise NotFound(_l("Deze aanvraag bestaat niet."))
     offer = db.session.get(Offer, offer_id)
     if offer is None:
-        raise NotFound("Dit aanbod bestaat niet.")
+        raise NotFound(_l("Dit aanbod bestaat niet."))
     policies.require(policies.can_propose_match(actor, req, offer, source))
     existing = db.session.scalar(select(Match).where(Match.request_id == req.id, Match.offer_id == offer.id))
     if existing is not None and existing.status not in REOPENABLE:
         raise ServiceError(
-            "Deze aanvraag en dit aanbod zijn al eerder aan elkaar gekoppeld "
-            f"(status: {status_nl(existing.status)})."
+            _l(
+                "Deze aanvraag en dit aanbod zijn al eerder aan elkaar gekoppeld (status: %(status)s).",
+                status=STATUS_LABELS.get(existing.status, existing.status),
+            )
         )
     values = dict(
         cluster_id=req.organisation.cluster_id,
@@ -133,9 +140,9 @@ def approve(actor: User, match_id: int, *, version: int | None = None) -> Match:
     match = get_match(match_id)
     policies.require(policies.can_manage_match(actor, match))
     step.check_version(match, version)
-    step.need(match, PROPOSED, doing="goedkeuren")
+    step.need(match, PROPOSED, doing=_l("goedkeuren"))
     if match.offer.status != OFF_OPEN:
-        raise ServiceError("Het aanbod staat niet meer open; keur dit voorstel niet goed of leid het om.")
+        raise ServiceError(_l("Het aanbod staat niet meer open; keur dit voorstel niet goed of leid het om."))
     capacity.take(match.offer_id)
     step.move(actor, match, APPROVED, "approve")
     step.flush()
@@ -166,8 +173,8 @@ def reject(actor: User, match_id: int, reason: str, *, version: int | None = Non
     match = get_match(match_id)
     policies.require(policies.can_manage_match(actor, match))
     step.check_version(match, version)
-    text = step.reason_text(reason, "een reden voor de afwijzing")
-    step.need(match, PROPOSED, doing="afwijzen")
+    text = step.reason_text(reason, _l("een reden voor de afwijzing"))
+    step.need(match, PROPOSED, doing=_l("afwijzen"))
     step.move(actor, match, REJECTED, "reject", text)
     step.flush()
     step.tell(
@@ -185,8 +192,8 @@ def reroute(actor: User, match_id: int, new_offer_id: int, reason: str) -> Match
     match = get_match(match_id)
     policies.require(policies.can_manage_match(actor, match))
     if int(new_offer_id) == match.offer_id:
-        raise ServiceError("Kies een ander aanbod dan het huidige.", field="offer_id")
-    text = step.reason_text(reason, "een reden voor het omleiden")
+        raise ServiceError(_l("Kies een ander aanbod dan het huidige."), field="offer_id")
+    text = step.reason_text(reason, _l("een reden voor het omleiden"))
     reject(actor, match_id, text)
     new = propose(actor, match.request_id, int(new_offer_id), source="manager")
     audit.record(actor, "reroute", match, reason=text, new_match_id=new.id)
@@ -198,10 +205,10 @@ def accept(actor: User, match_id: int, *, version: int | None = None) -> Match:
     match = get_match(match_id)
     policies.require(
         policies.can_accept_match(actor, match),
-        "Alleen de andere partij kan deze koppeling accepteren.",
+        _l("Alleen de andere partij kan deze koppeling accepteren."),
     )
     step.check_version(match, version)
-    step.need(match, APPROVED, doing="accepteren")
+    step.need(match, APPROVED, doing=_l("accepteren"))
     step.move(actor, match, ACCEPTED, "accept")
     match.request.status = REQ_MATCHED
     others = db.session.scalars(
@@ -231,11 +238,11 @@ def decline(actor: User, match_id: int, reason: str, *, version: int | None = No
     match = get_match(match_id)
     policies.require(
         policies.can_accept_match(actor, match),
-        "Alleen de andere partij kan deze koppeling weigeren.",
+        _l("Alleen de andere partij kan deze koppeling weigeren."),
     )
     step.check_version(match, version)
-    text = step.reason_text(reason, "een reden om te weigeren")
-    step.need(match, APPROVED, doing="weigeren")
+    text = step.reason_text(reason, _l("een reden om te weigeren"))
+    step.need(match, APPROVED, doing=_l("weigeren"))
     step.release_if_held(match)
     step.move(actor, match, DECLINED, "decline", text)
     step.flush()
@@ -254,8 +261,8 @@ def cancel(actor: User, match_id: int, reason: str, *, version: int | None = Non
     match = get_match(match_id)
     policies.require(policies.can_cancel_match(actor, match))
     step.check_version(match, version)
-    text = step.reason_text(reason, "een reden voor het annuleren")
-    step.need(match, *OPEN_MATCH_STATES, doing="annuleren")
+    text = step.reason_text(reason, _l("een reden voor het annuleren"))
+    step.need(match, *OPEN_MATCH_STATES, doing=_l("annuleren"))
     step.release_if_held(match)
     step.back_to_pool(match)
     step.move(actor, match, CANCELLED, "cancel", text)
@@ -277,26 +284,26 @@ def give_feedback(
     """Feedback (1-5 + comment) of one side after the activity; both answered -> completed."""
     match = get_match(match_id)
     side = policies.match_side(actor, match)
-    policies.require(side is not None, "Alleen de school en het bedrijf geven feedback.")
-    step.need(match, SCHEDULED, COMPLETED, doing="beoordelen")
+    policies.require(side is not None, _l("Alleen de school en het bedrijf geven feedback."))
+    step.need(match, SCHEDULED, COMPLETED, doing=_l("beoordelen"))
     now = now or utcnow()
     if not activity_over(match, now):
-        raise ServiceError("Feedback geven kan pas na de activiteit.")
+        raise ServiceError(_l("Feedback geven kan pas na de activiteit."))
     try:
         value = int(rating)
     except (TypeError, ValueError) as exc:
-        raise ServiceError("Kies een cijfer van 1 tot en met 5.", field="rating") from exc
+        raise ServiceError(_l("Kies een cijfer van 1 tot en met 5."), field="rating") from exc
     if not 1 <= value <= 5:
-        raise ServiceError("Kies een cijfer van 1 tot en met 5.", field="rating")
+        raise ServiceError(_l("Kies een cijfer van 1 tot en met 5."), field="rating")
     if pupils_reached is not None and not 0 <= int(pupils_reached) <= 10000:
         raise ServiceError(
-            "Het aantal bereikte leerlingen moet tussen 0 en 10000 liggen.", field="pupils_reached"
+            _l("Het aantal bereikte leerlingen moet tussen 0 en 10000 liggen."), field="pupils_reached"
         )
     text = (comment or "").strip()
     if len(text) > 2000:
-        raise ServiceError("Het commentaar is te lang (maximaal 2000 tekens).", field="comment")
+        raise ServiceError(_l("Het commentaar is te lang (maximaal 2000 tekens)."), field="comment")
     if any(f.side == side for f in match.feedback):
-        raise ServiceError("Jullie hebben voor deze koppeling al feedback gegeven.")
+        raise ServiceError(_l("Jullie hebben voor deze koppeling al feedback gegeven."))
     fb = MatchFeedback(
         match=match, side=side, user_id=actor.id, rating=value, comment=text, pupils_reached=pupils_reached
     )
@@ -311,7 +318,7 @@ def give_feedback(
 # --------------------------------------------------------------------------- deadlines
 def complete(match: Match, now: datetime, *, actor: User | None = None) -> Match:
     """Scheduled -> completed (both gave feedback, or 14 days after the date)."""
-    step.need(match, SCHEDULED, doing="afronden")
+    step.need(match, SCHEDULED, doing=_l("afronden"))
     step.move(actor, match, COMPLETED, "complete")
     if match.request.status == REQ_MATCHED:
         match.request.status = REQ_COMPLETED
@@ -332,16 +339,18 @@ def close_after_activity(
     reason; the place goes back to the offer and the request back to the pool)."""
     match = get_match(match_id)
     side = policies.match_side(actor, match)
-    policies.require(side is not None, "Alleen de school en het bedrijf melden of de activiteit doorging.")
+    policies.require(
+        side is not None, _l("Alleen de school en het bedrijf melden of de activiteit doorging.")
+    )
     step.check_version(match, version)
-    step.need(match, SCHEDULED, doing="afsluiten")
+    step.need(match, SCHEDULED, doing=_l("afsluiten"))
     now = now or utcnow()
     if not activity_over(match, now):
-        raise ServiceError("Dit kan pas na de activiteit.")
+        raise ServiceError(_l("Dit kan pas na de activiteit."))
     if held:
         complete(match, now, actor=actor)
         return match
-    text = step.reason_text(reason, "een reden (wat is er gebeurd?)")
+    text = step.reason_text(reason, _l("een reden (wat is er gebeurd?)"))
     step.release_if_held(match)
     step.back_to_pool(match)
     step.move(actor, match, CANCELLED, "not_held", text)

@@ -9,6 +9,7 @@ wrote in the thread, by email or in their daily digest (their notification setti
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -65,9 +66,9 @@ def clean_body(body: str | None) -> str:
     """The message as stored: control characters dropped, outer blank space trimmed, length checked."""
     text = multi_line(body or "").strip()
     if not text:
-        raise ServiceError("Schrijf eerst een bericht.", field="body")
+        raise ServiceError(_l("Schrijf eerst een bericht."), field="body")
     if len(text) > MESSAGE_MAX:
-        raise ServiceError(f"Het bericht is te lang (maximaal {MESSAGE_MAX} tekens).", field="body")
+        raise ServiceError(_l("Het bericht is te lang (maximaal %(n)s tekens).", n=MESSAGE_MAX), field="body")
     return text
 
 
@@ -75,10 +76,12 @@ def post_message(actor: User, match_id: int, body: str) -> MatchMessage:
     """Add a message to the thread and notify the other participants."""
     match = step.get_match(match_id)
     role = author_role(actor, match)
-    policies.require(role is not None, "Alleen de school, het bedrijf en de clusterbeheerder schrijven hier.")
+    policies.require(
+        role is not None, _l("Alleen de school, het bedrijf en de clusterbeheerder schrijven hier.")
+    )
     if match.status not in WRITABLE:
         raise ServiceError(
-            "Berichten sturen kan zodra de koppeling geaccepteerd is en zolang ze loopt.", field="body"
+            _l("Berichten sturen kan zodra de koppeling geaccepteerd is en zolang ze loopt."), field="body"
         )
     text = clean_body(body)
     message = MatchMessage(match_id=match.id, author_id=actor.id, author_role=role, body=text)

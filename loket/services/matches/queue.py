@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -48,7 +49,7 @@ def scope(user: User) -> set[int] | None:
         return None
     if user is not None and user.is_manager and user.is_active:
         return policies.managed_cluster_ids(user)
-    raise PermissionDenied("Deze pagina is voor clusterbeheerders.")
+    raise PermissionDenied(_l("Deze pagina is voor clusterbeheerders."))
 
 
 def visible_clusters(user: User) -> list[Cluster]:
@@ -63,7 +64,7 @@ def _cluster_filter(column, user: User, filters: Filters):
     ids = scope(user)
     if filters.cluster_id is not None:
         if ids is not None and filters.cluster_id not in ids:
-            raise PermissionDenied("Dit cluster beheer je niet.")
+            raise PermissionDenied(_l("Dit cluster beheer je niet."))
         return column == filters.cluster_id
     if ids is None:
         return None
@@ -145,7 +146,7 @@ def waiting_on(match: Match) -> str:
 def match_for(user: User, match_id: int) -> Match:
     """The match if this user may see it (404 when it does not exist, 403 when it is not theirs)."""
     match = get_match(match_id)
-    policies.require(policies.can_view_match(user, match), "Deze koppeling hoort niet bij jou.")
+    policies.require(policies.can_view_match(user, match), _l("Deze koppeling hoort niet bij jou."))
     return match
 
 

@@ -5,12 +5,15 @@ capacity release, and notifying the parties. Nothing here commits.
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from loket.db import db, utcnow
-from loket.labels import status_nl
+from loket.labels import STATUS_LABELS
 from loket.models import Match, Offer, Request, User
 from loket.models.activities import REQ_MATCHED, REQ_OPEN
 from loket.models.matches import (
@@ -22,7 +25,9 @@ from loket.services import NotFound, ServiceError, StaleEdit, audit
 from loket.services.matches import capacity
 from loket.services.notifications.inbox import notify
 
-STALE = "Deze koppeling is intussen gewijzigd door iemand anders. Herlaad de pagina en probeer het opnieuw."
+STALE = _l(
+    "Deze koppeling is intussen gewijzigd door iemand anders. Herlaad de pagina en probeer het opnieuw."
+)
 
 
 def match_path(match_id: int) -> str:
@@ -41,14 +46,17 @@ def get_match(match_id: int) -> Match:
         )
     )
     if match is None:
-        raise NotFound("Deze koppeling bestaat niet.")
+        raise NotFound(_l("Deze koppeling bestaat niet."))
     return match
 
 
-def need(match: Match, *states: str, doing: str) -> None:
+def need(match: Match, *states: str, doing: Any) -> None:
+    """Refuse unless the match is in one of ``states``; ``doing`` is a lazy verb phrase."""
     if match.status not in states:
-        state = status_nl(match.status)
-        raise ServiceError(f"Je kunt deze koppeling niet {doing}: de koppeling is {state}.")
+        state = STATUS_LABELS.get(match.status, match.status)
+        raise ServiceError(
+            _l("Je kunt deze koppeling niet %(doing)s: de koppeling is %(state)s.", doing=doing, state=state)
+        )
 
 
 def check_version(match: Match, version: int | None) -> None:
@@ -56,12 +64,13 @@ def check_version(match: Match, version: int | None) -> None:
         raise StaleEdit(STALE)
 
 
-def reason_text(reason: str | None, what: str = "een reden") -> str:
+def reason_text(reason: str | None, what: Any = None) -> str:
+    """The reason as stored (one line); ``what`` names the missing reason (a lazy phrase)."""
     text = " ".join((reason or "").split())
     if not text:
-        raise ServiceError(f"Geef {what} op.", field="reason")
+        raise ServiceError(_l("Geef %(what)s op.", what=what or _l("een reden")), field="reason")
     if len(text) > 1000:
-        raise ServiceError("De reden is te lang (maximaal 1000 tekens).", field="reason")
+        raise ServiceError(_l("De reden is te lang (maximaal 1000 tekens)."), field="reason")
     return text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from loket.db import db, paginate, utcnow
@@ -86,9 +87,9 @@ def mark_read(user: User, notification_id: int) -> Notification:
     """Mark one of the user's own notifications read."""
     note = db.session.get(Notification, notification_id)
     if note is None:
-        raise NotFound("Deze melding bestaat niet (meer).")
+        raise NotFound(_l("Deze melding bestaat niet (meer)."))
     if note.user_id != user.id:
-        raise PermissionDenied("Dit is niet jouw melding.")
+        raise PermissionDenied(_l("Dit is niet jouw melding."))
     if note.read_at is None:
         note.read_at = utcnow()
         db.session.flush()
