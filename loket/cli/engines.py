@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from loket.cli.helpers import counting_progress, echo_json, progress, transactional
 from loket.db import db
+from loket.reason_text import reasons_text
 
 
 @click.command("cluster")
@@ -122,7 +123,7 @@ def match_command(
     else:
         for d in run.as_json():
             km = "-" if d["distance_km"] is None else f"{d['distance_km']} km"
-            why = "; ".join(d["reasons"])
+            why = reasons_text(d["reasons"])
             click.echo(f"{d['request']}\t{d['offer']}\t#{d['rank']}\t{d['score']}\t{km}\t{why}")
     if assign_pairs:
         click.echo(

@@ -43,7 +43,7 @@ class Match(Base):
     distance_km: Mapped[float | None] = mapped_column(Float)
     mode: Mapped[str | None] = mapped_column(String(12))
     breakdown: Mapped[dict] = mapped_column(JSON, default=dict)
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[dict]] = mapped_column(JSON, default=list)  # code + params (loket.reason_text)
     proposed_by: Mapped[str] = mapped_column(String(12), default="engine")  # engine|school|company|manager
     proposed_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")

@@ -34,6 +34,7 @@ from loket.models.matches import (
     REJECTED,
     SCHEDULED,
 )
+from loket.reason_text import reasons_text
 from loket.services import NotFound, ServiceError, audit, policies
 from loket.services.matches import capacity, messages
 from loket.services.matches import recipients as people
@@ -61,14 +62,14 @@ def _score(req: Request, offer: Offer) -> dict:
         raise ServiceError("De periode van het aanbod valt buiten de periode van de aanvraag.", field="offer")
     explanation = explain_pair(req, offer)
     if not explanation.feasible:
-        raise ServiceError("Dit aanbod past niet bij de aanvraag: " + "; ".join(explanation.failed) + ".")
+        raise ServiceError("Dit aanbod past niet bij de aanvraag: " + reasons_text(explanation.failed) + ".")
     s = explanation.suggestion
     if s is None:
         return dict(score=0.0, breakdown={}, reasons=[], distance_km=None, mode=None)
     return dict(
         score=round(s.score, 6),
         breakdown={k: round(v, 6) for k, v in s.contributions.items()},
-        reasons=list(s.reasons),
+        reasons=[dict(r) for r in s.reasons],
         distance_km=None if s.distance_km is None else round(s.distance_km, 3),
         mode=s.mode,
     )

@@ -102,7 +102,7 @@ def _store(inputs: Inputs, suggestions: list[Suggestion]) -> tuple[int, int]:
             distance_km=None if s.distance_km is None else round(s.distance_km, 3),
             mode=s.mode,
             breakdown={k: round(v, 6) for k, v in s.contributions.items()},
-            reasons=list(s.reasons),
+            reasons=[dict(r) for r in s.reasons],
             proposed_by="engine",
         )
         db.session.add(match)

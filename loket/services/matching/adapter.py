@@ -163,7 +163,8 @@ def find_offer(key: str | int) -> Offer:
 
 # --------------------------------------------------------------------------- one pair
 def explain_pair(req: Request, offer: Offer) -> Explanation:
-    """Hard-filter check of one pair for a manual proposal (services.matches); Dutch failure reasons.
+    """Hard-filter check of one pair for a manual proposal (services.matches): the failed filters
+    with their margins (reasons as data, ``loket.reason_text`` renders them), or the suggestion.
 
     People may propose to organisations without an active user, so that filter is not applied here.
     """
@@ -171,4 +172,4 @@ def explain_pair(req: Request, offer: Offer) -> Explanation:
         engine = Engine([offer_record(offer, True)])
         return engine.explain(request_record(req, True), str(offer.id))
     except MatchInputError as exc:
-        return Explanation(False, [exc.problem], None)
+        return Explanation(False, [{"code": "input_error", "params": {"text": exc.problem}}], None)

@@ -22,7 +22,7 @@ from loket.services.matching.open_records import chunks
 from loket.services.matching.state import mark_computed
 
 #: version of the scoring code; with a digest of MatchConfig it forms the rows' ``weights_version``
-SCORE_VERSION = "1"
+SCORE_VERSION = "2"
 
 
 def weights_version(config: MatchConfig | None = None) -> str:
@@ -58,9 +58,10 @@ def rows_of(side: str, lists: dict[int, list[Suggestion]], version: str, now) ->
             "rank": rank,
             "score": float(s.score),
             "breakdown": dict(s.contributions),
-            "reasons": list(s.reasons),
+            "reasons": [dict(r) for r in s.reasons],
             "distance_km": s.distance_km,
             "mode": s.mode,
+            "starts_on": s.starts_on,
             "weights_version": version,
             "computed_at": now,
         }
