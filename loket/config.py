@@ -254,6 +254,11 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # stored suggestions (docs/OPERATIONS.md, "Suggestions"): K per request and per offer, and
         # how many touched lists in one transaction make a full rebuild instead
         "LOKET_SUGGESTIONS_TOP": e.int("SUGGESTIONS_TOP", 20),
+        # loket tune-weights: decisions needed, held-out NDCG margin, bounds on each normalised weight
+        "LOKET_TUNE_MIN_DECISIONS": e.int("TUNE_MIN_DECISIONS", 200),
+        "LOKET_TUNE_MARGIN": e.float("TUNE_MARGIN", 0.01),
+        "LOKET_WEIGHT_MIN": e.float("WEIGHT_MIN", 0.02),
+        "LOKET_WEIGHT_MAX": e.float("WEIGHT_MAX", 0.5),
         "LOKET_SUGGESTIONS_FULL_AFTER": e.int("SUGGESTIONS_FULL_AFTER", 2000),
         # days a completed match still shows both sides' contact details (loket.services.matches.contact)
         "LOKET_CONTACT_RETENTION_DAYS": e.int("CONTACT_RETENTION_DAYS", 30),
