@@ -22,9 +22,16 @@ branch_labels = None
 depends_on = None
 
 
-def _rows(table: str):
+_match = sa.table("match", sa.column("id", sa.Integer), sa.column("reasons", sa.JSON))
+
+
+def _rows():
     conn = op.get_bind()
-    return conn, conn.execute(sa.text(f'SELECT id, reasons FROM "{table}"')).all()
+    return conn, conn.execute(sa.select(_match.c.id, _match.c.reasons)).all()
+
+
+def _write(conn, row_id: int, reasons: list) -> None:
+    conn.execute(sa.update(_match).where(_match.c.id == row_id).values(reasons=reasons))
 
 
 def _load(value):
@@ -37,20 +44,18 @@ def upgrade():
     with op.batch_alter_table("suggestion", schema=None) as batch_op:
         batch_op.add_column(sa.Column("starts_on", sa.Date(), nullable=True))
     op.execute(sa.text("UPDATE suggestion SET reasons = '[]'"))
-    conn, rows = _rows("match")
-    update = sa.text("UPDATE \"match\" SET reasons = :r WHERE id = :i")
+    conn, rows = _rows()
     for row_id, reasons in rows:
         items = _load(reasons)
         if any(isinstance(x, str) for x in items):
             new = [
                 {"code": "legacy_text", "params": {"text": x}} if isinstance(x, str) else x for x in items
             ]
-            conn.execute(update, {"r": json.dumps(new), "i": row_id})
+            _write(conn, row_id, new)
 
 
 def downgrade():
-    conn, rows = _rows("match")
-    update = sa.text("UPDATE \"match\" SET reasons = :r WHERE id = :i")
+    conn, rows = _rows()
     for row_id, reasons in rows:
         items = _load(reasons)
         if any(isinstance(x, dict) for x in items):
@@ -58,7 +63,7 @@ def downgrade():
                 (x.get("params") or {}).get("text", x.get("code", "")) if isinstance(x, dict) else x
                 for x in items
             ]
-            conn.execute(update, {"r": json.dumps(old), "i": row_id})
+            _write(conn, row_id, old)
     op.execute(sa.text("UPDATE suggestion SET reasons = '[]'"))
     with op.batch_alter_table("suggestion", schema=None) as batch_op:
         batch_op.drop_column("starts_on")
