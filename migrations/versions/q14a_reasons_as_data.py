@@ -48,9 +48,7 @@ def upgrade():
     for row_id, reasons in rows:
         items = _load(reasons)
         if any(isinstance(x, str) for x in items):
-            new = [
-                {"code": "legacy_text", "params": {"text": x}} if isinstance(x, str) else x for x in items
-            ]
+            new = [{"code": "legacy_text", "params": {"text": x}} if isinstance(x, str) else x for x in items]
             _write(conn, row_id, new)
 
 

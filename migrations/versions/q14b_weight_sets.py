@@ -34,10 +34,16 @@ def upgrade():
             ["cluster_id"], ["cluster.id"], name=op.f("fk_weight_set_cluster_id_cluster"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
-            ["created_by_id"], ["user_account.id"], name=op.f("fk_weight_set_created_by_id_user_account"), ondelete="SET NULL"
+            ["created_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_weight_set_created_by_id_user_account"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["undone_by_id"], ["user_account.id"], name=op.f("fk_weight_set_undone_by_id_user_account"), ondelete="SET NULL"
+            ["undone_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_weight_set_undone_by_id_user_account"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_weight_set")),
     )
