@@ -257,6 +257,11 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "LOKET_BROKER_SEARCH_KM": e.float("BROKER_SEARCH_KM", 30.0),
         "LOKET_BROKER_MAX_CANDIDATES": e.int("BROKER_MAX_CANDIDATES", 40),
         "LOKET_BROKER_DATE_SLACK_DAYS": e.int("BROKER_DATE_SLACK_DAYS", 60),
+        # loket tune-weights: decisions needed, held-out NDCG margin, bounds on each normalised weight
+        "LOKET_TUNE_MIN_DECISIONS": e.int("TUNE_MIN_DECISIONS", 200),
+        "LOKET_TUNE_MARGIN": e.float("TUNE_MARGIN", 0.01),
+        "LOKET_WEIGHT_MIN": e.float("WEIGHT_MIN", 0.02),
+        "LOKET_WEIGHT_MAX": e.float("WEIGHT_MAX", 0.5),
         "LOKET_SUGGESTIONS_FULL_AFTER": e.int("SUGGESTIONS_FULL_AFTER", 2000),
         # days a completed match still shows both sides' contact details (loket.services.matches.contact)
         "LOKET_CONTACT_RETENTION_DAYS": e.int("CONTACT_RETENTION_DAYS", 30),

@@ -25,6 +25,7 @@ COMMANDS: list[click.Command] = [
     data.holidays_group,
     engines.match_command,
     engines.cluster_command,
+    engines.tune_weights_command,
     workflow.deadlines_command,
     workflow.digest_command,
     mail.mail_group,

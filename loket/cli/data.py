@@ -116,6 +116,9 @@ def seed_demo_command(schools, companies, requests, offers, seed: int, if_empty:
         err=True,
     )
     db.session.commit()  # the demo data is there; the suggestions follow in blocks
+    decided = demo.seed_decisions(seed=seed)
+    click.echo(f"Demodata: {decided} beslissingen over voorgestelde koppelingen.", err=True)
+    db.session.commit()
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))  # fresh planner statistics after the bulk load
         db.session.commit()

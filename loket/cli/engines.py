@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from loket.cli.helpers import counting_progress, echo_json, progress, transactional
 from loket.db import db
+from loket.reason_text import reasons_text
 
 
 @click.command("cluster")
@@ -122,7 +123,7 @@ def match_command(
     else:
         for d in run.as_json():
             km = "-" if d["distance_km"] is None else f"{d['distance_km']} km"
-            why = "; ".join(d["reasons"])
+            why = reasons_text(d["reasons"])
             click.echo(f"{d['request']}\t{d['offer']}\t#{d['rank']}\t{d['score']}\t{km}\t{why}")
     if assign_pairs:
         click.echo(
@@ -169,3 +170,47 @@ def _refresh(as_json: bool, dirty_only: bool) -> None:
     else:
         n_req, n_off = full.get("requests", 0), full.get("offers", 0)
         click.echo(f"Suggesties bijgewerkt: {n_req} aanvragen, {n_off} aanbiedingen.", err=True)
+
+
+@click.command("tune-weights")
+@click.option(
+    "--cluster", "cluster_id", type=int, default=None, help="Learn from this cluster's decisions only."
+)
+@click.option(
+    "--min-decisions",
+    type=click.IntRange(1),
+    default=None,
+    help="Decisions needed (LOKET_TUNE_MIN_DECISIONS).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Report both weight sets and their held-out scores; store nothing."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+@with_appcontext
+@transactional
+def tune_weights_command(cluster_id, min_decisions, dry_run, as_json) -> None:
+    """Learn feature weights from the managers' and the other side's decisions; store them when they
+    rank held-out requests better by the margin, within the admin's bounds (national weights only)."""
+    from loket.matching.types import FEATURES
+    from loket.services.matching.tuning import tune_weights
+
+    report = tune_weights(cluster_id=cluster_id, min_decisions=min_decisions, dry_run=dry_run)
+    if as_json:
+        echo_json(report)
+        return
+    learned = report["learned"] or {}
+    click.echo(f"{'kenmerk':<10} {'nu':>7} {'geleerd':>8}")
+    for n in FEATURES:
+        new = f"{learned[n]:8.3f}" if n in learned else f"{'-':>8}"
+        click.echo(f"{n:<10} {report['current'][n]:7.3f} {new}")
+
+    def fmt(v: float | None) -> str:
+        return "-" if v is None else f"{v:.3f}"
+
+    click.echo(
+        f"NDCG op niet geziene aanvragen: nu {fmt(report['current_ndcg'])}, "
+        f"geleerd {fmt(report['learned_ndcg'])} ({report['decisions']} beslissingen, "
+        f"{report['groups']} aanvragen)"
+    )
+    stored = report["stored"]
+    click.echo(report["why"] + (f"; opgeslagen als {stored['version']}" if stored else "; niets opgeslagen"))

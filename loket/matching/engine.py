@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,9 +13,11 @@ from sklearn.neighbors import BallTree
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, Vocab, bits, encode
 from loket.matching.features import MODE_CODES, Checks, Fits, check, fits
-from loket.matching.reasons import failures, reasons
+from loket.matching.order import top
+from loket.matching.reasons import Pair, failures, reasons
 from loket.matching.topic import Terms, TopicModel
 from loket.matching.types import (
+    SCORE_QUANTUM,
     Explanation,
     MatchConfig,
     MatchInputError,
@@ -147,12 +150,16 @@ class Engine:
         ok = {k: bool(v[0]) for k, v in ch.ok.items()}
         excl = {(r, o) for r, o in excluded if r == request.id}
         ok["excluded"] = (request.id, offer_id) not in excl
+        gap = max(int(rq.start[0]) - int(of.end[0]), int(of.start[0]) - int(rq.end[0]), 1) - 1
         failed = failures(
             ok,
             distance_km=float(d[0]),
             shared=int(ch.shared[0]),
             radius_km=float(of.reach[0]),
             travel_km=float(rq.reach[0]),
+            date_gap_days=gap,
+            request_activity=self.vocab.activities[int(rq.act[0])],
+            offer_activity=self.vocab.activities[int(of.act[0])],
         )
         if failed:
             return Explanation(False, failed, None)
@@ -190,12 +197,13 @@ class Engine:
             return []
         q = self.topics.vectorise([requests[i].topic or "" for i in idx])
         sim = self.topics.similarity_rows(q, self.topics.vectorise([offer.topic or ""]))
+        known = np.diff(q.indptr) > 0
         sub = rt.take(idx)
         sub_ch = ch.subset(idx)
-        ft = fits(sub, of, d[idx], sim, sub_ch, self.config)
+        ft = fits(sub, of, d[idx], sim, sub_ch, self.config, known)
         ids = [requests[i].id for i in idx]
         id_order = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
-        order = _top(ft.score, id_order, top_k)
+        order = top(ft.score, d[idx], np.maximum(sub.start, of.start), id_order, top_k)
         out = []
         for rank, k in enumerate(order, start=1):
             req = requests[idx[k]]
@@ -207,11 +215,11 @@ class Engine:
                     ft,
                     int(k),
                     float(d[idx[k]]),
-                    float(sim[k]),
                     sub_ch,
                     sub,
                     of,
                     offer_topic=offer.topic or "",
+                    topic_known=bool(known[k]),
                     req_row=int(k),
                     off_row=0,
                 )
@@ -312,13 +320,14 @@ class Engine:
             # score without it can never reach the top-k, so their similarity is not computed
             base = fits(rq, sub_of, dk, np.zeros(len(rows)), sub_ch, self.config).score
             kth = np.partition(base, len(base) - top_k)[len(base) - top_k]
-            sel = np.flatnonzero(base + w_topic >= kth - 1e-9)
+            sel = np.flatnonzero(base + w_topic >= kth - SCORE_QUANTUM - 1e-9)  # rounding: may tie
             rows, sub_of, sub_ch, dk = rows[sel], sub_of.take(sel), sub_ch.subset(sel), dk[sel]
         if query is None:
             query = self.topics.query_terms([req.topic or ""])[0]
         sim = self.topics.similarity(query, rows)
-        ft = fits(rq, sub_of, dk, sim, sub_ch, self.config)
-        order = _top(ft.score, self._id_rank[rows], top_k)
+        known = len(query[0]) > 0
+        ft = fits(rq, sub_of, dk, sim, sub_ch, self.config, known)
+        order = top(ft.score, dk, np.maximum(rq.start, sub_of.start), self._id_rank[rows], top_k)
         return [
             self._make(
                 req.id,
@@ -327,11 +336,11 @@ class Engine:
                 ft,
                 int(k),
                 float(dk[k]),
-                float(sim[k]),
                 sub_ch,
                 rq,
                 sub_of,
                 offer_topic=self.offers[rows[k]].topic or "",
+                topic_known=known,
                 req_row=0,
                 off_row=int(k),
             )
@@ -346,17 +355,37 @@ class Engine:
         ft: Fits,
         k: int,
         dist: float,
-        sim: float,
         ch: Checks,
         rq: Table,
         of: Table,
         *,
         offer_topic: str,
+        topic_known: bool,
         req_row: int,
         off_row: int,
     ) -> Suggestion:
         mode = MODE_CODES[int(ft.mode[k])]
         dist_km = dist if math.isfinite(dist) else None
+        pair_fits = {name: float(v[k]) for name, v in ft.fits.items()}
+        pair = Pair(
+            fits=pair_fits,
+            mode=mode,
+            distance_km=dist_km,
+            req_sect=int(rq.sect[req_row]),
+            req_rel=int(rq.sect_rel[req_row]),
+            off_sect=int(of.sect[off_row]),
+            req_lvl=int(rq.lvl[req_row]),
+            off_lvl_x=int(of.lvl_x[off_row]),
+            kind=int(ch.kind[k]),
+            offer_activity=int(of.act[off_row]),
+            topic_known=topic_known,
+            offer_topic=offer_topic,
+            acts_year=int(rq.acts_year[req_row]),
+            req_modes=int(rq.modes[req_row]),
+            off_modes=int(of.modes[off_row]),
+            travel_km=float(rq.reach[req_row]),
+            radius_km=float(of.reach[off_row]),
+        )
         return Suggestion(
             request_id=req_id,
             offer_id=offer_id,
@@ -365,33 +394,7 @@ class Engine:
             distance_km=dist_km,
             mode=mode,
             contributions=ft.contributions(k, self.config),
-            reasons=reasons(
-                self.vocab,
-                self.config,
-                mode=mode,
-                distance_km=dist_km,
-                req_sect=int(rq.sect[req_row]),
-                req_rel=int(rq.sect_rel[req_row]),
-                off_sect=int(of.sect[off_row]),
-                req_lvl=int(rq.lvl[req_row]),
-                off_lvl_x=int(of.lvl_x[off_row]),
-                kind=int(ch.kind[k]),
-                offer_activity=int(of.act[off_row]),
-                topic_sim=sim,
-                offer_topic=offer_topic,
-                acts_year=int(rq.acts_year[req_row]),
-            ),
+            reasons=reasons(self.vocab, self.config, pair),
+            starts_on=date.fromordinal(max(int(rq.start[req_row]), int(of.start[off_row]))),
+            fits=pair_fits,
         )
-
-
-def _top(score: NDArray[np.float64], tiebreak: NDArray[np.int64], top_k: int | None) -> NDArray[np.intp]:
-    """Indices of the best ``top_k`` scores, best first; ties broken by ``tiebreak`` (ascending)."""
-    n = len(score)
-    if top_k is not None and top_k <= 0:
-        return np.zeros(0, dtype=np.intp)
-    idx = np.arange(n)
-    if top_k is not None and n > 2 * top_k:
-        kth = np.partition(score, n - top_k)[n - top_k]
-        idx = np.flatnonzero(score >= kth)
-    order = idx[np.lexsort((tiebreak[idx], -score[idx]))]
-    return order if top_k is None else order[:top_k]

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, Table, Vocab
-from loket.matching.types import FEATURES, MatchConfig
+from loket.matching.types import FEATURES, SCORE_QUANTUM, MatchConfig
 
 # filter names, in the order explain() reports them
 FILTERS: tuple[str, ...] = ("active", "activity", "mode", "distance", "level", "date", "capacity")
@@ -98,8 +98,14 @@ def fits(
     topic_sim: NDArray[np.float64],
     checks: Checks,
     config: MatchConfig,
+    topic_known: NDArray[np.bool_] | bool = True,
 ) -> Fits:
-    """Feature fits and score of (feasible) pairs; arrays broadcast like in :func:`check`."""
+    """Feature fits and score of (feasible) pairs; arrays broadcast like in :func:`check`.
+
+    The topic fit rises linearly from 0 at ``topic_floor`` similarity to 1 at ``topic_full``. Where the
+    request names no topic (``topic_known`` false) it is the sector fit instead, so that requests
+    without a topic are not scored lower across the board. The score is rounded to SCORE_QUANTUM.
+    """
     with np.errstate(invalid="ignore"):
         phys_fit = np.exp(-np.nan_to_num(dist_km, nan=np.inf) / config.distance_scale_km)
     physical = checks.school_ok | checks.company_ok
@@ -124,7 +130,7 @@ def fits(
     out = {
         "distance": f_dist,
         "sector": f_sector,
-        "topic": np.clip(topic_sim, 0.0, 1.0),
+        "topic": np.where(topic_known, topic_fit(topic_sim, config), f_sector),
         "activity": f_act,
         "level": f_level,
         "date": f_date,
@@ -135,7 +141,14 @@ def fits(
     score = np.zeros(shape)
     for name in FEATURES:
         score = score + w[name] * out[name]
-    return Fits(fits=out, mode=_b(mode, shape), score=np.clip(score, 0.0, 1.0))
+    score = np.round(np.clip(score, 0.0, 1.0) / SCORE_QUANTUM) * SCORE_QUANTUM
+    return Fits(fits=out, mode=_b(mode, shape), score=score)
+
+
+def topic_fit(sim: NDArray[np.float64] | float, config: MatchConfig) -> NDArray[np.float64]:
+    """Topic similarity (cosine) -> topic fit in [0, 1] (see :func:`fits`)."""
+    span = config.topic_full - config.topic_floor
+    return np.clip((np.asarray(sim, dtype=np.float64) - config.topic_floor) / span, 0.0, 1.0)
 
 
 def _b(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -19,8 +19,9 @@ from sklearn.neighbors import BallTree
 
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, encode
-from loket.matching.engine import Engine, _top
+from loket.matching.engine import Engine
 from loket.matching.features import check, fits
+from loket.matching.order import top
 from loket.matching.topic import N_FEATURES, Terms, vectorise
 from loket.matching.types import MatchConfig, MatchInputError, OfferRecord, RequestRecord, Suggestion
 
@@ -45,6 +46,7 @@ class RequestIndex:
             self._pos[r.id] = i
         self.table = encode(self.requests, self.vocab).pack()
         self.topic_rows = vectorise([r.topic or "" for r in self.requests])
+        self._has_topic = np.diff(self.topic_rows.indptr) > 0
         order = sorted(range(len(self.requests)), key=lambda i: self.requests[i].id)
         self._id_rank = np.empty(len(self.requests), dtype=np.int64)
         self._id_rank[order] = np.arange(len(self.requests))
@@ -198,8 +200,9 @@ class RequestIndex:
         sub_ch = ch.subset(keep)
         dk = d[keep]
         sim = self._similarity(rows, vec)
-        ft = fits(sub, of, dk, sim, sub_ch, self.config)
-        order = _top(ft.score, self._id_rank[rows], top_k)
+        known = self._has_topic[rows]
+        ft = fits(sub, of, dk, sim, sub_ch, self.config, known)
+        order = top(ft.score, dk, np.maximum(sub.start, of.start), self._id_rank[rows], top_k)
         return [
             self._engine._make(
                 self.requests[rows[k]].id,
@@ -208,11 +211,11 @@ class RequestIndex:
                 ft,
                 int(k),
                 float(dk[k]),
-                float(sim[k]),
                 sub_ch,
                 sub,
                 of,
                 offer_topic=offer.topic or "",
+                topic_known=bool(known[k]),
                 req_row=int(k),
                 off_row=0,
             )

@@ -3,14 +3,19 @@
 The similarity of two topics depends on those two texts only, never on the other offers: n-grams are
 hashed into a fixed space (no vocabulary fitted on a corpus, no IDF), weighted ``1 + log(tf)`` and
 L2-normalised, after lower-casing, stripping accents and dropping Dutch function words (the job IDF
-did before). That makes a pair's score a pure function of the pair, so stored suggestions stay exact
-when other offers come and go (``loket.services.matching.refresh``).
+did before), and with the first word of every curated synonym group the text names added
+(``data/taxonomy/topic_synonyms.json``: "cobots" also counts as "robot"). Both lists are fixed, so a
+pair's score is a pure function of the pair, and stored suggestions stay exact when other offers come
+and go (``loket.services.matching.refresh``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,10 +39,55 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"\w+")
 
 
+_SYNONYMS = Path(__file__).resolve().parents[2] / "data" / "taxonomy" / "topic_synonyms.json"
+#: a synonym term of at least this many letters also matches the words that start with it
+PREFIX_MIN = 5
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> tuple[dict[str, str], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """(word -> group head, (prefix, head) longest first, (phrase, head)) of the curated synonym list."""
+    words: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    phrases: list[tuple[str, str]] = []
+    for group in json.loads(_SYNONYMS.read_text(encoding="utf-8"))["groups"]:
+        head = " ".join(_WORD.findall(strip_accents_unicode(group[0].lower())))
+        for term in group:
+            toks = _WORD.findall(strip_accents_unicode(term.lower()))
+            if len(toks) > 1:
+                phrases.append((" " + " ".join(toks) + " ", head))
+            elif toks:
+                words.setdefault(toks[0], head)
+                if len(toks[0]) >= PREFIX_MIN:
+                    prefixes.setdefault(toks[0], head)
+    by_len = tuple(sorted(prefixes.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+    return words, by_len, tuple(phrases)
+
+
+def _group_of(word: str) -> str | None:
+    """The head of the synonym group of ``word``: its exact entry, else the longest term it starts with."""
+    words, prefixes, _ = synonym_groups()
+    if word in words:
+        return words[word]
+    for term, head in prefixes:
+        if len(term) < len(word) and word.startswith(term):
+            return head
+    return None
+
+
 def prepare(text: str) -> str:
-    """Lower-case, strip accents, drop punctuation and Dutch function words."""
+    """Lower-case, strip accents, drop punctuation and Dutch function words, add synonym group heads."""
     words = _WORD.findall(strip_accents_unicode((text or "").lower()))
-    return " ".join(w for w in words if w not in STOPWORDS)
+    heads: list[str] = []
+    for w in words:
+        head = _group_of(w)
+        if head is not None and head not in heads and head != w:
+            heads.append(head)
+    joined = " " + " ".join(words) + " "
+    for phrase, head in synonym_groups()[2]:
+        if phrase in joined and head not in heads:
+            heads.append(head)
+    return " ".join([w for w in words if w not in STOPWORDS] + heads)
 
 
 _HASHER = HashingVectorizer(

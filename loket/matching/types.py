@@ -10,6 +10,14 @@ from typing import Any
 
 FEATURES: tuple[str, ...] = ("distance", "sector", "topic", "activity", "level", "date", "equity")
 
+#: scores are ranked and shown at this resolution (0.1 percentage point); equal scores are a tie,
+#: broken by distance, then the soonest possible date, then the id
+SCORE_QUANTUM = 0.001
+
+#: one reason as data: ``{"code": ..., "params": {...}}``, plus ``"weak": True`` on the weakest point;
+#: rendered in the reader's language at display time (``loket.reason_text``)
+Reason = dict[str, Any]
+
 
 class MatchInputError(ValueError):
     """Bad engine input; the message names the object (``aanvraag R12`` / ``aanbod O7``) and the problem."""
@@ -66,29 +74,39 @@ class MatchConfig:
     """All weights and constants of the score, in one place.
 
     The score is ``sum(w_f * fit_f) / sum(w_f)`` over the features, each fit in [0, 1], so the score
-    lies in [0, 1] whatever the weights. Defaults: distance matters most, then sector fit, then the
-    free-text topic; activity, level, date and equity break ties between otherwise similar offers.
+    lies in [0, 1] whatever the weights; it is rounded to ``SCORE_QUANTUM`` (0.1 percentage point),
+    and equal scores are ordered by distance, then the soonest possible date, then the id. Defaults:
+    the topic (what the lesson is about) weighs most, so that an offer about the requested subject
+    beats an off-topic one in the same or a related sector at a similar distance; then distance and
+    sector; activity, level, date and equity break ties between otherwise similar offers.
     """
 
-    w_distance: float = 0.30
-    w_sector: float = 0.20
-    w_topic: float = 0.15
+    w_distance: float = 0.22
+    w_sector: float = 0.14
+    w_topic: float = 0.32
     w_activity: float = 0.10
-    w_level: float = 0.10
-    w_date: float = 0.05
+    w_level: float = 0.08
+    w_date: float = 0.04
     w_equity: float = 0.10
     #: distance fit = exp(-km / distance_scale_km): 1.0 next door, 0.37 at 25 km, 0.14 at 50 km
     distance_scale_km: float = 25.0
     #: distance fit of a pair that happens online (no travel, but no visit either)
     online_distance_fit: float = 0.5
-    #: sector fit when the sectors are only related in the taxonomy (same sector = 1.0)
-    related_sector_fit: float = 0.5
+    #: sector fit when the sectors are only related in the taxonomy (same sector = 1.0); kept well
+    #: below what a topic match adds, so that "related" never outweighs "on topic"
+    related_sector_fit: float = 0.35
     #: activity fit of a compatible but different activity type (same type = 1.0)
     compatible_activity_fit: float = 0.6
     #: share of the equity term for the school (no activity yet); the rest goes to unused capacity
     equity_school_share: float = 0.5
-    #: topic similarity from which "onderwerp lijkt op: ..." is given as a reason
-    topic_reason_threshold: float = 0.3
+    #: topic similarity below which the topics count as unrelated (shared letter groups by chance)
+    topic_floor: float = 0.1
+    #: topic similarity from which the topic fit is full (one word of a longer title, a synonym)
+    topic_full: float = 0.45
+    #: topic fit from which "onderwerp lijkt op: ..." is given as a reason
+    topic_reason_threshold: float = 0.5
+    #: a weighted loss w_f * (1 - fit_f) / sum(w) below this is not named as the weakest point
+    weak_point_min_loss: float = 0.02
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -97,6 +115,8 @@ class MatchConfig:
                 raise ValueError(f"MatchConfig.{f.name} moet een getal >= 0 zijn, niet {v!r}")
         if self.total_weight <= 0:
             raise ValueError("MatchConfig: de som van de gewichten moet groter dan 0 zijn")
+        if self.topic_full <= self.topic_floor:
+            raise ValueError("MatchConfig.topic_full moet groter zijn dan topic_floor")
         if self.distance_scale_km <= 0:
             raise ValueError("MatchConfig.distance_scale_km moet groter dan 0 zijn")
 
@@ -113,7 +133,8 @@ class MatchConfig:
 
 @dataclass
 class Suggestion:
-    """One proposed (request, offer) pair with its score breakdown and Dutch reasons."""
+    """One proposed (request, offer) pair: its score, breakdown, reasons (data, strongest first, the
+    weakest point last) and the soonest date both sides are available (the tie-break after distance)."""
 
     request_id: str
     offer_id: str
@@ -122,7 +143,9 @@ class Suggestion:
     distance_km: float | None
     mode: str
     contributions: dict[str, float] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    starts_on: date | None = None
+    fits: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The exchange shape of DOMAIN.md: request, offer, rank, score, distance_km, reasons."""
@@ -132,14 +155,15 @@ class Suggestion:
             "rank": self.rank,
             "score": round(self.score, 3),
             "distance_km": None if self.distance_km is None else round(self.distance_km, 1),
-            "reasons": list(self.reasons),
+            "reasons": [dict(r) for r in self.reasons],
         }
 
 
 @dataclass
 class Explanation:
-    """Why a pair is (not) suggested: the failed hard filters, or the suggestion itself."""
+    """Why a pair is (not) suggested: the failed hard filters (reasons as data that name the filter
+    and the margin), or the suggestion itself."""
 
     feasible: bool
-    failed: list[str]
+    failed: list[Reason]
     suggestion: Suggestion | None = None

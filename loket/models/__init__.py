@@ -13,6 +13,7 @@ from loket.models.organisations import Location, Organisation
 from loket.models.scheduler import SchedulerJob
 from loket.models.suggestions import StoredSuggestion, SuggestionState
 from loket.models.users import User
+from loket.models.weights import WeightSet
 
 __all__ = [
     "ActionToken",
@@ -36,5 +37,6 @@ __all__ = [
     "StoredSuggestion",
     "SuggestionState",
     "User",
+    "WeightSet",
     "cluster_manager",
 ]

@@ -43,7 +43,11 @@ class Match(Base):
     distance_km: Mapped[float | None] = mapped_column(Float)
     mode: Mapped[str | None] = mapped_column(String(12))
     breakdown: Mapped[dict] = mapped_column(JSON, default=dict)
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[dict]] = mapped_column(JSON, default=list)  # code + params (loket.reason_text)
+    #: feature -> fit in [0, 1] when proposed (what ``loket tune-weights`` learns from), and the
+    #: weights version that scored it
+    fits: Mapped[dict | None] = mapped_column(JSON)
+    weights_version: Mapped[str | None] = mapped_column(String(40))
     proposed_by: Mapped[str] = mapped_column(String(12), default="engine")  # engine|school|company|manager
     proposed_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")

@@ -3,9 +3,9 @@ kept up to date by ``loket.services.matching.refresh`` so that pages read them w
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loket.db import Base, UTCDateTime, utcnow
@@ -21,7 +21,9 @@ EVERYTHING = "all"
 
 class StoredSuggestion(Base):
     """One (request, offer) pair in the top-K list of its owner: the request (side ``request``) or
-    the offer (side ``offer``), with the engine's score, breakdown and Dutch reasons."""
+    the offer (side ``offer``), with the engine's score, breakdown, reasons (data: code + parameters,
+    the weakest point last) and the soonest date both sides are available (the tie-break after
+    distance)."""
 
     __tablename__ = "suggestion"
 
@@ -32,9 +34,10 @@ class StoredSuggestion(Base):
     rank: Mapped[int] = mapped_column(Integer)  # 1 = best, within the owner's list
     score: Mapped[float] = mapped_column(Float)
     breakdown: Mapped[dict] = mapped_column(JSON, default=dict)  # feature -> share of the score
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[dict]] = mapped_column(JSON, default=list)
     distance_km: Mapped[float | None] = mapped_column(Float)
     mode: Mapped[str | None] = mapped_column(String(12))
+    starts_on: Mapped[date | None] = mapped_column(Date)
     weights_version: Mapped[str] = mapped_column(String(40))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from loket import richtext, taxonomy
 from loket.db import database_unavailable, safe_rollback
 from loket.labels import status_label
+from loket.reason_text import is_weak, reason_text
 from loket.services.catalogue.details import detail_path
 from loket.services.notifications.inbox import unread_count
 
@@ -77,11 +78,20 @@ def fmt_km(value: float | None) -> str:
     return "" if value is None else format_decimal(value, format="#,##0.0")
 
 
+def fmt_score(value: float | None) -> str:
+    """A score in [0, 1] as a percentage with one decimal (87,3%): scores are ranked at that resolution,
+    so two offers shown alike are a real tie (then the nearer comes first)."""
+    return "" if value is None else format_decimal(100 * value, format="#,##0.0") + "%"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["km"] = fmt_km
     app.jinja_env.filters["decimal"] = lambda v: "" if v is None else format_decimal(v)
+    app.jinja_env.filters["score_pct"] = fmt_score
+    app.jinja_env.filters["reason"] = reason_text
+    app.jinja_env.filters["reason_is_weak"] = is_weak
     app.jinja_env.filters["time"] = lambda v: "" if v is None else f"{v.astimezone(AMS):%H:%M}"
     app.jinja_env.filters["activity"] = lambda c: taxonomy.activities().label(c, _locale())
     app.jinja_env.filters["sector"] = lambda c: taxonomy.sectors().label(c, _locale())

@@ -73,7 +73,8 @@ def test_json_shape_and_ranking(runner, world):
     assert [d["offer"] for d in r1] == ["O-NEAR", "O-MID"]  # Groningen out of reach, dormant company left out
     assert [d["rank"] for d in r1] == [1, 2] and r1[0]["score"] >= r1[1]["score"]
     assert 0 < r1[0]["score"] <= 1 and r1[0]["distance_km"] == 0.0
-    assert "zelfde sector: Energie" in r1[0]["reasons"] and "past bij havo" in r1[0]["reasons"]
+    codes = {r["code"]: r["params"] for r in r1[0]["reasons"]}  # reasons as data: code + parameters
+    assert codes["same_sector"] == {"sectors": ["energie"]}
     assert r1[1]["distance_km"] == pytest.approx(12.8, abs=1.0)
     assert all(d["offer"] not in ("O-SLAAP", "O-FAR") for d in out)
 

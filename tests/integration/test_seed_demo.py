@@ -104,3 +104,21 @@ def test_same_seed_same_data():
 def test_school_year_dates():
     assert demo.school_year(date(2026, 11, 28)) == (date(2026, 8, 25), date(2027, 7, 10))
     assert demo.school_year(date(2027, 3, 1)) == (date(2026, 8, 25), date(2027, 7, 10))
+
+
+def test_demo_decisions_feed_tune_weights(runner):
+    """The demo has decided matches (the demo managers' taste), so `loket tune-weights --dry-run
+    --json` prints both weight sets and their held-out scores, and stores nothing."""
+    import json
+
+    from loket.models import Match, WeightSet
+
+    seed(runner)
+    assert count(Match, Match.status == "approved") > 0 and count(Match, Match.status == "rejected") > 0
+    assert count(Match, Match.fits.is_(None)) == 0
+    result = runner.invoke(args=["tune-weights", "--dry-run", "--json", "--min-decisions", "20"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["decisions"] == count(Match) and doc["current"] and doc["learned"]
+    assert doc["current_ndcg"] is not None and doc["learned_ndcg"] is not None
+    assert doc["stored"] is None and count(WeightSet) == 0

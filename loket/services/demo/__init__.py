@@ -1,6 +1,8 @@
 """Demo data: schools and companies over real Dutch places, every role, open requests and offers
-(``seed``), from Dutch word lists (``names``)."""
+(``seed``), from Dutch word lists (``names``), and decided matches to learn weights from
+(``decisions``)."""
 
+from loket.services.demo.decisions import seed_decisions
 from loket.services.demo.seed import (
     DEMO_PASSWORD,
     DemoGenerator,
@@ -18,5 +20,6 @@ __all__ = [
     "demo_logins",
     "is_empty",
     "school_year",
+    "seed_decisions",
     "seed_demo",
 ]

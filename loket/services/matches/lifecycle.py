@@ -35,6 +35,7 @@ from loket.models.matches import (
     REJECTED,
     SCHEDULED,
 )
+from loket.reason_text import reasons_text
 from loket.services import NotFound, ServiceError, audit, policies
 from loket.services.matches import capacity, messages
 from loket.services.matches import recipients as people
@@ -43,6 +44,7 @@ from loket.services.matches.contact import contact_of
 from loket.services.matches.dates import activity_over
 from loket.services.matches.steps import get_match
 from loket.services.matching.adapter import explain_pair
+from loket.services.matching.weights import weights_version
 
 SOURCES = ("school", "company", "engine", "manager")
 REOPENABLE = (CANCELLED, EXPIRED)
@@ -65,7 +67,7 @@ def _score(req: Request, offer: Offer) -> dict:
     explanation = explain_pair(req, offer)
     if not explanation.feasible:
         raise ServiceError(
-            _l("Dit aanbod past niet bij de aanvraag: %(reasons)s.", reasons="; ".join(explanation.failed))
+            _l("Dit aanbod past niet bij de aanvraag: %(reasons)s.", reasons=reasons_text(explanation.failed))
         )
     s = explanation.suggestion
     if s is None:
@@ -73,7 +75,9 @@ def _score(req: Request, offer: Offer) -> dict:
     return dict(
         score=round(s.score, 6),
         breakdown={k: round(v, 6) for k, v in s.contributions.items()},
-        reasons=list(s.reasons),
+        reasons=[dict(r) for r in s.reasons],
+        fits={k: round(v, 6) for k, v in s.fits.items()},
+        weights_version=weights_version(),
         distance_km=None if s.distance_km is None else round(s.distance_km, 3),
         mode=s.mode,
     )

@@ -13,6 +13,7 @@ from loket.services import audit
 from loket.services.matches.recipients import deciders
 from loket.services.matching.adapter import ASSIGN_CANDIDATES, Inputs, Progress, find_request, load_inputs
 from loket.services.matching.records import public_id
+from loket.services.matching.weights import weights_version
 from loket.services.notifications.inbox import notify
 
 
@@ -86,6 +87,7 @@ def _store(inputs: Inputs, suggestions: list[Suggestion]) -> tuple[int, int]:
     created: list[Match] = []
     existing = 0
     seen = set(inputs.existing)
+    version = weights_version(inputs.engine.config)
     for s in suggestions:
         req = inputs.request_rows[s.request_id]
         offer = inputs.offer_rows[s.offer_id]
@@ -102,7 +104,9 @@ def _store(inputs: Inputs, suggestions: list[Suggestion]) -> tuple[int, int]:
             distance_km=None if s.distance_km is None else round(s.distance_km, 3),
             mode=s.mode,
             breakdown={k: round(v, 6) for k, v in s.contributions.items()},
-            reasons=list(s.reasons),
+            reasons=[dict(r) for r in s.reasons],
+            fits={k: round(v, 6) for k, v in s.fits.items()},
+            weights_version=version,
             proposed_by="engine",
         )
         db.session.add(match)

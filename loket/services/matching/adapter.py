@@ -42,6 +42,7 @@ from loket.services.matching.records import (
     offer_record,
     request_record,
 )
+from loket.services.matching.weights import match_config
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -119,7 +120,7 @@ def load_inputs(
         log.warning("matching: overgeslagen: %s", msg)
     pairs = db.session.execute(select(Match.request_id, Match.offer_id)).all()
     return Inputs(
-        engine=Engine(off_recs, config),
+        engine=Engine(off_recs, config or match_config()),
         requests=req_recs,
         request_rows={str(r.id): r for r in reqs},
         offer_rows={str(o.id): o for o in offers},
@@ -163,12 +164,13 @@ def find_offer(key: str | int) -> Offer:
 
 # --------------------------------------------------------------------------- one pair
 def explain_pair(req: Request, offer: Offer) -> Explanation:
-    """Hard-filter check of one pair for a manual proposal (services.matches); Dutch failure reasons.
+    """Hard-filter check of one pair for a manual proposal (services.matches): the failed filters
+    with their margins (reasons as data, ``loket.reason_text`` renders them), or the suggestion.
 
     People may propose to organisations without an active user, so that filter is not applied here.
     """
     try:
-        engine = Engine([offer_record(offer, True)])
+        engine = Engine([offer_record(offer, True)], match_config())
         return engine.explain(request_record(req, True), str(offer.id))
     except MatchInputError as exc:
-        return Explanation(False, [exc.problem], None)
+        return Explanation(False, [{"code": "input_error", "params": {"text": exc.problem}}], None)

@@ -26,11 +26,11 @@ from loket.services.matching.lists import (
     replace_lists,
     request_lists,
     top_k,
-    weights_version,
 )
 from loket.services.matching.open_records import chunks
 from loket.services.matching.patch import apply_changes
 from loket.services.matching.state import ensure_state, lock, mark_computed, mark_done, read_states
+from loket.services.matching.weights import match_config, weights_version
 
 
 def process(
@@ -42,7 +42,8 @@ def process(
     req_ids, off_ids = {int(i) for i in request_ids}, {int(i) for i in offer_ids}
     if not req_ids and not off_ids:
         return {"requests": 0, "offers": 0}
-    k, version, now = top_k(), weights_version(), utcnow()
+    cfg = match_config()
+    k, version, now = top_k(), weights_version(cfg), utcnow()
     lock()
     ensure_state(FOR_REQUEST, req_ids)
     ensure_state(FOR_OFFER, off_ids)
@@ -52,8 +53,8 @@ def process(
     # 1. the touched owners' own lists, from all their feasible pairs
     reqs = open_records.open_requests(req_ids, today).records
     offs = open_records.open_offers(off_ids).records
-    all_r, offer_recs = request_lists(reqs, None, today)
-    all_o, request_recs = offer_lists(offs, None, today)
+    all_r, offer_recs = request_lists(reqs, None, today, cfg)
+    all_o, request_recs = offer_lists(offs, None, today, cfg)
     written = replace_lists(FOR_REQUEST, req_ids, {r: v[:k] for r, v in all_r.items()}, version, now)
     written += replace_lists(FOR_OFFER, off_ids, {o: v[:k] for o, v in all_o.items()}, version, now)
 
@@ -74,7 +75,7 @@ def process(
     for rid, pairs in all_r.items():  # a touched request's pair, scored the offers' way
         if not pairs:
             continue
-        ranked = RequestIndex([by_req[rid]]).rank_all([offer_recs[p.offer_id] for p in pairs], None)
+        ranked = RequestIndex([by_req[rid]], cfg).rank_all([offer_recs[p.offer_id] for p in pairs], None)
         for p in pairs:  # feasible, so not excluded
             got = ranked.get(p.offer_id) or []
             offer_changes.setdefault(int(p.offer_id), {})[rid] = got[0] if got else None
@@ -82,7 +83,7 @@ def process(
     for oid, pairs in all_o.items():  # a touched offer's pair, scored the requests' way
         if not pairs:
             continue
-        lists = Engine([by_off[oid]]).suggest_all([request_recs[p.request_id] for p in pairs], None)
+        lists = Engine([by_off[oid]], cfg).suggest_all([request_recs[p.request_id] for p in pairs], None)
         for p in pairs:
             got = lists.get(p.request_id) or []
             request_changes.setdefault(int(p.request_id), {})[oid] = got[0] if got else None

@@ -3,9 +3,7 @@ keeps (K), computing the lists of some owners from their candidates, and writing
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -20,16 +18,7 @@ from loket.models.suggestions import FOR_REQUEST
 from loket.services.matching import candidates, open_records
 from loket.services.matching.open_records import chunks
 from loket.services.matching.state import mark_computed
-
-#: version of the scoring code; with a digest of MatchConfig it forms the rows' ``weights_version``
-SCORE_VERSION = "1"
-
-
-def weights_version(config: MatchConfig | None = None) -> str:
-    """``v<SCORE_VERSION>-<digest of the weights and constants>``: changes whenever scores may."""
-    cfg = asdict(config or MatchConfig())
-    digest = hashlib.sha1(repr(sorted(cfg.items())).encode()).hexdigest()[:8]
-    return f"v{SCORE_VERSION}-{digest}"
+from loket.services.matching.weights import match_config
 
 
 def top_k() -> int:
@@ -58,9 +47,10 @@ def rows_of(side: str, lists: dict[int, list[Suggestion]], version: str, now) ->
             "rank": rank,
             "score": float(s.score),
             "breakdown": dict(s.contributions),
-            "reasons": list(s.reasons),
+            "reasons": [dict(r) for r in s.reasons],
             "distance_km": s.distance_km,
             "mode": s.mode,
+            "starts_on": s.starts_on,
             "weights_version": version,
             "computed_at": now,
         }
@@ -94,23 +84,27 @@ def replace_lists(
 
 
 # --------------------------------------------------------------------------- computing lists
-def request_lists(records, k: int | None, today: date | None) -> tuple[dict[int, list[Suggestion]], dict]:
+def request_lists(
+    records, k: int | None, today: date | None, config: MatchConfig | None = None
+) -> tuple[dict[int, list[Suggestion]], dict]:
     """Each request's best ``k`` offers (all feasible with None) over its candidates; and the offers."""
     if not records:
         return {}, {}
     offers = candidates.offer_candidates(records)
     excluded = open_records.excluded_pairs(request_ids=[int(r.id) for r in records])
-    lists = Engine(offers.records).suggest_all(records, k, excluded)
+    lists = Engine(offers.records, config or match_config()).suggest_all(records, k, excluded)
     return {int(rid): v for rid, v in lists.items()}, {o.id: o for o in offers.records}
 
 
-def offer_lists(records, k: int | None, today: date | None) -> tuple[dict[int, list[Suggestion]], dict]:
+def offer_lists(
+    records, k: int | None, today: date | None, config: MatchConfig | None = None
+) -> tuple[dict[int, list[Suggestion]], dict]:
     """Each offer's best ``k`` requests in reach (all feasible with None); and the requests."""
     if not records:
         return {}, {}
     reqs = candidates.request_candidates(records, today)
     excluded = open_records.excluded_pairs(offer_ids=[int(o.id) for o in records])
-    lists = RequestIndex(reqs.records).rank_all(records, k, excluded)
+    lists = RequestIndex(reqs.records, config or match_config()).rank_all(records, k, excluded)
     return {int(oid): v for oid, v in lists.items()}, {r.id: r for r in reqs.records}
 
 

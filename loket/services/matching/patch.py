@@ -4,6 +4,8 @@ recomputed."""
 
 from __future__ import annotations
 
+import math
+from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -15,12 +17,14 @@ from loket.services.matching.lists import insert_rows, other_col, owner_col, row
 from loket.services.matching.open_records import chunks
 from loket.services.matching.state import read_states
 
-Key = tuple[float, str]
+Key = tuple[float, float, int, str]
 
 
-def sort_key(score: float, other: int) -> Key:
-    """The engine's order: score descending, then the id as text ascending."""
-    return (-score, str(other))
+def sort_key(score: float, distance_km: float | None, starts_on: date | None, other: int) -> Key:
+    """The engine's order: score (rounded by the engine) descending, then distance (unknown last),
+    then the soonest date both sides are available, then the id as text ascending."""
+    d = math.inf if distance_km is None else distance_km
+    return (-score, d, starts_on.toordinal() if starts_on is not None else 0, str(other))
 
 
 def patch_list(
@@ -58,12 +62,19 @@ def apply_changes(
     stored: dict[int, list[tuple[Key, int, Any]]] = {o: [] for o in changes}
     for part in chunks(changes):
         q = (
-            select(col, col_other, StoredSuggestion.id, StoredSuggestion.score, StoredSuggestion.rank)
+            select(
+                col,
+                col_other,
+                StoredSuggestion.id,
+                StoredSuggestion.score,
+                StoredSuggestion.distance_km,
+                StoredSuggestion.starts_on,
+            )
             .where(StoredSuggestion.side == side, col.in_(part))
             .order_by(col, StoredSuggestion.rank)
         )
-        for owner, other, row_id, score, _rank in db.session.execute(q):
-            stored[owner].append((sort_key(score, other), other, row_id))
+        for owner, other, row_id, score, dist, starts_on in db.session.execute(q):
+            stored[owner].append((sort_key(score, dist, starts_on, other), other, row_id))
     recompute: set[int] = set()
     deletes: list[int] = []
     inserts: dict[int, list[tuple[int, Suggestion]]] = {}
@@ -76,7 +87,11 @@ def apply_changes(
         before = stored[owner]
         entries: list[tuple[Key, int, Any]] | None = before
         for other, pair in sorted(by_other.items()):
-            new = (sort_key(pair.score, other), pair) if pair is not None else None
+            new = (
+                (sort_key(pair.score, pair.distance_km, pair.starts_on, other), pair)
+                if pair is not None
+                else None
+            )
             entries = patch_list(entries, other, new, k)
             if entries is None:
                 break

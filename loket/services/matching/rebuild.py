@@ -18,9 +18,10 @@ from loket.models import StoredSuggestion, SuggestionState
 from loket.models.suggestions import EVERYTHING, FOR_OFFER, FOR_REQUEST
 from loket.services.matching import open_records
 from loket.services.matching.incremental import process
-from loket.services.matching.lists import owner_col, replace_lists, top_k, weights_version
+from loket.services.matching.lists import owner_col, replace_lists, top_k
 from loket.services.matching.open_records import chunks
 from loket.services.matching.state import lock, upsert_state
+from loket.services.matching.weights import match_config, weights_version
 
 Progress = Callable[[int, int], None]
 BLOCK = 1000  # owners per block (and per commit) of the full rebuild
@@ -32,13 +33,14 @@ def refresh_all(progress: Progress | None = None, *, block: int = BLOCK, today: 
     made meanwhile are worked in at the end. ``progress(done, total)`` counts owners."""
     t0 = clock.perf_counter()
     started = utcnow()
-    k, version = top_k(), weights_version()
+    cfg = match_config()
+    k, version = top_k(), weights_version(cfg)
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL jit = off"))
     reqs = open_records.open_requests(None, today)
     offs = open_records.open_offers(None)
     excluded = open_records.all_excluded_pairs()
-    engine = Engine(offs.records)
+    engine = Engine(offs.records, cfg)
     total = len(reqs.records) + len(offs.records)
     done = 0
     rows = 0
@@ -58,7 +60,7 @@ def refresh_all(progress: Progress | None = None, *, block: int = BLOCK, today: 
         if progress is not None:
             progress(done, total)
     del engine
-    index = RequestIndex(reqs.records)
+    index = RequestIndex(reqs.records, cfg)
     for i in range(0, len(offs.records), block):
         part = offs.records[i : i + block]
         lists = index.rank_all(part, k, excluded)

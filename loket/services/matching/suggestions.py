@@ -29,7 +29,7 @@ class Candidate:
     score: float
     distance_km: float | None
     mode: str | None
-    reasons: list[str]
+    reasons: list[dict]
     contributions: dict[str, float]
     obj: Any  # Offer (for a request) or Request (for an offer)
     match: Match | None

@@ -1,0 +1,31 @@
+"""Weight sets: feature weights learned from decisions (``loket tune-weights``), stored when they beat
+the current ones, and undone by an admin. The active national set is the newest one not undone;
+without any, the engine's defaults (``loket.matching.MatchConfig``) apply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loket.db import Base, UTCDateTime, utcnow
+
+
+class WeightSet(Base):
+    """One stored set of feature weights (normalised, summing to 1) with how it was found."""
+
+    __tablename__ = "weight_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the ``weights_version`` the engine's rows carry while this set is active (v<score>-<digest>)
+    version: Mapped[str] = mapped_column(String(40))
+    weights: Mapped[dict] = mapped_column(JSON, default=dict)  # feature -> weight
+    #: None: the national set (the one the engine uses); a cluster's sets are reported, not applied
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id", ondelete="SET NULL"))
+    #: the held-out comparison that justified it (learn.TuneResult.as_json) and the bounds in force
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
