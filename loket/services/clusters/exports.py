@@ -23,6 +23,7 @@ from loket.db import db, utcnow
 from loket.labels import status_label
 from loket.models import Cluster, Match, Offer, Organisation, Request, User
 from loket.models.matches import PROPOSED
+from loket.reason_text import reasons_text
 from loket.services import NotFound, policies
 from loket.services.clusters import scope as cluster_scope
 from loket.services.clusters.period import SEGMENTS, Period, period_figures
@@ -137,7 +138,7 @@ def _matches_table(user: User, filters: queue.Filters, states: tuple[str, ...], 
             [m.id, status_label(m.status), m.request.organisation.name, m.offer.organisation.name]
             + [names.get(m.cluster_id, ""), _activity(m.request.activity), round(100 * (m.score or 0))]
             + [None if m.distance_km is None else round(m.distance_km, 1), queue.waiting_on(m)]
-            + [m.status_changed_at.date(), "; ".join(m.reasons or [])]
+            + [m.status_changed_at.date(), reasons_text(m.reasons)]
         )
     return table
 
