@@ -102,11 +102,10 @@ USER_CONTENT = ("Alpha Academy", "Beta Works", "Ada Teacher", "Bob Volunteer", "
 
 def visible_text(page: str) -> str:
     """The text a reader sees or hears: no scripts, styles, language switcher, datalist values or
-    hidden inputs, the stored match reasons; with the aria-label, title, placeholder and alt attributes."""
+    hidden inputs; with the aria-label, title, placeholder and alt attributes."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
     page = re.sub(r'<nav[^>]*class="lang-switch".*?</nav>', " ", page, flags=re.S)
     page = re.sub(r"<datalist\b.*?</datalist>", " ", page, flags=re.S)
-    page = re.sub(r'<ul class="reasons">.*?</ul>', " ", page, flags=re.S)  # stored Dutch, handled elsewhere
     attrs = re.findall(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"', page)
     text = re.sub(r"<[^>]+>", " ", page)
     text = htmllib.unescape(" ".join([text, *attrs]))
