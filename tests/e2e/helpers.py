@@ -26,8 +26,9 @@ class Step:
         page.screenshot(path=str(self.dir / f"{self.n:02d}-{name}.png"), full_page=True)
 
 
-def login(browser, server, email: str, locale: str = "nl-NL"):
-    context = browser.new_context(locale=locale, base_url=server.url)
+def login(browser, server, email: str, locale: str = "nl-NL", **context_options):
+    """A new browser context (``context_options``: e.g. ``viewport``) logged in as ``email``."""
+    context = browser.new_context(locale=locale, base_url=server.url, **context_options)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto("/inloggen")
@@ -42,3 +43,17 @@ def login(browser, server, email: str, locale: str = "nl-NL"):
 def match_status(app, match_id: int) -> str:
     with app.app_context():
         return db.session.get(Match, match_id).status
+
+
+SEVERE = ("serious", "critical")
+
+
+def axe_violations(page) -> list[tuple[str, str]]:
+    """What axe-core (bundled with axe-playwright-python, nothing fetched) finds on the page: (impact,
+    one line naming the rule and its first elements) per violated rule."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return [
+        (v.get("impact") or "", f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}")
+        for v in Axe().run(page).response["violations"]
+    ]
