@@ -30,6 +30,12 @@ DAY = date(2027, 4, 1)
 @pytest.fixture
 def world(make):
     """A cluster with its manager, two companies and two schools (with a user each)."""
+    return build_world(make)
+
+
+def build_world(make) -> dict:
+    """A cluster with its manager, two companies and two schools (with a user each), another
+    cluster with its manager."""
     companies = [make.company(sectors=("energie",)), make.company(sectors=("bouw",))]
     schools = [make.school(), make.school()]
     cluster = make.cluster(members=[*companies, *schools])
