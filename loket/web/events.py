@@ -3,16 +3,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket import taxonomy
 from loket.exports import FORMATS, spreadsheet
+from loket.services import events as svc
 from loket.services.events import pages
+from loket.web.forms.base import LoketForm
 from loket.web.forms.choices import current_locale
+from loket.web.forms.service_call import FAILED, attempt
 
 bp = Blueprint("events", __name__, url_prefix="/loopbaandagen")
+
+
+class PublishForm(LoketForm):
+    """Publish or withdraw the public page (only the CSRF token; the route says which)."""
 
 
 def _login_required() -> Response | None:
@@ -34,7 +41,24 @@ def manage(event_id: int):
     if (refused := _login_required()) is not None:
         return refused
     grid = pages.manager_grid(current_user, event_id)
-    return render_template("events/manage.html", grid=grid, event=grid.event)
+    return render_template("events/manage.html", grid=grid, event=grid.event, publish_form=PublishForm())
+
+
+@bp.post("/<id:event_id>/publiceren")
+def publish(event_id: int):
+    """Publish the event's public page (``?uit=1`` withdraws it)."""
+    if (refused := _login_required()) is not None:
+        return refused
+    form = PublishForm()
+    if form.validate_on_submit():
+        on = request.args.get("uit") != "1"
+        if attempt(lambda: svc.set_published(current_user, event_id, on)) is not FAILED:
+            flash(
+                _("De openbare pagina is gepubliceerd.")
+                if on
+                else _("De openbare pagina is offline gehaald.")
+            )
+    return redirect(url_for("events.manage", event_id=event_id))
 
 
 @bp.get("/<id:event_id>/programma")

@@ -97,3 +97,21 @@ def test_pages_in_english(client, world, planned):
     login(client, world["schools"][0])
     rows = client.get(f"/loopbaandagen/{planned}/programma.csv").get_data(as_text=True)
     assert rows.lstrip("\ufeff").startswith("Class")
+
+
+def test_manager_publishes_and_withdraws(client, world, planned, make):
+    assert client.get(f"/loopbaandagen/{planned}").status_code == 404
+    login(client, world["schools"][0])
+    assert client.post(f"/loopbaandagen/{planned}/publiceren").status_code == 403
+    logout(client)
+    login(client, world["manager"])
+    page = client.get(f"/loopbaandagen/{planned}/beheer").get_data(as_text=True)
+    assert f'action="/loopbaandagen/{planned}/publiceren"' in page
+    done = client.post(f"/loopbaandagen/{planned}/publiceren", follow_redirects=True)
+    assert "De openbare pagina is gepubliceerd." in done.get_data(as_text=True)
+    logout(client)
+    assert client.get(f"/loopbaandagen/{planned}").status_code == 200
+    login(client, world["manager"])
+    client.post(f"/loopbaandagen/{planned}/publiceren?uit=1")
+    logout(client)
+    assert client.get(f"/loopbaandagen/{planned}").status_code == 404

@@ -15,6 +15,7 @@ from loket.services.events.registration import (
     get_event,
     register_group,
     register_session,
+    set_published,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "plan_event",
     "register_group",
     "register_session",
+    "set_published",
 ]

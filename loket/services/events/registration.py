@@ -239,3 +239,17 @@ def register_group(actor: User, event_id: int, data: GroupData, today: date) -> 
     db.session.flush()
     audit.record(actor, "event.group", group, event=event.id)
     return group
+
+
+def set_published(actor: User, event_id: int, published: bool) -> CareerEvent:
+    """Publish (or withdraw) the event's public page; by whoever may manage the event."""
+    event = get_event(event_id)
+    policies.require(policies.can_manage_event(actor, event))
+    if event.published != published:
+        before = "published" if event.published else "draft"
+        event.published = published
+        db.session.flush()
+        audit.record(
+            actor, "event.publish", event, from_state=before, to_state="published" if published else "draft"
+        )
+    return event
