@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from loket.cli import data, engines, mail, scheduler, serve, workflow
+from loket.cli import data, engines, events, mail, scheduler, serve, workflow
 from loket.cli.helpers import echo_json, parse_now, progress, transactional
 
 __all__ = ["COMMANDS", "echo_json", "main", "parse_now", "progress", "register", "transactional"]
@@ -35,6 +35,7 @@ COMMANDS: list[click.Command] = [
     mail.worker_command,
     serve.serve_command,
     scheduler.scheduler_command,
+    events.event_group,
 ]
 
 

@@ -6,6 +6,7 @@ from loket.models.calendar import SchoolDayOff, SchoolHoliday
 from loket.models.clusters import Cluster, cluster_manager
 from loket.models.conversation import MatchMessage
 from loket.models.dates import DateOption
+from loket.models.events import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession
 from loket.models.mail import ActionToken, EmailRun, OutboxMessage
 from loket.models.matches import Match, MatchFeedback
 from loket.models.notes import ManagerNote
@@ -18,9 +19,14 @@ from loket.models.weights import WeightSet
 __all__ = [
     "ActionToken",
     "AuditEvent",
+    "CareerEvent",
     "Cluster",
     "DateOption",
     "EmailRun",
+    "EventAssignment",
+    "EventGroup",
+    "EventRound",
+    "EventSession",
     "Location",
     "ManagerNote",
     "Match",

@@ -238,3 +238,36 @@ def can_view_run(user: User | None, run) -> bool:
 def can_archive_users(user: User | None) -> bool:
     """Archiving dormant users (and its preview list): admins only."""
     return is_admin(user)
+
+
+# --- career days ------------------------------------------------------------------------------
+def can_create_event(user: User | None, cluster_ids: list[int]) -> bool:
+    """An admin, or a cluster manager who manages every one of the event's clusters."""
+    if is_admin(user):
+        return True
+    managed = managed_cluster_ids(user)
+    return bool(managed) and bool(cluster_ids) and set(cluster_ids) <= managed
+
+
+def can_manage_event(user: User | None, event: Any) -> bool:
+    """An admin, or a manager of at least one of the event's clusters (plan it, see the grid)."""
+    return is_admin(user) or bool(managed_cluster_ids(user) & set(event.cluster_ids or []))
+
+
+def _org_in_event(user: User | None, event: Any, role: str) -> bool:
+    return (
+        _org_user_with_role(user, role)
+        and user is not None
+        and user.organisation is not None
+        and user.organisation.cluster_id in set(event.cluster_ids or [])
+    )
+
+
+def can_register_session(user: User | None, event: Any) -> bool:
+    """A company user whose company belongs to one of the event's clusters."""
+    return _org_in_event(user, event, ROLE_COMPANY)
+
+
+def can_register_group(user: User | None, event: Any) -> bool:
+    """A school user whose school belongs to one of the event's clusters."""
+    return _org_in_event(user, event, ROLE_SCHOOL)

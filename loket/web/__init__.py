@@ -12,6 +12,7 @@ from loket.web import (
     company,
     details,
     devmail,
+    events,
     inputs,
     main,
     manager,
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     notifications,
     devmail,
     details,
+    events,
 )
 
 

@@ -1,0 +1,32 @@
+"""Career days: create an event, register companies' sessions and schools' groups, plan the event.
+
+``registration`` holds the three ways in (each checked by ``loket.services.policies`` and validated
+completely with ``rules.Checks``), ``planning`` turns the rows into the pure planner's records
+(``loket.events``), runs it and stores the plan.
+"""
+
+from loket.services.events.planning import plan_event
+from loket.services.events.registration import (
+    EventData,
+    GroupData,
+    RoundData,
+    SessionData,
+    create_event,
+    get_event,
+    register_group,
+    register_session,
+    set_published,
+)
+
+__all__ = [
+    "EventData",
+    "GroupData",
+    "RoundData",
+    "SessionData",
+    "create_event",
+    "get_event",
+    "plan_event",
+    "register_group",
+    "register_session",
+    "set_published",
+]

@@ -1,0 +1,122 @@
+"""What the career-day pages read: the manager's grid, the public programme and a school's
+programme per group. Every function checks who may read it (``loket.services.policies``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from loket.db import db
+from loket.models import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession, User
+from loket.services import NotFound, policies
+from loket.services.events.registration import get_event
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One session in one round: present or not, pupils and groups placed, against its seats."""
+
+    present: bool
+    pupils: int = 0
+    groups: int = 0
+    seats: int = 0
+
+    @property
+    def ratio(self) -> float:
+        return self.pupils / self.seats if self.seats else 0.0
+
+
+@dataclass(frozen=True)
+class GridRow:
+    session: EventSession
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Sessions x rounds with fill rates (for the manager)."""
+
+    event: CareerEvent
+    rounds: list[EventRound]
+    rows: list[GridRow]
+    groups: int
+    pupils: int
+
+
+def _assignments(event_id: int, *, school_id: int | None = None) -> list[EventAssignment]:
+    query = (
+        select(EventAssignment)
+        .where(EventAssignment.event_id == event_id)
+        .options(selectinload(EventAssignment.group), selectinload(EventAssignment.session))
+    )
+    if school_id is not None:
+        query = query.join(EventGroup, EventGroup.id == EventAssignment.group_id).where(
+            EventGroup.organisation_id == school_id
+        )
+    return list(db.session.scalars(query))
+
+
+def manager_grid(actor: User, event_id: int) -> Grid:
+    """The grid of the stored plan; for an admin or a manager of one of the event's clusters."""
+    event = get_event(event_id)
+    policies.require(policies.can_manage_event(actor, event))
+    placed: dict[tuple[int, int], list[int]] = {}
+    for a in _assignments(event.id):
+        placed.setdefault((a.session_id, a.round_id), []).append(a.group.pupils)
+    rows = []
+    for s in event.sessions:
+        cells = []
+        for r in event.rounds:
+            pupils = placed.get((s.id, r.id), [])
+            present = r.id in (s.round_ids or [])
+            cells.append(Cell(present, sum(pupils), len(pupils), s.seats_per_round if present else 0))
+        rows.append(GridRow(s, cells))
+    return Grid(
+        event=event,
+        rounds=list(event.rounds),
+        rows=rows,
+        groups=len(event.groups),
+        pupils=sum(g.pupils for g in event.groups),
+    )
+
+
+def public_programme(event_id: int) -> tuple[CareerEvent, list[tuple[EventRound, list[EventSession]]]]:
+    """A published event and per round the sessions present (anyone, no login); an unpublished
+    event does not exist for the public."""
+    event = db.session.get(CareerEvent, event_id)
+    if event is None or not event.published:
+        raise NotFound()
+    return event, [(r, [s for s in event.sessions if r.id in (s.round_ids or [])]) for r in event.rounds]
+
+
+@dataclass(frozen=True)
+class GroupProgramme:
+    """One group's programme: per round of the event the session it visits (None: none)."""
+
+    group: EventGroup
+    visits: list[tuple[EventRound, EventSession | None]]
+
+
+def school_programme(actor: User, event_id: int) -> tuple[CareerEvent, list[GroupProgramme]]:
+    """The programme of each group of the actor's school (only its own groups)."""
+    event = get_event(event_id)
+    policies.require(policies.can_register_group(actor, event) or _has_groups(actor, event))
+    by_group: dict[int, dict[int, EventSession]] = {}
+    for a in _assignments(event.id, school_id=actor.organisation_id):
+        by_group.setdefault(a.group_id, {})[a.round_id] = a.session
+    out = []
+    for g in event.groups:
+        if g.organisation_id != actor.organisation_id:
+            continue
+        sessions = by_group.get(g.id, {})
+        out.append(GroupProgramme(g, [(r, sessions.get(r.id)) for r in event.rounds if r.id in g.round_ids]))
+    return event, out
+
+
+def _has_groups(actor: User, event: CareerEvent) -> bool:
+    """A school that registered groups keeps seeing them even if it changed cluster since."""
+    return policies.is_member(actor, actor.organisation_id) and any(
+        g.organisation_id == actor.organisation_id for g in event.groups
+    )
