@@ -27,7 +27,7 @@ test: $(STAMP)
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "NOTE: /usr/bin/chromium not found: the browser (e2e) tests will be SKIPPED." >&2; \
 	  echo "      Install Debian's chromium (apt-get install -y chromium) to run them." >&2; fi
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@mkdir -p benchmarks/results
