@@ -35,7 +35,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -45,7 +44,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import machine, percentile_ms, write_json  # noqa: E402
+from common import create_database, drop_database, machine, percentile_ms, write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-wachtwoord-2026"
@@ -81,29 +80,6 @@ def loket(env: dict, *args: str, timeout: float = 3600) -> str:
     if done.returncode != 0:
         raise SystemExit(f"loket {' '.join(args)} failed ({done.returncode})")
     return done.stdout.decode()
-
-
-def create_database(base_url: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base_url)
-    name = f"loket_bench_{uuid.uuid4().hex[:8]}"
-    eng = create_engine(url, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    eng.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(base_url: str, bench_url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    eng = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(bench_url).database}" WITH (FORCE)'))
-    eng.dispose()
 
 
 def worker_rss_mb(master_pid: int) -> list[float]:

@@ -29,10 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
-from benchmarks.common import machine, percentile_ms, write_json  # noqa: E402
+from benchmarks.common import create_database, drop_database, machine, percentile_ms, write_json  # noqa: E402
 from benchmarks.pages_catalogue import CATALOGUE_PAGES, catalogue_baselines, catalogue_users  # noqa: E402
 from loket import create_app  # noqa: E402
 from loket.db import db  # noqa: E402
@@ -268,24 +267,6 @@ def time_fn(app, fn, runs: int) -> dict:
     }
 
 
-def _fresh_database(base_url: str) -> str:
-    """A new, empty PostgreSQL database beside the one ``base_url`` names (dropped afterwards)."""
-    url = make_url(base_url)
-    name = f"loket_bench_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(base_url: str, url: str) -> None:
-    admin = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", action="store_true", help="1,000 schools / 5,000 companies (quick check)")
@@ -301,12 +282,12 @@ def main() -> None:
     n_matches = n_schools * 2
     tmp = tempfile.TemporaryDirectory()
     base_url = args.database_url
-    url = _fresh_database(base_url) if base_url else f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    url = create_database(base_url) if base_url else f"sqlite:///{Path(tmp.name) / 'bench.db'}"
     try:
         out = run(url, n_schools, n_companies, n_matches, args.runs)
     finally:
         if base_url:
-            _drop_database(base_url, url)
+            drop_database(base_url, url)
     out["size_flag"] = "small" if args.small else "full"
     path = write_json("pages" if not args.small else "pages-small", out)
     print(f"wrote {path}", file=sys.stderr)
