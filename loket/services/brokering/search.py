@@ -144,6 +144,35 @@ def _sorted(options: list[Option]) -> tuple[list[Option], list[Option]]:
     return stored + live, near
 
 
+def _live_option(
+    row: Any, s: Any, ch: Any, d: Any, j: int, *, excluded: bool, req: Any, offer: Any,
+    owner_is_request: bool, match: Match | None,
+) -> Option | None:  # fmt: skip
+    """Candidate ``j`` of a live search: scored by the engine (``s``), or a near miss with the filters it
+    failed and by how much; None when it is neither (feasible but outside the engine's list)."""
+    ok = {k: bool(v[j]) for k, v in ch.ok.items()}
+    ok["excluded"] = not excluded
+    dist = float(d[j]) if np.isfinite(d[j]) else None
+    found: list[Miss] = []
+    if s is None:
+        found = misses(
+            ok, req=req, offer=offer, distance_km=dist or 0.0, shared=int(ch.shared[j]),
+            owner_is_request=owner_is_request,
+        )  # fmt: skip
+        if not found:
+            return None
+    return Option(
+        row,
+        s.score if s else None,
+        list(s.reasons) if s else [],
+        s.distance_km if s else dist,
+        s.mode if s else None,
+        False,
+        found,
+        match,
+    )
+
+
 def owner_for(user: User, kind: str, owner_id: int) -> Request | Offer:
     """The request (``kind="request"``) or offer the broker works from, if this user may (else
     NotFound / PermissionDenied)."""
@@ -203,34 +232,12 @@ def broker_request(
             oid = int(o.id)
             if oid in options or oid not in rows:
                 continue
-            ok = {k: bool(v[j]) for k, v in ch.ok.items()}
-            ok["excluded"] = (str(req.id), o.id) not in excl
-            dist = float(d[j]) if np.isfinite(d[j]) else None
-            s = scored.get(o.id)
-            found = (
-                []
-                if s is not None
-                else misses(
-                    ok,
-                    req=rec,
-                    offer=o,
-                    distance_km=dist or 0.0,
-                    shared=int(ch.shared[j]),
-                    owner_is_request=True,
-                )
-            )
-            if s is None and not found:
-                continue  # feasible but below the engine's list (cannot happen with top_k = all)
-            options[oid] = Option(
-                rows[oid],
-                s.score if s else None,
-                list(s.reasons) if s else [],
-                s.distance_km if s else dist,
-                s.mode if s else None,
-                False,
-                found,
-                matches.get(oid),
-            )
+            live = _live_option(
+                rows[oid], scored.get(o.id), ch, d, j, excluded=(str(req.id), o.id) in excl,
+                req=rec, offer=o, owner_is_request=True, match=matches.get(oid),
+            )  # fmt: skip
+            if live is not None:
+                options[oid] = live
     for oid, opt in options.items():
         opt.match = matches.get(oid, opt.match)
     cands, near = _sorted(list(options.values()))
@@ -278,34 +285,12 @@ def broker_offer(user: User, offer_id: int, widen: Widen = Widen(), today: date 
             rid = int(r.id)
             if rid in options or rid not in rows:
                 continue
-            ok = {k: bool(v[i]) for k, v in ch.ok.items()}
-            ok["excluded"] = (r.id, str(offer.id)) not in excl
-            dist = float(d[i]) if np.isfinite(d[i]) else None
-            s = scored.get(r.id)
-            found = (
-                []
-                if s is not None
-                else misses(
-                    ok,
-                    req=r,
-                    offer=rec,
-                    distance_km=dist or 0.0,
-                    shared=int(ch.shared[i]),
-                    owner_is_request=False,
-                )
-            )
-            if s is None and not found:
-                continue
-            options[rid] = Option(
-                rows[rid],
-                s.score if s else None,
-                list(s.reasons) if s else [],
-                s.distance_km if s else dist,
-                s.mode if s else None,
-                False,
-                found,
-                matches.get(rid),
-            )
+            live = _live_option(
+                rows[rid], scored.get(r.id), ch, d, i, excluded=(r.id, str(offer.id)) in excl,
+                req=r, offer=rec, owner_is_request=False, match=matches.get(rid),
+            )  # fmt: skip
+            if live is not None:
+                options[rid] = live
     for rid, opt in options.items():
         opt.match = matches.get(rid, opt.match)
     cands, near = _sorted(list(options.values()))
