@@ -10,10 +10,8 @@ from flask_login import current_user
 from wtforms import DateField, HiddenField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from loket.db import db
-from loket.models import Match, Organisation
 from loket.models.notes import NOTE_MAX, NOTE_OBJECTS
-from loket.services import NotFound, brokering
+from loket.services import brokering
 from loket.web.forms.base import LoketForm
 from loket.web.forms.service_call import FAILED, attempt
 from loket.web.inputs import in_id_range, parse_int
@@ -87,16 +85,12 @@ def _notes_page(object_type: str, obj, title: str):
 
 
 def organisation_notes(org_id: int):
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound()
+    org = brokering.noted_object("organisation", org_id)
     return _notes_page("organisation", org, org.name)
 
 
 def match_notes(match_id: int):
-    match = db.session.get(Match, match_id)
-    if match is None:
-        raise NotFound()
+    match = brokering.noted_object("match", match_id)
     title = f"{match.request.organisation.name} – {match.offer.organisation.name}"
     return _notes_page("match", match, title)
 

@@ -4,7 +4,7 @@ private notes with follow-up (``notes``)."""
 
 from loket.services.brokering.actions import Contacted, contact, propose_on_behalf
 from loket.services.brokering.alternatives import Alternative, reroute_alternatives
-from loket.services.brokering.notes import add_note, due_follow_ups, mark_done, notes_for
+from loket.services.brokering.notes import add_note, due_follow_ups, mark_done, noted_object, notes_for
 from loket.services.brokering.search import (
     WIDEN_KM,
     Brokerage,
@@ -30,6 +30,7 @@ __all__ = [
     "contact",
     "due_follow_ups",
     "mark_done",
+    "noted_object",
     "notes_for",
     "owner_for",
     "propose_on_behalf",

@@ -24,14 +24,20 @@ FOLLOW_UP_AHEAD = timedelta(days=7)  # the list shows what is due within a week 
 FOLLOW_UP_LIMIT = 50
 
 
-def cluster_of(object_type: str, object_id: int) -> int | None:
-    """The cluster of the object a note is about (NotFound when it does not exist)."""
+def noted_object(object_type: str, object_id: int) -> Organisation | Request | Match:
+    """The organisation, request or match a note is about (NotFound when it does not exist)."""
     if object_type not in NOTE_OBJECTS:
         raise NotFound()
     model = {"organisation": Organisation, "request": Request, "match": Match}[object_type]
     obj = db.session.get(model, object_id)
     if obj is None:
         raise NotFound()
+    return obj
+
+
+def cluster_of(object_type: str, object_id: int) -> int | None:
+    """The cluster of the object a note is about (NotFound when it does not exist)."""
+    obj = noted_object(object_type, object_id)
     if isinstance(obj, Organisation):
         return obj.cluster_id
     if isinstance(obj, Request):
