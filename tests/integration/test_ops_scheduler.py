@@ -24,7 +24,7 @@ from loket.scheduler.runner import run_job
 from tests.helpers.reactivation import LOKET_CMD, child_env
 
 REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-JOB_NAMES = ["deadlines", "digest", "suggestions", "match", "mail"]
+JOB_NAMES = ["deadlines", "digest", "suggestions", "match", "event_reminders", "mail"]
 
 
 def _redis_or_skip():

@@ -3,7 +3,7 @@ programme per group. Every function checks who may read it (``loket.services.pol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from loket.db import db
 from loket.models import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession, User
 from loket.services import NotFound, policies
+from loket.services.events.feedback import SessionFeedback, feedback_by_session
 from loket.services.events.registration import get_event
 
 
@@ -43,6 +44,11 @@ class Grid:
     rows: list[GridRow]
     groups: int
     pupils: int
+    #: per session with feedback: its average rating and comments
+    feedback: dict[int, SessionFeedback] = field(default_factory=dict)
+    #: names for the unplaced list: group id -> "class (school)", round id -> "day start-end"
+    group_names: dict[int, str] = field(default_factory=dict)
+    round_names: dict[int, str] = field(default_factory=dict)
 
 
 def _assignments(event_id: int, *, school_id: int | None = None) -> list[EventAssignment]:
@@ -79,6 +85,9 @@ def manager_grid(actor: User, event_id: int) -> Grid:
         rows=rows,
         groups=len(event.groups),
         pupils=sum(g.pupils for g in event.groups),
+        feedback=feedback_by_session(event.id),
+        group_names={g.id: f"{g.class_name} ({g.organisation.name})" for g in event.groups},
+        round_names={r.id: f"{r.day:%d-%m-%Y} {r.starts_at:%H:%M}-{r.ends_at:%H:%M}" for r in event.rounds},
     )
 
 
