@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from loket import taxonomy
 from loket.db import utcnow
@@ -102,7 +103,10 @@ def printable(event_id: int):
 
 
 # --------------------------------------------------------------------------- feedback
-RATING_CHOICES = [("", _l("geen cijfer")), *[(str(i), str(i)) for i in feedback.RATINGS]]
+RATING_CHOICES = [
+    SelectChoice("", _l("geen cijfer")),
+    *[SelectChoice(str(i), str(i)) for i in feedback.RATINGS],
+]
 
 
 def feedback_form(page: feedback.FeedbackPage) -> LoketForm:
