@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,9 +17,10 @@ from loket import ics
 from loket.db import db
 from loket.models import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession, User
 from loket.models.users import ROLE_COMPANY
-from loket.scheduler.jobs import AMS
 from loket.services import NotFound, policies
 from loket.services.events.registration import get_event
+
+AMS = ZoneInfo("Europe/Amsterdam")
 
 
 def placements(event_id: int, *where) -> list[EventAssignment]:

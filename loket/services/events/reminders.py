@@ -19,9 +19,8 @@ from loket.db import db, utcnow
 from loket.mail.outbox import queue_email
 from loket.mail.render import absolute_url
 from loket.models import CareerEvent, EventReminder, EventRound, EventSession, User
-from loket.scheduler.jobs import AMS
 from loket.services import audit
-from loket.services.events.outputs import placements, session_lists
+from loket.services.events.outputs import AMS, placements, session_lists
 
 WEEK = 7
 
