@@ -62,13 +62,15 @@ def _sessions_for(actor: User, event: CareerEvent) -> tuple[str, list[EventSessi
         policies.require(bool(own))
         return "company", own
     policies.require(policies.is_member(actor, org_id) and actor.role == ROLE_SCHOOL)
-    visited = db.session.scalars(
-        select(EventSession)
-        .join(EventAssignment, EventAssignment.session_id == EventSession.id)
+    visited_ids = (
+        select(EventAssignment.session_id)
         .join(EventGroup, EventGroup.id == EventAssignment.group_id)
         .where(EventAssignment.event_id == event.id, EventGroup.organisation_id == org_id)
+    )
+    visited = db.session.scalars(
+        select(EventSession)
+        .where(EventSession.id.in_(visited_ids))
         .options(selectinload(EventSession.organisation))
-        .distinct()
         .order_by(EventSession.id)
     ).all()
     policies.require(bool(visited))
