@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from loket.db import db
-from loket.models import EventAssignment
+from loket.models import CareerEvent, EventAssignment
 from tests.factories import commit
 from tests.integration.lifecycle_helpers import login, logout
 from tests.integration.test_english_pages import dutch_in
@@ -154,3 +154,40 @@ def test_new_pages_in_english(client, world, planned):
     login(client, world["schools"][0])
     html = client.get(f"/loopbaandagen/{planned}/programma").get_data(as_text=True)
     assert "add to your calendar (.ics)" in html
+
+
+def test_pages_send_few_statements_whatever_the_groups(client, world, planned, make, runner, count_queries):
+    from loket.services.events import GroupData, register_group
+    from tests.integration.test_events_service import TODAY
+
+    event = db.session.get(CareerEvent, planned)
+    rounds = [r.id for r in event.rounds]
+    pages = {
+        world["manager"]: [f"/loopbaandagen/{planned}/beheer", f"/loopbaandagen/{planned}/afdrukken"],
+        world["companies"][0]: [f"/loopbaandagen/{planned}/bedrijf", f"/loopbaandagen/{planned}/bedrijf.csv"],
+        world["schools"][0]: [f"/loopbaandagen/{planned}/programma"],
+    }
+
+    def counts() -> dict[str, int]:
+        out = {}
+        for user, urls in pages.items():
+            login(client, user)
+            for url in urls:
+                db.session.expire_all()  # as tests/integration/test_statement_counts.py does
+                with count_queries() as seen:
+                    assert client.get(url).status_code == 200, url
+                out[url] = len(seen)
+            logout(client)
+        return out
+
+    small = counts()
+    for i in range(6):
+        school = make.school()
+        school.cluster_id = world["cluster"].id
+        register_group(make.user(school), planned, GroupData(f"2V{i}", "vwo", 5, rounds), TODAY)
+    commit()
+    assert runner.invoke(args=["event", "plan", str(planned), "--time-limit", "5"]).exit_code == 0
+    large = counts()
+    assert all(n <= 30 for n in large.values()), large
+    grown = {url: (small[url], n) for url, n in large.items() if n > small[url] + 1}
+    assert not grown, f"statements grew with the groups (small, large): {grown}"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from loket.db import db, utcnow
 from loket.models import CareerEvent, EventAssignment, EventFeedback, EventGroup, EventSession, User
 from loket.models.event_feedback import FEEDBACK_COMMENT_MAX
-from loket.models.users import ROLE_COMPANY, ROLE_SCHOOL
+from loket.models.users import ROLE_COMPANY
 from loket.services import ServiceError, audit, policies
 from loket.services.activities import rules
 from loket.services.activities.rules import Checks
@@ -57,11 +57,9 @@ def opens_at(event: CareerEvent) -> datetime | None:
 def _sessions_for(actor: User, event: CareerEvent) -> tuple[str, list[EventSession]]:
     """(side, sessions the actor may rate); PermissionDenied for anyone else."""
     org_id = actor.organisation_id
-    if policies.is_member(actor, org_id) and actor.role == ROLE_COMPANY:
-        own = [s for s in event.sessions if s.organisation_id == org_id]
-        policies.require(bool(own))
-        return "company", own
-    policies.require(policies.is_member(actor, org_id) and actor.role == ROLE_SCHOOL)
+    if actor.role == ROLE_COMPANY:
+        policies.require(policies.can_give_event_feedback(actor, event, set()))
+        return "company", [s for s in event.sessions if s.organisation_id == org_id]
     visited_ids = (
         select(EventAssignment.session_id)
         .join(EventGroup, EventGroup.id == EventAssignment.group_id)
@@ -73,7 +71,7 @@ def _sessions_for(actor: User, event: CareerEvent) -> tuple[str, list[EventSessi
         .options(selectinload(EventSession.organisation))
         .order_by(EventSession.id)
     ).all()
-    policies.require(bool(visited))
+    policies.require(policies.can_give_event_feedback(actor, event, {s.id for s in visited}))
     return "school", list(visited)
 
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 from loket import ics
 from loket.db import db
 from loket.models import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession, User
-from loket.models.users import ROLE_COMPANY
 from loket.services import NotFound, policies
 from loket.services.events.registration import get_event
 
@@ -46,10 +45,6 @@ def round_times(r: EventRound) -> tuple[datetime, datetime]:
 
 
 # --------------------------------------------------------------------------- .ics per round
-def _can_see_group(actor: User, event: CareerEvent, group: EventGroup) -> bool:
-    return policies.is_member(actor, group.organisation_id) or policies.can_manage_event(actor, event)
-
-
 def round_calendar(actor: User, event_id: int, group_id: int, round_id: int, *, url: str = "") -> str:
     """One VEVENT: the session the group visits in that round, with company, venue and times.
     Only the group's school and the event's managers; for anyone else (and a round without a
@@ -59,7 +54,7 @@ def round_calendar(actor: User, event_id: int, group_id: int, round_id: int, *, 
     rnd = db.session.get(EventRound, round_id)
     if group is None or rnd is None or group.event_id != event.id or rnd.event_id != event.id:
         raise NotFound()
-    if not _can_see_group(actor, event, group):
+    if not policies.can_read_group_programme(actor, event, group):
         raise NotFound()
     visit = db.session.scalar(
         select(EventAssignment)
@@ -87,6 +82,8 @@ def round_calendar(actor: User, event_id: int, group_id: int, round_id: int, *, 
                 description="\n".join(lines),
                 url=url,
                 stamp=event.planned_at,
+                # a re-plan may move the group: a later plan gives a higher sequence (minutes)
+                sequence=int(event.planned_at.timestamp() // 60) if event.planned_at else 0,
             )
         ]
     )
@@ -151,11 +148,10 @@ def company_list(actor: User, event_id: int) -> tuple[CareerEvent, list[SessionL
     """The actor's company's sessions with the groups expected per round; for a company user whose
     company has sessions in the event."""
     event = get_event(event_id)
-    own = [s for s in event.sessions if s.organisation_id == actor.organisation_id]
-    policies.require(
-        actor.role == ROLE_COMPANY and policies.is_member(actor, actor.organisation_id) and bool(own)
+    policies.require(policies.can_read_company_list(actor, event))
+    return event, session_lists(
+        event, [s for s in event.sessions if s.organisation_id == actor.organisation_id]
     )
-    return event, session_lists(event, own)
 
 
 # --------------------------------------------------------------------------- the printable programme
