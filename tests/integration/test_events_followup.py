@@ -149,6 +149,8 @@ def test_schools_and_companies_rate_sessions_once_and_may_edit(client, world, he
     assert "Kies een cijfer van 1 tot 5." in html and "Deze tekst is te lang" in html
     assert "Geef ook een cijfer bij je opmerking." in html
     assert db.session.scalar(select(func.count()).select_from(EventFeedback)) == 0
+    empty = client.post(url, data={f"rating_{zon}": "", f"rating_{huis}": ""})
+    assert empty.status_code == 422 and "Geef minstens één sessie een cijfer." in empty.get_data(as_text=True)
     ok = client.post(url, data={f"rating_{zon}": "5", f"comment_{zon}": "Erg *leuk*", f"rating_{huis}": "4"})
     assert ok.status_code == 302
     edit = client.post(url, data={f"rating_{zon}": "4", f"comment_{zon}": "Toch goed"})

@@ -87,7 +87,7 @@ def test_list_shows_interval_last_and_next_run(app, runner):
     before = json.loads(runner.invoke(args=["scheduler", "--list", "--json"]).stdout)
     assert [r["job"] for r in before] == JOB_NAMES
     assert before[0]["interval"] == "daily at 06:00" and before[0]["last_run"] is None
-    assert before[4]["interval"] == "every 60 s"
+    assert before[-1]["interval"] == "every 60 s"
     runner.invoke(args=["scheduler", "--once"])
     after = {r["job"]: r for r in json.loads(runner.invoke(args=["scheduler", "--list", "--json"]).stdout)}
     nxt = datetime.fromisoformat(after["deadlines"]["next_run"])
