@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from loket.cli.helpers import echo_json, transactional
+from loket.cli.helpers import echo_json, parse_now, transactional
+from loket.event_text import unplaced_text
 
 
 @click.group("event")
@@ -30,7 +31,10 @@ def plan_command(event_id: int, dry_run: bool, as_json: bool, time_limit: float 
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
     if as_json:
-        echo_json(plan.to_json(event_id))
+        data = plan.to_json(event_id)
+        for u in data["unplaced"]:
+            u["message"] = unplaced_text(u)  # the code stays the stable key; the words are Dutch here
+        echo_json(data)
         return
     click.echo(f"event {event_id}: {len(plan.assignments)} assignments ({plan.stats.get('status', '')})")
     click.echo(f"objective {plan.objective:.2f}, bound {plan.bound:.2f}, gap {plan.gap:.2%}")
@@ -39,8 +43,20 @@ def plan_command(event_id: int, dry_run: bool, as_json: bool, time_limit: float 
     if plan.unplaced:
         click.echo(f"unplaced: {len(plan.unplaced)}")
         for u in plan.unplaced:
-            click.echo(f"  group {u.group} round {u.round}: {u.message} ({u.reason})")
+            click.echo(f"  group {u.group} round {u.round}: {unplaced_text(u)} ({u.reason})")
     else:
         click.echo("unplaced: 0")
     if dry_run:
         click.echo("dry run: the stored plan is unchanged")
+
+
+@event_group.command("remind")
+@click.option("--now", "now_text", default=None, help="Pretend it is this ISO date/time (UTC).")
+@with_appcontext
+@transactional
+def remind_command(now_text: str | None) -> None:
+    """Career-day reminders to session contacts and group registrants a week and a day before the
+    first day (each once; the scheduler's daily event_reminders job does the same)."""
+    from loket.services.events import reminders
+
+    echo_json(reminders.run(parse_now(now_text)))

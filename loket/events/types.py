@@ -101,34 +101,34 @@ class Assignment:
         return {"group": self.group, "round": self.round, "session": self.session}
 
 
-#: Codes of unplaced group-rounds, most basic first (docs/EVENTS.md lists them).
-UNPLACED_REASONS: dict[str, str] = {
-    "invalid_group": "groep heeft geen geldig aantal leerlingen",
-    "not_available": "groep is in geen enkele ronde aanwezig",
-    "unknown_round": "ronde bestaat niet",
-    "no_session": "geen sessie in deze ronde",
-    "no_level": "geen sessie met een passend niveau in deze ronde",
-    "too_large": "groep is groter dan elke passende sessie in deze ronde",
-    "company_seen": "de passende sessies zijn van bedrijven die de groep al bezoekt",
-    "full": "alle passende sessies zijn vol",
-    "not_chosen": "niet ingedeeld binnen de tijdslimiet van de planner",
-}
+#: Codes of unplaced group-rounds, most basic first (docs/EVENTS.md lists them). The planner gives
+#: only the code (and parameters, none so far); the words, in the reader's language, are made at
+#: display by ``loket.event_text``.
+UNPLACED_REASONS: tuple[str, ...] = (
+    "invalid_group",
+    "not_available",
+    "unknown_round",
+    "no_session",
+    "no_level",
+    "too_large",
+    "company_seen",
+    "full",
+    "not_chosen",
+)
 
 
 @dataclass(frozen=True)
 class Unplaced:
-    """A group-round without a session (``round`` is None when the group attends no round at all)."""
+    """A group-round without a session (``round`` is None when the group attends no round at all);
+    ``reason`` is a stable code of :data:`UNPLACED_REASONS`."""
 
     group: Id
     round: Id | None
     reason: str
-
-    @property
-    def message(self) -> str:
-        return UNPLACED_REASONS.get(self.reason, self.reason)
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"group": self.group, "round": self.round, "reason": self.reason, "message": self.message}
+        return {"group": self.group, "round": self.round, "reason": self.reason, "params": dict(self.params)}
 
 
 @dataclass(frozen=True)

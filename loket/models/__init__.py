@@ -6,6 +6,7 @@ from loket.models.calendar import SchoolDayOff, SchoolHoliday
 from loket.models.clusters import Cluster, cluster_manager
 from loket.models.conversation import MatchMessage
 from loket.models.dates import DateOption
+from loket.models.event_feedback import EventFeedback, EventReminder
 from loket.models.events import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession
 from loket.models.mail import ActionToken, EmailRun, OutboxMessage
 from loket.models.matches import Match, MatchFeedback
@@ -24,7 +25,9 @@ __all__ = [
     "DateOption",
     "EmailRun",
     "EventAssignment",
+    "EventFeedback",
     "EventGroup",
+    "EventReminder",
     "EventRound",
     "EventSession",
     "Location",

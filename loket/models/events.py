@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from loket.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from loket.models.event_feedback import EventFeedback, EventReminder
     from loket.models.organisations import Organisation
 
 SESSION_KINDS = ("workshop", "demonstration", "stand")
@@ -51,6 +52,8 @@ class CareerEvent(Base):
     )
     #: the plan (SQLite runs without foreign-key enforcement, so the ORM deletes these itself)
     assignments: Mapped[list[EventAssignment]] = relationship(cascade="all, delete-orphan")
+    reminders: Mapped[list[EventReminder]] = relationship(cascade="all, delete")
+    feedback: Mapped[list[EventFeedback]] = relationship(cascade="all, delete")
 
 
 class EventRound(Base):
@@ -65,6 +68,8 @@ class EventRound(Base):
     ends_at: Mapped[time] = mapped_column(Time)
 
     event: Mapped[CareerEvent] = relationship(back_populates="rounds")
+    #: SQLite runs without foreign-key enforcement: the ORM deletes the plan's rows of this round
+    assignments: Mapped[list[EventAssignment]] = relationship(back_populates="round", cascade="all, delete")
 
 
 class EventSession(Base):
@@ -89,6 +94,9 @@ class EventSession(Base):
 
     event: Mapped[CareerEvent] = relationship(back_populates="sessions")
     organisation: Mapped[Organisation] = relationship()
+    #: the plan's rows and the feedback on this session go with it (also on SQLite)
+    assignments: Mapped[list[EventAssignment]] = relationship(back_populates="session", cascade="all, delete")
+    feedback: Mapped[list[EventFeedback]] = relationship(cascade="all, delete")
 
 
 class EventGroup(Base):
@@ -111,6 +119,8 @@ class EventGroup(Base):
 
     event: Mapped[CareerEvent] = relationship(back_populates="groups")
     organisation: Mapped[Organisation] = relationship()
+    #: the plan's rows of this group go with it (also on SQLite)
+    assignments: Mapped[list[EventAssignment]] = relationship(back_populates="group", cascade="all, delete")
 
 
 class EventAssignment(Base):
@@ -124,9 +134,9 @@ class EventAssignment(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("event_round.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("event_session.id", ondelete="CASCADE"))
 
-    group: Mapped[EventGroup] = relationship()
-    round: Mapped[EventRound] = relationship()
-    session: Mapped[EventSession] = relationship()
+    group: Mapped[EventGroup] = relationship(back_populates="assignments")
+    round: Mapped[EventRound] = relationship(back_populates="assignments")
+    session: Mapped[EventSession] = relationship(back_populates="assignments")
 
     __table_args__ = (
         UniqueConstraint("group_id", "round_id", name="uq_event_assignment_group_round"),

@@ -55,6 +55,13 @@ def mail_job(now: datetime) -> Any:
     return deliver_due(now=now)
 
 
+def event_reminders_job(now: datetime) -> Any:
+    """What `loket event remind` does: career-day reminders a week and a day before (once each)."""
+    from loket.services.events import reminders
+
+    return reminders.run(now)
+
+
 @dataclass(frozen=True)
 class Job:
     """One scheduled job. ``interval`` is :data:`DAILY` (once a day, from
@@ -72,6 +79,7 @@ JOBS: list[Job] = [
     Job("digest", DAILY, digest_job),
     Job("suggestions", DAILY, suggestions_job),
     Job("match", DAILY, match_job),
+    Job("event_reminders", DAILY, event_reminders_job),
     Job("mail", "LOKET_MAIL_DELIVER_EVERY_S", mail_job),
 ]
 

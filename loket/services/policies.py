@@ -271,3 +271,26 @@ def can_register_session(user: User | None, event: Any) -> bool:
 def can_register_group(user: User | None, event: Any) -> bool:
     """A school user whose school belongs to one of the event's clusters."""
     return _org_in_event(user, event, ROLE_SCHOOL)
+
+
+# --- career days after planning (outputs, feedback) ---------------------------------------------
+def can_read_group_programme(user: User | None, event: Any, group: Any) -> bool:
+    """A group's programme and calendar files: a user of the group's school, or the event's managers."""
+    return is_member(user, group.organisation_id) or can_manage_event(user, event)
+
+
+def can_read_company_list(user: User | None, event: Any) -> bool:
+    """The groups expected per session: a company user whose company has sessions in the event."""
+    return (
+        _org_user_with_role(user, ROLE_COMPANY)
+        and user is not None
+        and any(s.organisation_id == user.organisation_id for s in event.sessions)
+    )
+
+
+def can_give_event_feedback(user: User | None, event: Any, visited_session_ids: set[int]) -> bool:
+    """Feedback on sessions: a company user on its own sessions, a school user on the sessions its
+    groups visited (``visited_session_ids``, from the plan); never anyone else."""
+    if _org_user_with_role(user, ROLE_COMPANY):
+        return can_read_company_list(user, event)
+    return _org_user_with_role(user, ROLE_SCHOOL) and bool(visited_session_ids)

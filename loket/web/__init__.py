@@ -13,6 +13,7 @@ from loket.web import (
     details,
     devmail,
     events,
+    events_outputs,
     inputs,
     main,
     manager,
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     devmail,
     details,
     events,
+    events_outputs,
 )
 
 

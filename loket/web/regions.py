@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket.services.clusters import dashboards, period, regionmap, scope
+from loket.services.events.figures import event_figures
 from loket.svg import bar_chart
 from loket.svgmap import AREA_COLOURS, MapPoint, MapSpec, area_for, map_svg
-from loket.web import region_exports, region_period
+from loket.web import region_events, region_exports, region_period
 from loket.web.inputs import id_arg
 
 bp = Blueprint("regions", __name__, url_prefix="/regio")
@@ -84,6 +85,7 @@ def dashboard():
     overview = [(c, figures[c.id]) for c in visible] if many else []
     period_form, chosen_period, _valid = region_period.chosen_period()
     in_period = period.period_figures([c.id for c in chosen], chosen_period)
+    career_days = event_figures([c.id for c in chosen], chosen_period)  # one statement
     sections = [
         {
             "cluster": c,
@@ -91,6 +93,8 @@ def dashboard():
             "chart": _chart(c, figures[c.id]),
             "period": in_period[c.id],
             "period_chart": region_period.period_chart(c.name, in_period[c.id]),
+            "events": career_days[c.id],
+            "events_chart": region_events.world_chart(c.id, c.name, career_days[c.id], chosen_period),
         }
         for c in chosen
     ]

@@ -24,7 +24,7 @@ from loket.scheduler.runner import run_job
 from tests.helpers.reactivation import LOKET_CMD, child_env
 
 REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-JOB_NAMES = ["deadlines", "digest", "suggestions", "match", "mail"]
+JOB_NAMES = ["deadlines", "digest", "suggestions", "match", "event_reminders", "mail"]
 
 
 def _redis_or_skip():
@@ -87,7 +87,7 @@ def test_list_shows_interval_last_and_next_run(app, runner):
     before = json.loads(runner.invoke(args=["scheduler", "--list", "--json"]).stdout)
     assert [r["job"] for r in before] == JOB_NAMES
     assert before[0]["interval"] == "daily at 06:00" and before[0]["last_run"] is None
-    assert before[4]["interval"] == "every 60 s"
+    assert before[-1]["interval"] == "every 60 s"
     runner.invoke(args=["scheduler", "--once"])
     after = {r["job"]: r for r in json.loads(runner.invoke(args=["scheduler", "--list", "--json"]).stdout)}
     nxt = datetime.fromisoformat(after["deadlines"]["next_run"])

@@ -11,6 +11,7 @@ import pytest
 
 from loket import taxonomy
 from loket.events import (
+    UNPLACED_REASONS,
     Assignment,
     EventInput,
     Group,
@@ -259,7 +260,7 @@ def test_unplaced_group_rounds_carry_the_first_reason_that_holds() -> None:
     assert reasons.pop("r1") == "no_level"
     assert reasons.pop("r2") == "too_large"
     assert list(reasons.values()) == ["company_seen"]
-    assert all(u.message for u in p.unplaced)
+    assert all(u.reason in UNPLACED_REASONS for u in p.unplaced)
 
 
 def test_full_and_no_session_reasons() -> None:
@@ -397,7 +398,7 @@ def test_to_json_has_the_cli_shape() -> None:
     ]
     assert all(set(a) == {"group", "round", "session"} for a in js["assignments"])
     assert js["unplaced"] == [
-        {"group": 8, "round": 3, "reason": "unknown_round", "message": "ronde bestaat niet"},
+        {"group": 8, "round": 3, "reason": "unknown_round", "params": {}},
     ]
     assert [i["code"] for i in js["issues"]] == ["unknown_round"]
 

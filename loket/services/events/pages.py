@@ -3,14 +3,23 @@ programme per group. Every function checks who may read it (``loket.services.pol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from loket.db import db
-from loket.models import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession, User
+from loket.models import (
+    CareerEvent,
+    EventAssignment,
+    EventGroup,
+    EventRound,
+    EventSession,
+    Organisation,
+    User,
+)
 from loket.services import NotFound, policies
+from loket.services.events.feedback import SessionFeedback, feedback_by_session
 from loket.services.events.registration import get_event
 
 
@@ -43,6 +52,13 @@ class Grid:
     rows: list[GridRow]
     groups: int
     pupils: int
+    #: per session with feedback: its average rating and comments
+    feedback: dict[int, SessionFeedback] = field(default_factory=dict)
+    #: names for the unplaced list: group id -> "class (school)", round id -> "day start-end"
+    group_names: dict[int, str] = field(default_factory=dict)
+    round_names: dict[int, str] = field(default_factory=dict)
+    #: the organisations named on the page (held here so their rows stay in the identity map)
+    organisations: dict[int, Organisation] = field(default_factory=dict)
 
 
 def _assignments(event_id: int, *, school_id: int | None = None) -> list[EventAssignment]:
@@ -65,6 +81,12 @@ def manager_grid(actor: User, event_id: int) -> Grid:
     placed: dict[tuple[int, int], list[int]] = {}
     for a in _assignments(event.id):
         placed.setdefault((a.session_id, a.round_id), []).append(a.group.pupils)
+    # the schools and companies named on the page, in one statement (the many-to-one loads below then
+    # come from the identity map)
+    org_ids = {g.organisation_id for g in event.groups} | {s.organisation_id for s in event.sessions}
+    orgs = {
+        o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids or {0})))
+    }
     rows = []
     for s in event.sessions:
         cells = []
@@ -79,6 +101,10 @@ def manager_grid(actor: User, event_id: int) -> Grid:
         rows=rows,
         groups=len(event.groups),
         pupils=sum(g.pupils for g in event.groups),
+        feedback=feedback_by_session(event.id),
+        group_names={g.id: f"{g.class_name} ({orgs[g.organisation_id].name})" for g in event.groups},
+        organisations=orgs,
+        round_names={r.id: f"{r.day:%d-%m-%Y} {r.starts_at:%H:%M}-{r.ends_at:%H:%M}" for r in event.rounds},
     )
 
 
