@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Float, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loket.db import Base, UTCDateTime, utcnow
 
@@ -30,6 +30,10 @@ class WeightSet(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    cluster = relationship("Cluster", foreign_keys=[cluster_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    undone_by = relationship("User", foreign_keys=[undone_by_id])
 
 
 class WeightBound(Base):

@@ -5,6 +5,7 @@ whose pairs are then worked into the offers' lists (``incremental``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -16,7 +17,7 @@ from loket.models import Cluster, Organisation, Request, User, WeightSet
 from loket.models.activities import REQ_OPEN
 from loket.services import NotFound, ServiceError, audit, policies
 from loket.services.matching.dirty import touch
-from loket.services.matching.weights import bounds, config_for, weights_version
+from loket.services.matching.weights import active_set, bounds, config_for, match_config, weights_version
 
 
 def _touch_scope(cluster_id: int | None) -> None:
@@ -91,3 +92,36 @@ def undo(actor: User, set_id: int) -> WeightSet:
     audit.record(actor, "undo_weights", ws, version=ws.version, cluster_id=ws.cluster_id)
     _touch_scope(ws.cluster_id)
     return ws
+
+
+@dataclass
+class Scope:
+    """The weights of one scope for the admin page: national (``cluster`` None) or one cluster's."""
+
+    cluster: Cluster | None
+    active: WeightSet | None  # the set in force (None: the national set / the defaults apply)
+    weights: dict[str, float]  # the weights that score this scope's requests now
+    sets: list[WeightSet] = field(default_factory=list)  # newest first
+
+
+@dataclass
+class Overview:
+    """Everything ``/beheer/gewichten`` shows."""
+
+    defaults: dict[str, float]
+    national: Scope
+    clusters: list[Scope]
+    bounds: dict[str, tuple[float, float]]
+
+
+def overview(actor: User) -> Overview:
+    """The national set and each cluster's sets with their reports, and the bounds (admins)."""
+    policies.require(policies.is_admin(actor))
+    national = Scope(None, active_set(), match_config().weights, history())
+    clusters = []
+    for c in clusters_with_sets():
+        sets = history(c.id)
+        own = next((ws for ws in sets if ws.undone_at is None), None)
+        weights = config_for(own.weights).weights if own is not None else national.weights
+        clusters.append(Scope(c, own, weights, sets))
+    return Overview(config_for(None).weights, national, clusters, bounds())
