@@ -42,9 +42,10 @@ def store(
             raise ServiceError(f"Gewicht {n} = {weights[n]:.3f} ligt buiten de grenzen {lo}..{hi}.")
     if cluster_id is not None and db.session.get(Cluster, cluster_id) is None:
         raise NotFound(_l("Dit cluster bestaat niet."))
+    kept = {n: round(float(weights[n]), 6) for n in FEATURES}  # what is stored is what scores
     ws = WeightSet(
-        version=weights_version(config_for(weights)),
-        weights={n: round(float(weights[n]), 6) for n in FEATURES},
+        version=weights_version(config_for(kept)),
+        weights=kept,
         cluster_id=cluster_id,
         report=report,
         created_by_id=actor.id if actor is not None else None,
