@@ -279,3 +279,21 @@ def test_only_admins_may_post_to_the_weights_routes(world, client, make, role):
     db.session.expire_all()
     assert db.session.get(WeightSet, ws.id).undone_at is None
     assert db.session.scalar(select(WeightBound)) is None
+
+
+def test_a_school_moved_into_a_cluster_with_its_own_set_is_scored_by_it(world, runner):
+    from loket.services.clusters import admin as cluster_admin
+
+    ws = weight_sets.store({**DEFAULTS, "topic": 0.5, "distance": 0.02}, {}, None, world.a.id)
+    commit()
+    school = db.session.scalars(
+        select(Organisation).where(Organisation.kind == "school", Organisation.cluster_id == world.b.id)
+    ).first()
+    cluster_admin.pin_organisation(world.admin, school.id, world.a.id)
+    commit()
+    db.session.expire_all()
+    moved = set(db.session.scalars(select(Request.id).where(Request.organisation_id == school.id)))
+    rows = rows_by_cluster(world.a.id)
+    assert {r[5] for r in rows[0] if r[1] in moved} == {ws.version}
+    refresh(runner)  # the incremental rows equal a rebuild
+    assert rows_by_cluster(world.a.id) == rows

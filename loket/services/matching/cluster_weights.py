@@ -6,7 +6,7 @@ stored lists use the request's weights: an offer's requests in reach are each sc
 cluster's weights (so a pair has the same score in the request's list and in the offer's list, and
 ``patch`` stays exact). The engine takes one ``MatchConfig``; here the requests are partitioned by
 the configuration that applies (one engine or ``RequestIndex`` per distinct configuration) and an
-offer's lists from several partitions are merged in the engine's order (``patch.sort_key``).
+offer's lists from several partitions are merged in the engine's order (``order.sort_key``).
 
 Every stored row carries the ``weights_version`` of the set that scored it (``Weighting.version_of``);
 a request's freshness row carries its own version, an offer's the national one (a change of the
@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from loket.db import db
 from loket.matching import Engine, MatchConfig, OfferRecord, RequestRecord, Suggestion
+from loket.matching.order import sort_key
 from loket.matching.reach import RequestIndex
 from loket.models import Organisation, Request, WeightSet
 from loket.models.suggestions import FOR_REQUEST
@@ -120,8 +121,6 @@ def load() -> Weighting:
 
 def merge_ranked(parts: Iterable[list[Suggestion]], k: int | None) -> list[Suggestion]:
     """Ranked lists of one owner from several partitions as one list in the engine's order."""
-    from loket.services.matching.patch import sort_key
-
     items = [s for part in parts for s in part]
     items.sort(key=lambda s: sort_key(s.score, s.distance_km, s.starts_on, int(s.request_id)))
     if k is not None:

@@ -4,14 +4,13 @@ recomputed."""
 
 from __future__ import annotations
 
-import math
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, select, update
 
 from loket.db import db
 from loket.matching import Suggestion
+from loket.matching.order import Key, sort_key
 from loket.models import StoredSuggestion
 from loket.services.matching.lists import insert_rows, other_col, owner_col, rows_of
 from loket.services.matching.open_records import chunks
@@ -19,15 +18,6 @@ from loket.services.matching.state import read_states
 
 if TYPE_CHECKING:
     from loket.services.matching.cluster_weights import Weighting
-
-Key = tuple[float, float, int, str]
-
-
-def sort_key(score: float, distance_km: float | None, starts_on: date | None, other: int) -> Key:
-    """The engine's order: score (rounded by the engine) descending, then distance (unknown last),
-    then the soonest date both sides are available, then the id as text ascending."""
-    d = math.inf if distance_km is None else distance_km
-    return (-score, d, starts_on.toordinal() if starts_on is not None else 0, str(other))
 
 
 def patch_list(

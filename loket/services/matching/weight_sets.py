@@ -33,6 +33,17 @@ def _touch_scope(cluster_id: int | None) -> None:
     touch(requests=list(ids))
 
 
+def membership_changed(org_ids: list[int] | None) -> None:
+    """Organisations moved between clusters (``None``: possibly all): while any cluster has its own
+    set, their requests may now be scored by other weights, so their lists are marked stale."""
+    if db.session.scalar(select(WeightSet.id).where(WeightSet.cluster_id.is_not(None)).limit(1)) is None:
+        return
+    if org_ids is None:
+        touch(everything=True)
+    else:
+        touch(orgs=org_ids)
+
+
 def store(
     weights: dict[str, float], report: dict[str, Any], actor: User | None, cluster_id: int | None = None
 ) -> WeightSet:
