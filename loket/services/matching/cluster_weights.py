@@ -62,6 +62,11 @@ def config_for_request(req: Request) -> MatchConfig:
     return config_for_cluster(req.organisation.cluster_id if req.organisation is not None else None)
 
 
+def version_for_request(req: Request) -> str:
+    """The ``weights_version`` of the set that scores this request's pairs (a match records it)."""
+    return weights_version(config_for_request(req))
+
+
 class Weighting:
     """The configurations in force: the national one, each cluster set's, and which open request
     falls under which cluster set (loaded once per run; requests not listed use the national one)."""
