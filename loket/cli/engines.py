@@ -174,7 +174,12 @@ def _refresh(as_json: bool, dirty_only: bool) -> None:
 
 @click.command("tune-weights")
 @click.option(
-    "--cluster", "cluster_id", type=int, default=None, help="Learn from this cluster's decisions only."
+    "--cluster",
+    "cluster_id",
+    type=int,
+    default=None,
+    help="Learn this cluster's own weights from its decisions (default: national, then each cluster "
+    "with enough decisions).",
 )
 @click.option(
     "--min-decisions",
@@ -190,7 +195,7 @@ def _refresh(as_json: bool, dirty_only: bool) -> None:
 @transactional
 def tune_weights_command(cluster_id, min_decisions, dry_run, as_json) -> None:
     """Learn feature weights from the managers' and the other side's decisions; store them when they
-    rank held-out requests better by the margin, within the admin's bounds (national weights only)."""
+    rank held-out requests better by the margin, within the admin's bounds (national, or per cluster)."""
     from loket.matching.types import FEATURES
     from loket.services.matching.tuning import tune_weights
 
@@ -214,3 +219,8 @@ def tune_weights_command(cluster_id, min_decisions, dry_run, as_json) -> None:
     )
     stored = report["stored"]
     click.echo(report["why"] + (f"; opgeslagen als {stored['version']}" if stored else "; niets opgeslagen"))
+    for c in report.get("clusters", []):
+        done = c["stored"]
+        click.echo(
+            f"cluster {c['cluster_id']}: {c['why']}" + (f"; opgeslagen als {done['version']}" if done else "")
+        )

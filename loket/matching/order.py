@@ -1,11 +1,24 @@
 """The order of suggestions: score (rounded to SCORE_QUANTUM by the features) descending, then the
 distance (unknown last), then the soonest date both sides are available, then the id. The stored
-lists keep the same order (``loket.services.matching.patch.sort_key``)."""
+lists keep the same order (:func:`sort_key`, used by ``loket.services.matching.patch``)."""
 
 from __future__ import annotations
 
+import math
+from datetime import date
+
 import numpy as np
 from numpy.typing import NDArray
+
+Key = tuple[float, float, int, str]
+
+
+def sort_key(score: float, distance_km: float | None, starts_on: date | None, other: int | str) -> Key:
+    """One suggestion's place in this order, for lists kept outside the engine: score (rounded by
+    the engine) descending, then distance (unknown last), then the soonest date, then the id as
+    text ascending."""
+    d = math.inf if distance_km is None else distance_km
+    return (-score, d, starts_on.toordinal() if starts_on is not None else 0, str(other))
 
 
 def top(

@@ -15,7 +15,7 @@ from loket.models.organisations import Location, Organisation
 from loket.models.scheduler import SchedulerJob
 from loket.models.suggestions import StoredSuggestion, SuggestionState
 from loket.models.users import User
-from loket.models.weights import WeightSet
+from loket.models.weights import WeightBound, WeightSet
 
 __all__ = [
     "ActionToken",
@@ -46,6 +46,7 @@ __all__ = [
     "StoredSuggestion",
     "SuggestionState",
     "User",
+    "WeightBound",
     "WeightSet",
     "cluster_manager",
 ]

@@ -17,14 +17,14 @@ from loket.services.clusters import admin as cluster_admin
 from loket.services.clusters import dashboards, scope
 from loket.services.clusters.report import MEASURE_LABELS
 from loket.services.clusters.run import ConfirmationStale
-from loket.services.matching import weight_sets
-from loket.services.matching import weights as engine_weights
+from loket.web import admin_weights
 from loket.web.forms.base import LoketForm
 from loket.web.forms.bounds import FiniteDecimalField, IdRange
 from loket.web.forms.service_call import FAILED, attempt
 from loket.web.inputs import page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
+admin_weights.register(bp)  # /beheer/gewichten: weight sets per scope, undo, the bounds form
 
 METHOD_LABELS = {
     "kmeans": _l("k-means met grootte-reparatie (standaard: compacte clusters)"),
@@ -337,27 +337,3 @@ def unpin(cluster_id: int):
         lambda target: cluster_admin.unpin_organisation(current_user, target),
         lambda org: _("%(o)s is niet meer vastgezet.", o=org.name),
     )
-
-
-@bp.get("/gewichten")
-def weights():
-    """The feature weights in force, the defaults, and the learned sets with their held-out scores."""
-    return render_template(
-        "admin/weights.html",
-        active=engine_weights.active_set(),
-        current=engine_weights.match_config().weights,
-        defaults=engine_weights.config_for(None).weights,
-        history=weight_sets.history(),
-        bounds=engine_weights.bounds(),
-        form=VersionForm(),
-    )
-
-
-@bp.post("/gewichten/<id:set_id>/terugdraaien")
-def undo_weights(set_id: int):
-    form = VersionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if attempt(lambda: weight_sets.undo(current_user, set_id)) is not FAILED:
-        flash(_("De gewichten zijn teruggedraaid; de suggesties worden opnieuw berekend."), "success")
-    return redirect(url_for("admin.weights"), code=303)

@@ -122,3 +122,8 @@ def test_demo_decisions_feed_tune_weights(runner):
     assert doc["decisions"] == count(Match) and doc["current"] and doc["learned"]
     assert doc["current_ndcg"] is not None and doc["learned_ndcg"] is not None
     assert doc["stored"] is None and count(WeightSet) == 0
+    assert set(doc["bounds"]) == set(doc["current"])  # the admin's bounds, per feature
+    for c in doc["clusters"]:  # each cluster with decisions: tuned (enough of them) or why not
+        assert c["stored"] is None and c["why"] and c["decisions"] > 0
+        if c["learned"] is not None:
+            assert c["current_ndcg"] is not None and c["learned_ndcg"] is not None

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import func, select
 
 from loket.db import db
-from loket.models import Match, Offer, Request, StoredSuggestion, SuggestionState
+from loket.models import Match, Offer, Organisation, Request, StoredSuggestion, SuggestionState
 from loket.services import matches as match_service
 from loket.services.activities import offers as offer_service
 from loket.services.activities import requests as request_service
 from loket.services.activities.offers import OfferData
 from loket.services.activities.requests import RequestData
-from loket.services.matching import staleness_seconds
+from loket.services.matching import staleness_seconds, weight_sets
 from tests.factories import commit
 
 K = 3
@@ -279,6 +279,49 @@ def test_rejected_pair_is_never_suggested_again(small_k, make, runner):
     commit()
     after = assert_same_as_rebuild(runner)
     assert not [r for r in after if (r[1], r[2]) == (req.id, offer.id)]
+
+
+def test_a_cluster_weight_set_scores_its_requests_on_both_sides(small_k, make, runner):
+    """A cluster's own weights score its requests (in their lists and in the offers' lists, mixed
+    with requests scored nationally); storing, a change meanwhile and undoing all equal a rebuild."""
+    w = build_world(make)
+    cluster = make.cluster(
+        "Cluster IJssel", members=[s for s in w.schools if s.name.endswith(("Zwolle", "Kampen"))]
+    )
+    commit()
+    national = rebuilt(runner)
+    own = {
+        "distance": 0.1,
+        "sector": 0.1,
+        "topic": 0.5,
+        "activity": 0.1,
+        "level": 0.08,
+        "date": 0.02,
+        "equity": 0.1,
+    }
+    ws = weight_sets.store(own, {}, w.admin, cluster_id=cluster.id)
+    commit()
+    rows = assert_same_as_rebuild(runner)
+    in_cluster = set(
+        db.session.scalars(
+            select(Request.id).join(Request.organisation).where(Organisation.cluster_id == cluster.id)
+        )
+    )
+    assert {r[9] for r in rows if r[1] in in_cluster} == {ws.version}
+    assert ws.version not in {r[9] for r in rows if r[1] not in in_cluster}
+    assert [r for r in rows if r[1] not in in_cluster] == [r for r in national if r[1] not in in_cluster]
+    assert [r[:5] for r in rows if r[1] in in_cluster] != [r[:5] for r in national if r[1] in in_cluster]
+    mixed = {r[2] for r in rows if r[0] == "offer" and r[9] == ws.version} & {
+        r[2] for r in rows if r[0] == "offer" and r[9] != ws.version
+    }
+    assert mixed, "some offer lists hold requests scored both ways"
+    offer = most_suggested_offer()
+    offer_service.pause_offer(w.hr[offer.organisation_id], offer.id)
+    commit()
+    assert_same_as_rebuild(runner)
+    weight_sets.undo(w.admin, ws.id)
+    commit()
+    assert ws.version not in {r[9] for r in assert_same_as_rebuild(runner)}
 
 
 # --------------------------------------------------------------------------- freshness

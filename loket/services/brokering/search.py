@@ -29,6 +29,7 @@ from loket.models import Match, Offer, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.services import NotFound, policies
 from loket.services.brokering.whynot import Miss, misses
+from loket.services.matching import cluster_weights
 from loket.services.matching.candidates import _activities_for, _online, box_around
 from loket.services.matching.open_records import (
     excluded_pairs,
@@ -222,7 +223,7 @@ def broker_request(
     }
     rows = _load(Offer, {int(o.id) for o in offers} - set(options))
     if offers:
-        engine = Engine(offers)
+        engine = Engine(offers, cluster_weights.config_for_request(req))  # the request's weights
         rq = encode([rec], engine.vocab)
         d = haversine_km(rq.lat, rq.lon, engine.table.lat, engine.table.lon)
         ch = check(rq, engine.table, d, engine.vocab)
@@ -280,7 +281,8 @@ def broker_offer(user: User, offer_id: int, widen: Widen = Widen(), today: date 
         d = haversine_km(rt.lat, rt.lon, engine.table.lat, engine.table.lon)
         ch = check(rt, engine.table, d, engine.vocab)
         excl = excluded_pairs(offer_ids=[offer.id])
-        scored = {s.request_id: s for s in engine.rank_requests(rec, reqs, top_k=len(reqs), excluded=excl)}
+        ranked = cluster_weights.rank_requests(rec, reqs, cluster_weights.load(), excl)  # each its own
+        scored = {s.request_id: s for s in ranked}
         for i, r in enumerate(reqs):
             rid = int(r.id)
             if rid in options or rid not in rows:

@@ -11,12 +11,17 @@ from loket.db import db
 from loket.models import Cluster, Location, Match, Organisation, Request
 from loket.models.matches import OPEN_MATCH_STATES
 from loket.services.clusters.inputs import first_location
+from loket.services.matching import weight_sets
 
 MOVES_IN_AUDIT = 200  # moves listed in one audit event of a run or a join
 
 
 def follow_school_clusters(org_ids: Iterable[int] | None = None) -> None:
-    """Open matches follow their school to its (new) cluster, so the right manager sees them."""
+    """Open matches follow their school to its (new) cluster, so the right manager sees them; and
+    the moved organisations' suggestions are redone when a cluster has weights of its own."""
+    if org_ids is not None:
+        org_ids = list(org_ids)
+    weight_sets.membership_changed(org_ids)
     match_t, req_t, org_t = Match.__table__, Request.__table__, Organisation.__table__
     school_cluster = (
         select(org_t.c.cluster_id)

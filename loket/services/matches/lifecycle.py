@@ -44,7 +44,7 @@ from loket.services.matches.contact import contact_of
 from loket.services.matches.dates import activity_over
 from loket.services.matches.steps import get_match
 from loket.services.matching.adapter import explain_pair
-from loket.services.matching.weights import weights_version
+from loket.services.matching.cluster_weights import version_for_request
 
 SOURCES = ("school", "company", "engine", "manager")
 REOPENABLE = (CANCELLED, EXPIRED)
@@ -77,7 +77,7 @@ def _score(req: Request, offer: Offer) -> dict:
         breakdown={k: round(v, 6) for k, v in s.contributions.items()},
         reasons=[dict(r) for r in s.reasons],
         fits={k: round(v, 6) for k, v in s.fits.items()},
-        weights_version=weights_version(),
+        weights_version=version_for_request(req),
         distance_km=None if s.distance_km is None else round(s.distance_km, 3),
         mode=s.mode,
     )

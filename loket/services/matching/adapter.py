@@ -170,7 +170,9 @@ def explain_pair(req: Request, offer: Offer) -> Explanation:
     People may propose to organisations without an active user, so that filter is not applied here.
     """
     try:
-        engine = Engine([offer_record(offer, True)], match_config())
+        from loket.services.matching.cluster_weights import config_for_request
+
+        engine = Engine([offer_record(offer, True)], config_for_request(req))  # the request's weights
         return engine.explain(request_record(req, True), str(offer.id))
     except MatchInputError as exc:
         return Explanation(False, [{"code": "input_error", "params": {"text": exc.problem}}], None)

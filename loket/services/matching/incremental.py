@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import select
 
 from loket.db import db, utcnow
-from loket.matching import Engine, Suggestion
+from loket.matching import Suggestion
 from loket.matching.reach import RequestIndex
 from loket.models import StoredSuggestion
 from loket.models.suggestions import FOR_OFFER, FOR_REQUEST
-from loket.services.matching import open_records
+from loket.services.matching import cluster_weights, open_records
 from loket.services.matching.lists import (
     offer_lists,
     other_col,
@@ -30,7 +30,6 @@ from loket.services.matching.lists import (
 from loket.services.matching.open_records import chunks
 from loket.services.matching.patch import apply_changes
 from loket.services.matching.state import ensure_state, lock, mark_computed, mark_done, read_states
-from loket.services.matching.weights import match_config, weights_version
 
 
 def process(
@@ -42,9 +41,9 @@ def process(
     req_ids, off_ids = {int(i) for i in request_ids}, {int(i) for i in offer_ids}
     if not req_ids and not off_ids:
         return {"requests": 0, "offers": 0}
-    cfg = match_config()
-    k, version, now = top_k(), weights_version(cfg), utcnow()
     lock()
+    w = cluster_weights.load()  # which weights score which request (read under the lock)
+    k, now = top_k(), utcnow()
     ensure_state(FOR_REQUEST, req_ids)
     ensure_state(FOR_OFFER, off_ids)
     seq_r = {o: s.touches for o, s in read_states(FOR_REQUEST, req_ids).items()}
@@ -53,10 +52,10 @@ def process(
     # 1. the touched owners' own lists, from all their feasible pairs
     reqs = open_records.open_requests(req_ids, today).records
     offs = open_records.open_offers(off_ids).records
-    all_r, offer_recs = request_lists(reqs, None, today, cfg)
-    all_o, request_recs = offer_lists(offs, None, today, cfg)
-    written = replace_lists(FOR_REQUEST, req_ids, {r: v[:k] for r, v in all_r.items()}, version, now)
-    written += replace_lists(FOR_OFFER, off_ids, {o: v[:k] for o, v in all_o.items()}, version, now)
+    all_r, offer_recs = request_lists(reqs, None, today, w)
+    all_o, request_recs = offer_lists(offs, None, today, w)
+    written = replace_lists(FOR_REQUEST, req_ids, {r: v[:k] for r, v in all_r.items()}, w, now)
+    written += replace_lists(FOR_OFFER, off_ids, {o: v[:k] for o, v in all_o.items()}, w, now)
 
     # 2. their pairs as seen from the other side: None where a stored pair is no longer feasible
     offer_changes: dict[int, dict[int, Suggestion | None]] = {}
@@ -75,6 +74,7 @@ def process(
     for rid, pairs in all_r.items():  # a touched request's pair, scored the offers' way
         if not pairs:
             continue
+        cfg = w.config_of(rid)
         ranked = RequestIndex([by_req[rid]], cfg).rank_all([offer_recs[p.offer_id] for p in pairs], None)
         for p in pairs:  # feasible, so not excluded
             got = ranked.get(p.offer_id) or []
@@ -83,7 +83,8 @@ def process(
     for oid, pairs in all_o.items():  # a touched offer's pair, scored the requests' way
         if not pairs:
             continue
-        lists = Engine([by_off[oid]], cfg).suggest_all([request_recs[p.request_id] for p in pairs], None)
+        engines = cluster_weights.Engines([by_off[oid]], w)
+        lists = engines.suggest_all([request_recs[p.request_id] for p in pairs], None)
         for p in pairs:
             got = lists.get(p.request_id) or []
             request_changes.setdefault(int(p.request_id), {})[oid] = got[0] if got else None
@@ -93,15 +94,15 @@ def process(
         offer_changes.pop(oid, None)
 
     # 3. patch where exact, recompute the rest
-    redo_r, n_r = apply_changes(FOR_REQUEST, request_changes, k, version, now)
-    redo_o, n_o = apply_changes(FOR_OFFER, offer_changes, k, version, now)
+    redo_r, n_r = apply_changes(FOR_REQUEST, request_changes, k, w, now)
+    redo_o, n_o = apply_changes(FOR_OFFER, offer_changes, k, w, now)
     written += n_r + n_o
-    written += recompute(FOR_REQUEST, redo_r, k, version, now, today)
-    written += recompute(FOR_OFFER, redo_o, k, version, now, today)
-    mark_computed(FOR_REQUEST, set(request_changes) - redo_r, version, now)
-    mark_computed(FOR_OFFER, set(offer_changes) - redo_o, version, now)
-    mark_done(FOR_REQUEST, seq_r, version, now)
-    mark_done(FOR_OFFER, seq_o, version, now)
+    written += recompute(FOR_REQUEST, redo_r, k, w, now, today)
+    written += recompute(FOR_OFFER, redo_o, k, w, now, today)
+    mark_computed(FOR_REQUEST, set(request_changes) - redo_r, w, now)
+    mark_computed(FOR_OFFER, set(offer_changes) - redo_o, w, now)
+    mark_done(FOR_REQUEST, seq_r, w, now)
+    mark_done(FOR_OFFER, seq_o, w, now)
     db.session.commit()
     return {
         "requests": len(req_ids),

@@ -11,14 +11,13 @@ from flask import current_app
 from sqlalchemy import delete
 
 from loket.db import db
-from loket.matching import Engine, MatchConfig, Suggestion
-from loket.matching.reach import RequestIndex
+from loket.matching import Suggestion
 from loket.models import StoredSuggestion
 from loket.models.suggestions import FOR_REQUEST
 from loket.services.matching import candidates, open_records
+from loket.services.matching.cluster_weights import Engines, Indexes, Weighting
 from loket.services.matching.open_records import chunks
 from loket.services.matching.state import mark_computed
-from loket.services.matching.weights import match_config
 
 
 def top_k() -> int:
@@ -37,8 +36,9 @@ def other_col(side: str):
 
 
 # --------------------------------------------------------------------------- writing lists
-def rows_of(side: str, lists: dict[int, list[Suggestion]], version: str, now) -> list[dict[str, Any]]:
-    """The suggestion rows of ``lists`` (owner -> best first), ranked from 1."""
+def rows_of(side: str, lists: dict[int, list[Suggestion]], w: Weighting, now) -> list[dict[str, Any]]:
+    """The suggestion rows of ``lists`` (owner -> best first), ranked from 1; each row carries the
+    weights version of the set that scored it (its request's)."""
     return [
         {
             "side": side,
@@ -51,7 +51,7 @@ def rows_of(side: str, lists: dict[int, list[Suggestion]], version: str, now) ->
             "distance_km": s.distance_km,
             "mode": s.mode,
             "starts_on": s.starts_on,
-            "weights_version": version,
+            "weights_version": w.version_of(s.request_id),
             "computed_at": now,
         }
         for owner in sorted(lists)
@@ -67,7 +67,7 @@ def insert_rows(rows: list[dict[str, Any]]) -> None:
 
 
 def replace_lists(
-    side: str, owners: Iterable[int], lists: dict[int, list[Suggestion]], version: str, now
+    side: str, owners: Iterable[int], lists: dict[int, list[Suggestion]], w: Weighting, now
 ) -> int:
     """The lists of ``owners`` become ``lists`` (missing owners: empty). Returns the rows written."""
     owners = sorted(set(owners))
@@ -78,44 +78,46 @@ def replace_lists(
             .where(StoredSuggestion.side == side, col.in_(part))
             .execution_options(synchronize_session=False)
         )
-    rows = rows_of(side, {o: lists.get(o, []) for o in owners}, version, now)
+    rows = rows_of(side, {o: lists.get(o, []) for o in owners}, w, now)
     insert_rows(rows)
     return len(rows)
 
 
 # --------------------------------------------------------------------------- computing lists
 def request_lists(
-    records, k: int | None, today: date | None, config: MatchConfig | None = None
+    records, k: int | None, today: date | None, w: Weighting
 ) -> tuple[dict[int, list[Suggestion]], dict]:
-    """Each request's best ``k`` offers (all feasible with None) over its candidates; and the offers."""
+    """Each request's best ``k`` offers (all feasible with None) over its candidates, scored with
+    its own weights; and the offers."""
     if not records:
         return {}, {}
     offers = candidates.offer_candidates(records)
     excluded = open_records.excluded_pairs(request_ids=[int(r.id) for r in records])
-    lists = Engine(offers.records, config or match_config()).suggest_all(records, k, excluded)
+    lists = Engines(offers.records, w).suggest_all(records, k, excluded)
     return {int(rid): v for rid, v in lists.items()}, {o.id: o for o in offers.records}
 
 
 def offer_lists(
-    records, k: int | None, today: date | None, config: MatchConfig | None = None
+    records, k: int | None, today: date | None, w: Weighting
 ) -> tuple[dict[int, list[Suggestion]], dict]:
-    """Each offer's best ``k`` requests in reach (all feasible with None); and the requests."""
+    """Each offer's best ``k`` requests in reach (all feasible with None), each request scored with
+    its own weights; and the requests."""
     if not records:
         return {}, {}
     reqs = candidates.request_candidates(records, today)
     excluded = open_records.excluded_pairs(offer_ids=[int(o.id) for o in records])
-    lists = RequestIndex(reqs.records, config or match_config()).rank_all(records, k, excluded)
+    lists = Indexes(reqs.records, w).rank_all(records, k, excluded)
     return {int(oid): v for oid, v in lists.items()}, {r.id: r for r in reqs.records}
 
 
-def recompute(side: str, ids: set[int], k: int, version: str, now, today: date | None) -> int:
+def recompute(side: str, ids: set[int], k: int, w: Weighting, now, today: date | None) -> int:
     """Recompute the lists of ``ids`` from their own candidates (no changes to the other side)."""
     if not ids:
         return 0
     if side == FOR_REQUEST:
-        lists, _ = request_lists(open_records.open_requests(ids, today).records, k, today)
+        lists, _ = request_lists(open_records.open_requests(ids, today).records, k, today, w)
     else:
-        lists, _ = offer_lists(open_records.open_offers(ids).records, k, today)
-    n = replace_lists(side, ids, lists, version, now)
-    mark_computed(side, ids, version, now)
+        lists, _ = offer_lists(open_records.open_offers(ids).records, k, today, w)
+    n = replace_lists(side, ids, lists, w, now)
+    mark_computed(side, ids, w, now)
     return n

@@ -4,27 +4,20 @@ recomputed."""
 
 from __future__ import annotations
 
-import math
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, select, update
 
 from loket.db import db
 from loket.matching import Suggestion
+from loket.matching.order import Key, sort_key
 from loket.models import StoredSuggestion
 from loket.services.matching.lists import insert_rows, other_col, owner_col, rows_of
 from loket.services.matching.open_records import chunks
 from loket.services.matching.state import read_states
 
-Key = tuple[float, float, int, str]
-
-
-def sort_key(score: float, distance_km: float | None, starts_on: date | None, other: int) -> Key:
-    """The engine's order: score (rounded by the engine) descending, then distance (unknown last),
-    then the soonest date both sides are available, then the id as text ascending."""
-    d = math.inf if distance_km is None else distance_km
-    return (-score, d, starts_on.toordinal() if starts_on is not None else 0, str(other))
+if TYPE_CHECKING:
+    from loket.services.matching.cluster_weights import Weighting
 
 
 def patch_list(
@@ -51,7 +44,7 @@ def patch_list(
 
 
 def apply_changes(
-    side: str, changes: dict[int, dict[int, Suggestion | None]], k: int, version: str, now
+    side: str, changes: dict[int, dict[int, Suggestion | None]], k: int, w: Weighting, now
 ) -> tuple[set[int], int]:
     """Work new pairs into the stored lists of ``side``'s owners. Returns (owners to recompute,
     rows changed). ``changes``: owner -> {other id: its new pair with the owner, or None}."""
@@ -81,7 +74,7 @@ def apply_changes(
     ranks: list[dict[str, int]] = []
     for owner, by_other in changes.items():
         st = states.get(owner)
-        if st is None or st.computed_at is None or st.weights_version != version:
+        if st is None or st.computed_at is None or st.weights_version != w.state_version(side, owner):
             recompute.add(owner)  # never computed (or by other weights): nothing exact to patch
             continue
         before = stored[owner]
@@ -121,7 +114,7 @@ def apply_changes(
     rows = []
     for owner, items in inserts.items():
         for rank, s in items:
-            row = rows_of(side, {owner: [s]}, version, now)[0]
+            row = rows_of(side, {owner: [s]}, w, now)[0]
             row["rank"] = rank
             rows.append(row)
     insert_rows(rows)

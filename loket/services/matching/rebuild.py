@@ -1,5 +1,6 @@
 """The full rebuild of the stored suggestions (``loket match --refresh``, nightly): one engine over
-all open offers and one ``RequestIndex`` over all open requests, written in blocks with a commit per
+all open offers and one ``RequestIndex`` over all open requests per weight set in force (the
+national one and each cluster's: ``cluster_weights``), written in blocks with a commit per
 block; the lists of owners no longer open are dropped, and changes made while it ran are worked in
 at the end (``incremental``)."""
 
@@ -12,16 +13,14 @@ from datetime import date, timedelta
 from sqlalchemy import bindparam, case, delete, select, text, update
 
 from loket.db import UTCDateTime, db, utcnow
-from loket.matching import Engine
-from loket.matching.reach import RequestIndex
 from loket.models import StoredSuggestion, SuggestionState
 from loket.models.suggestions import EVERYTHING, FOR_OFFER, FOR_REQUEST
-from loket.services.matching import open_records
+from loket.services.matching import cluster_weights, open_records
+from loket.services.matching.cluster_weights import Engines, Indexes, Weighting
 from loket.services.matching.incremental import process
 from loket.services.matching.lists import owner_col, replace_lists, top_k
 from loket.services.matching.open_records import chunks
 from loket.services.matching.state import lock, upsert_state
-from loket.services.matching.weights import match_config, weights_version
 
 Progress = Callable[[int, int], None]
 BLOCK = 1000  # owners per block (and per commit) of the full rebuild
@@ -33,14 +32,14 @@ def refresh_all(progress: Progress | None = None, *, block: int = BLOCK, today: 
     made meanwhile are worked in at the end. ``progress(done, total)`` counts owners."""
     t0 = clock.perf_counter()
     started = utcnow()
-    cfg = match_config()
-    k, version = top_k(), weights_version(cfg)
+    w = cluster_weights.load()
+    k = top_k()
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL jit = off"))
     reqs = open_records.open_requests(None, today)
     offs = open_records.open_offers(None)
     excluded = open_records.all_excluded_pairs()
-    engine = Engine(offs.records, cfg)
+    engine = Engines(offs.records, w)  # one engine per weight set that scores some request
     total = len(reqs.records) + len(offs.records)
     done = 0
     rows = 0
@@ -52,29 +51,29 @@ def refresh_all(progress: Progress | None = None, *, block: int = BLOCK, today: 
         now = utcnow()
         lock()
         rows += replace_lists(
-            FOR_REQUEST, [int(r.id) for r in part], {int(a): b for a, b in lists.items()}, version, now
+            FOR_REQUEST, [int(r.id) for r in part], {int(a): b for a, b in lists.items()}, w, now
         )
-        _rebuilt(FOR_REQUEST, [int(r.id) for r in part], version, now, started)
+        _rebuilt(FOR_REQUEST, [int(r.id) for r in part], w, now, started)
         db.session.commit()
         done += len(part)
         if progress is not None:
             progress(done, total)
     del engine
-    index = RequestIndex(reqs.records, cfg)
+    index = Indexes(reqs.records, w)
     for i in range(0, len(offs.records), block):
         part = offs.records[i : i + block]
         lists = index.rank_all(part, k, excluded)
         now = utcnow()
         lock()
         rows += replace_lists(
-            FOR_OFFER, [int(o.id) for o in part], {int(a): b for a, b in lists.items()}, version, now
+            FOR_OFFER, [int(o.id) for o in part], {int(a): b for a, b in lists.items()}, w, now
         )
-        _rebuilt(FOR_OFFER, [int(o.id) for o in part], version, now, started)
+        _rebuilt(FOR_OFFER, [int(o.id) for o in part], w, now, started)
         db.session.commit()
         done += len(part)
         if progress is not None:
             progress(done, total)
-    removed = _drop_lists_of_others(reqs.ids, offs.ids, version, started)
+    removed = _drop_lists_of_others(reqs.ids, offs.ids, w, started)
     caught_up = _catch_up(started)
     return {
         "requests": len(reqs.records),
@@ -84,19 +83,26 @@ def refresh_all(progress: Progress | None = None, *, block: int = BLOCK, today: 
         "skipped": len(reqs.skipped) + len(offs.skipped),
         "caught_up": caught_up,
         "top": k,
-        "weights_version": version,
+        "weights_version": w.national_version,
+        "cluster_weights": {str(c): w.version_of_cluster(c) for c in sorted(w.clusters)},
         "seconds": round(clock.perf_counter() - t0, 3),
     }
 
 
-def _rebuilt(side: str, ids: list[int], version: str, now, started) -> None:
+def _rebuilt(side: str, ids: list[int], w: Weighting, now, started) -> None:
     """State after a rebuilt block: computed; clean unless a change came in near or after ``started``."""
     cutoff = started - CATCH_UP_MARGIN
     t = SuggestionState.__table__
     cut = bindparam("cutoff", cutoff, type_=UTCDateTime)
     upsert_state(
         [
-            {"side": side, "owner_id": i, "touches": 0, "computed_at": now, "weights_version": version}
+            {
+                "side": side,
+                "owner_id": i,
+                "touches": 0,
+                "computed_at": now,
+                "weights_version": w.state_version(side, i),
+            }
             for i in ids
         ],
         {
@@ -109,7 +115,7 @@ def _rebuilt(side: str, ids: list[int], version: str, now, started) -> None:
     )
 
 
-def _drop_lists_of_others(req_ids: set[int], off_ids: set[int], version: str, started) -> int:
+def _drop_lists_of_others(req_ids: set[int], off_ids: set[int], w: Weighting, started) -> int:
     """Remove the lists of owners that are not open (or not matchable) any more."""
     lock()
     removed = 0
@@ -123,7 +129,7 @@ def _drop_lists_of_others(req_ids: set[int], off_ids: set[int], version: str, st
                 .where(StoredSuggestion.side == side, col.in_(part))
                 .execution_options(synchronize_session=False)
             ).rowcount
-        _rebuilt(side, sorted(gone), version, utcnow(), started)
+        _rebuilt(side, sorted(gone), w, utcnow(), started)
     db.session.commit()
     return removed
 

@@ -14,10 +14,10 @@ requests in reach (``loket.models.suggestions``).
   ``staleness_seconds()`` is the age of the oldest change not yet worked in (0 when all is
   current), and ``run_job`` is the RQ job of ``loket worker``.
 
-A pair's score depends on that pair only (``loket.matching.topic``), so the incremental result equals
-the full rebuild's; tests compare them row for row. Every writer takes one lock first (``state.lock``:
-a PostgreSQL advisory lock; SQLite serialises writers anyway), so lists are never patched from a
-stale read.
+A pair's score depends on that pair only (``loket.matching.topic``) and the weights of its request's
+cluster (``cluster_weights``), so the incremental result equals the full rebuild's; tests compare
+them row for row. Every writer takes one lock first (``state.lock``: a PostgreSQL advisory lock;
+SQLite serialises writers anyway), so lists are never patched from a stale read.
 """
 
 from __future__ import annotations

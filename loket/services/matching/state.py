@@ -4,7 +4,7 @@ at, weights version, per list owner) and the one lock every writer of the stored
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, case, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,6 +12,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from loket.db import db
 from loket.models import SuggestionState
 from loket.services.matching.open_records import chunks
+
+if TYPE_CHECKING:
+    from loket.services.matching.cluster_weights import Weighting
 
 LOCK_KEY = 0x4C4B5347  # PostgreSQL advisory lock of the suggestion writers ("LKSG")
 
@@ -60,8 +63,9 @@ def read_states(side: str, ids: Iterable[int]) -> dict[int, Any]:
     return out
 
 
-def mark_done(side: str, seqs: dict[int, int], version: str, now) -> None:
-    """Mark lists computed; clear the dirty mark when no change came in since ``seqs`` was read."""
+def mark_done(side: str, seqs: dict[int, int], w: Weighting, now) -> None:
+    """Mark lists computed (with the version ``w`` gives each list); clear the dirty mark when no
+    change came in since ``seqs`` was read."""
     if not seqs:
         return
     t = SuggestionState.__table__
@@ -70,20 +74,28 @@ def mark_done(side: str, seqs: dict[int, int], version: str, now) -> None:
         .where(t.c.side == side, t.c.owner_id == bindparam("b_owner"))
         .values(
             computed_at=now,
-            weights_version=version,
+            weights_version=bindparam("b_version"),
             dirty_since=case((t.c.touches == bindparam("b_seq"), None), else_=t.c.dirty_since),
         )
     )
-    params = [{"b_owner": o, "b_seq": s} for o, s in sorted(seqs.items())]
+    params = [
+        {"b_owner": o, "b_seq": s, "b_version": w.state_version(side, o)} for o, s in sorted(seqs.items())
+    ]
     db.session.connection().execute(stmt, params)
 
 
-def mark_computed(side: str, ids: Iterable[int], version: str, now) -> None:
+def mark_computed(side: str, ids: Iterable[int], w: Weighting, now) -> None:
     """Mark lists computed (patched or recomputed as a side effect) without touching dirty marks."""
     ids = sorted(set(ids))
     upsert_state(
         [
-            {"side": side, "owner_id": i, "touches": 0, "computed_at": now, "weights_version": version}
+            {
+                "side": side,
+                "owner_id": i,
+                "touches": 0,
+                "computed_at": now,
+                "weights_version": w.state_version(side, i),
+            }
             for i in ids
         ],
         {

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from loket.db import db
 from loket.matching import MatchConfig
 from loket.matching.types import FEATURES
-from loket.models import WeightSet
+from loket.models import WeightBound, WeightSet
 
 #: version of the scoring code; with a digest of MatchConfig it forms the rows' ``weights_version``
 SCORE_VERSION = "2"
@@ -42,11 +42,21 @@ def match_config() -> MatchConfig:
     return config_for(ws.weights if ws is not None else None)
 
 
-def bounds() -> dict[str, tuple[float, float]]:
-    """The admin's bounds on each normalised weight (LOKET_WEIGHT_MIN .. LOKET_WEIGHT_MAX)."""
+def default_bounds() -> dict[str, tuple[float, float]]:
+    """The configured bounds (LOKET_WEIGHT_MIN .. LOKET_WEIGHT_MAX, the same for every feature)."""
     lo = float(current_app.config["LOKET_WEIGHT_MIN"])
     hi = float(current_app.config["LOKET_WEIGHT_MAX"])
     return {n: (lo, hi) for n in FEATURES}
+
+
+def bounds() -> dict[str, tuple[float, float]]:
+    """The admin's bounds on each normalised weight: the stored ones (``weight_bound``, set on
+    ``/beheer/gewichten``), the configured ones for a feature without a row."""
+    out = default_bounds()
+    for b in db.session.scalars(select(WeightBound)):
+        if b.feature in out:
+            out[b.feature] = (float(b.lo), float(b.hi))
+    return out
 
 
 def weights_version(config: MatchConfig | None = None) -> str:
