@@ -6,6 +6,7 @@ from loket.models.calendar import SchoolDayOff, SchoolHoliday
 from loket.models.clusters import Cluster, cluster_manager
 from loket.models.conversation import MatchMessage
 from loket.models.dates import DateOption
+from loket.models.event_invitations import EventInvitation
 from loket.models.events import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession
 from loket.models.mail import ActionToken, EmailRun, OutboxMessage
 from loket.models.matches import Match, MatchFeedback
@@ -25,6 +26,7 @@ __all__ = [
     "EmailRun",
     "EventAssignment",
     "EventGroup",
+    "EventInvitation",
     "EventRound",
     "EventSession",
     "Location",

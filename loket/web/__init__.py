@@ -13,6 +13,8 @@ from loket.web import (
     details,
     devmail,
     events,
+    events_manage,
+    events_register,
     inputs,
     main,
     manager,
@@ -39,6 +41,8 @@ BLUEPRINTS = (
     notifications,
     devmail,
     details,
+    events_manage,
+    events_register,
     events,
 )
 
