@@ -106,7 +106,7 @@ class EventForm(LoketForm):
 class SessionForm(LoketForm):
     """A company's session for one event."""
 
-    kind = RadioField(_l("Soort sessie"), choices=KINDS, validate_choice=False)
+    kind = RadioField(_l("Soort sessie"), validate_choice=False)
     title = StringField(_l("Titel"))
     sectors = SelectField(_l("Sector"), validate_choice=False)
     levels = TreeCheckboxField(_l("Niveaus (leeg: alle niveaus)"), vocabulary=taxonomy.levels)
@@ -117,6 +117,7 @@ class SessionForm(LoketForm):
     def __init__(self, *args, event: CareerEvent, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
+        self.kind.choices = [(code, str(label)) for code, label in KINDS]
         self.sectors.choices = sector_choices(_l("Kies een sector"))
         self.round_ids.choices = round_choices(event)
         self.levels.validate_choice = False  # the service names an unknown level itself
