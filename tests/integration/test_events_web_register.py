@@ -101,7 +101,7 @@ def test_who_may_register_sessions(client, w, ev):
     assert client.get(f"/loopbaandagen/{ev.id}/sessie/{other.id}").status_code == 404
     assert client.post(f"/loopbaandagen/{ev.id}/sessie/{other.id}/intrekken").status_code == 404
     assert "Huis" not in client.get(f"/loopbaandagen/{ev.id}/sessie").get_data(as_text=True)
-    assert client.get(f"/loopbaandagen/99999/sessie").status_code == 404
+    assert client.get("/loopbaandagen/99999/sessie").status_code == 404
 
 
 def test_school_registers_groups_with_ordered_preferences(client, w, ev):
