@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket.services import PermissionDenied
-from loket.services.events import changes, create_event, invitations, plan_event
+from loket.services.events import changes, create_event, editing, invitations, plan_event
 from loket.web.forms.events import EventActionForm, EventForm, InviteForm
 from loket.web.forms.service_call import FAILED, attempt
 
@@ -45,7 +45,7 @@ def new():
     form = EventForm(clusters=clusters, today=date.today())
     if request.method == "POST" and request.form.get("meer_rijen"):
         form.add_rows()
-        return render_template("events/new.html", form=form), 200
+        return render_template("events/new.html", form=form, event=None), 200
     if form.validate_on_submit():
         event = attempt(lambda: create_event(current_user, form.to_data(), date.today()), form)
         if event is not FAILED:
@@ -53,7 +53,32 @@ def new():
             return redirect(url_for("events.manage", event_id=event.id))
     if request.method == "GET" and len(clusters) == 1:
         form.cluster_ids.data = [clusters[0].id]
-    return render_template("events/new.html", form=form), 422 if form.is_submitted() else 200
+    return render_template("events/new.html", form=form, event=None), 422 if form.is_submitted() else 200
+
+
+@bp.route("/<id:event_id>/wijzigen", methods=["GET", "POST"])
+def edit(event_id: int):
+    """Change an event while it is not published (its managers)."""
+    event = attempt(lambda: editing.editable_event(current_user, event_id))
+    if event is FAILED:
+        return redirect(url_for("events.manage", event_id=event_id))
+    form = EventForm(clusters=changes.creatable_clusters(current_user), today=date.today())
+    if request.method == "GET":
+        form.fill(event)
+    elif request.form.get("meer_rijen"):
+        form.add_rows()
+        return render_template("events/new.html", form=form, event=event), 200
+    elif form.validate_on_submit():
+        saved = attempt(
+            lambda: editing.update_event(
+                current_user, event_id, form.to_data(), form.row_ids(), date.today()
+            ),
+            form,
+        )
+        if saved is not FAILED:
+            flash(_("De loopbaandag is gewijzigd."), "success")
+            return redirect(url_for("events.manage", event_id=event_id))
+    return render_template("events/new.html", form=form, event=event), 422 if form.is_submitted() else 200
 
 
 @bp.route("/<id:event_id>/uitnodigen", methods=["GET", "POST"])

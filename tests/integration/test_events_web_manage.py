@@ -259,3 +259,58 @@ def test_unplaced_groups_are_named_with_their_reason(client, w):
     login(client, w["manager"])
     html = client.post(f"/loopbaandagen/{ev.id}/plannen", follow_redirects=True).get_data(as_text=True)
     assert "Niet ingedeeld" in html and "5V (Zwolle College)" in html
+
+
+def test_manager_edits_an_unpublished_event_keeping_its_rounds(client, w):
+    from loket.services.events import SessionData, register_session
+
+    ev = h.event(w)
+    first, second = (r.id for r in ev.rounds)
+    register_session(
+        w["near"], ev.id, SessionData("workshop", "Zon", "energie", [], 30, [first]), h.date.today()
+    )
+    commit()
+    login(client, w["manager"])
+    page = client.get(f"/loopbaandagen/{ev.id}/wijzigen")
+    html = page.get_data(as_text=True)
+    assert (
+        page.status_code == 200
+        and 'value="Techniekdag Zwolle"' in html
+        and html.count('class="round-row"') == 5
+    )
+    form = _new_event_form(
+        w,
+        name="Techniekdag Zwolle 2",
+        **{
+            "rounds-0-round_id": str(first),
+            "rounds-0-start": "08:30",
+            "rounds-1-round_id": str(second),
+            "rounds-1-day": "",
+            "rounds-1-start": "",
+            "rounds-1-end": "",
+            "rounds-2-day": h.DAY.isoformat(),
+            "rounds-2-start": "13:00",
+            "rounds-2-end": "14:00",
+        },
+    )
+    assert client.post(f"/loopbaandagen/{ev.id}/wijzigen", data=form).status_code == 302
+    db.session.expire_all()
+    ev = db.session.get(CareerEvent, ev.id)
+    assert ev.name == "Techniekdag Zwolle 2"
+    assert [(r.id == first, f"{r.starts_at:%H:%M}") for r in ev.rounds] == [(True, "08:30"), (False, "13:00")]
+    # the round the session chose cannot go
+    form = _new_event_form(w, **{"rounds-0-round_id": "", "rounds-1-round_id": ""})
+    page = client.post(f"/loopbaandagen/{ev.id}/wijzigen", data=form)
+    assert page.status_code == 422 and "kan niet weg" in page.get_data(as_text=True)
+    logout(client)
+    login(client, w["other_manager"])
+    assert client.get(f"/loopbaandagen/{ev.id}/wijzigen").status_code == 403
+    logout(client)
+    login(client, w["schools"][0])
+    assert client.post(f"/loopbaandagen/{ev.id}/wijzigen", data=form).status_code == 403
+    logout(client)
+    ev.published = True
+    commit()
+    login(client, w["manager"])
+    gone = client.get(f"/loopbaandagen/{ev.id}/wijzigen", follow_redirects=True)
+    assert "haal hem eerst offline" in gone.get_data(as_text=True)

@@ -8,7 +8,17 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, Form, FormField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import Optional
 
 from loket import taxonomy
@@ -24,7 +34,7 @@ from loket.services.events.registration import (
     check_session,
 )
 from loket.web.forms.activities import DutchDateField, DutchIntegerField
-from loket.web.forms.base import LoketForm
+from loket.web.forms.base import LoketForm, single_line_filter
 from loket.web.forms.choices import MultiCheckboxField, TreeCheckboxField, current_locale
 
 EMPTY_ROUND_ROWS = 3  # empty "day + round" rows under the filled ones (more with "Meer rijen")
@@ -60,9 +70,10 @@ class _TimeField(TimeField):
 class RoundRow(Form):
     """One "day + round" row (dates and times only: nothing here is free text)."""
 
-    day = DutchDateField(_l("Datum"), validators=[Optional()])
-    start = _TimeField(_l("Begin"), validators=[Optional()])
-    end = _TimeField(_l("Einde"), validators=[Optional()])
+    day = DutchDateField(_l("Datum"), validators=[Optional()], filters=[single_line_filter])
+    start = _TimeField(_l("Begin"), validators=[Optional()], filters=[single_line_filter])
+    end = _TimeField(_l("Einde"), validators=[Optional()], filters=[single_line_filter])
+    round_id = HiddenField(filters=[single_line_filter])  # the round this row edits (empty: a new one)
 
     def is_empty(self) -> bool:
         return not any(f.raw_data and (f.raw_data[0] or "").strip() for f in (self.day, self.start, self.end))
@@ -88,8 +99,32 @@ class EventForm(LoketForm):
         for _ in range(n):
             self.rounds.append_entry()
 
+    def filled_rows(self) -> list[RoundRow]:
+        return [row.form for row in self.rounds if not row.form.is_empty()]
+
+    def row_ids(self) -> list[int | None]:
+        """Per filled row the id of the round it edits (None: new; an unreadable id: -1, unknown)."""
+        out: list[int | None] = []
+        for row in self.filled_rows():
+            raw = (row.round_id.data or "").strip()
+            out.append(int(raw) if raw.isdigit() else (None if not raw else -1))
+        return out
+
+    def fill(self, event: CareerEvent) -> None:
+        """Start from a stored event (the edit page): its rounds, then empty rows."""
+        self.name.data, self.venue_postcode.data = event.name, event.venue_postcode
+        self.description.data, self.cluster_ids.data = event.description, list(event.cluster_ids or [])
+        self.registration_deadline.data = event.registration_deadline
+        while len(self.rounds):
+            self.rounds.pop_entry()
+        for r in event.rounds:
+            self.rounds.append_entry(
+                {"day": r.day, "start": r.starts_at, "end": r.ends_at, "round_id": str(r.id)}
+            )
+        self.add_rows()
+
     def to_data(self) -> EventData:
-        rows = [row.form for row in self.rounds if not row.form.is_empty()]
+        rows = self.filled_rows()
         return EventData(
             name=self.name.data or "",
             venue_postcode=self.venue_postcode.data or "",
@@ -114,12 +149,12 @@ class SessionForm(LoketForm):
     round_ids = MultiCheckboxField(_l("Aanwezig in de rondes"), coerce=int, validate_choice=False)
     pupils_do = TextAreaField(_l("Wat doen de leerlingen?"))
 
-    def __init__(self, *args, event: CareerEvent, **kwargs) -> None:
+    def __init__(self, *args, event: CareerEvent | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
         self.kind.choices = [(code, str(label)) for code, label in KINDS]
         self.sectors.choices = sector_choices(_l("Kies een sector"))
-        self.round_ids.choices = round_choices(event)
+        self.round_ids.choices = round_choices(event) if event else []
         self.levels.validate_choice = False  # the service names an unknown level itself
 
     def to_data(self) -> SessionData:
@@ -140,7 +175,8 @@ class SessionForm(LoketForm):
         self.round_ids.data, self.pupils_do.data = list(session.round_ids or []), session.pupils_do
 
     def rules(self) -> None:
-        check_session(self.event, self.to_data())
+        if self.event is not None:  # the views always name the event
+            check_session(self.event, self.to_data())
 
 
 class GroupForm(LoketForm):
@@ -151,13 +187,13 @@ class GroupForm(LoketForm):
     pupils = DutchIntegerField(_l("Aantal leerlingen"))
     round_ids = MultiCheckboxField(_l("Kan komen in de rondes"), coerce=int, validate_choice=False)
     preferences = FieldList(
-        SelectField(validate_choice=False),
+        SelectField(validate_choice=False, filters=[single_line_filter]),
         label=_l("Voorkeuren, de liefste eerst"),
         min_entries=MAX_GROUP_PREFERENCES,
         max_entries=MAX_GROUP_PREFERENCES,
     )
 
-    def __init__(self, *args, event: CareerEvent, **kwargs) -> None:
+    def __init__(self, *args, event: CareerEvent | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
         loc = current_locale()
@@ -166,7 +202,7 @@ class GroupForm(LoketForm):
             for root, kids in taxonomy.levels().tree()
             for t in (root, *kids)
         ]
-        self.round_ids.choices = round_choices(event)
+        self.round_ids.choices = round_choices(event) if event else []
         for i, entry in enumerate(self.preferences, start=1):
             entry.choices = sector_choices(_l("geen voorkeur"))
             entry.label.text = str(_l("Voorkeur %(n)s", n=i))
@@ -189,7 +225,8 @@ class GroupForm(LoketForm):
             entry.data = prefs[i] if i < len(prefs) else ""
 
     def rules(self) -> None:
-        check_group(self.event, self.to_data())
+        if self.event is not None:
+            check_group(self.event, self.to_data())
 
 
 class InviteForm(LoketForm):
