@@ -229,3 +229,18 @@ def test_invitation_link_forged_foreign_or_expired(client, w, ev, mailbox):
     commit()
     late = client.get(link)
     assert late.status_code == 410 and "gesloten" in late.get_data(as_text=True)
+
+
+def test_pages_in_english(client, w, ev):
+    login(client, w["schools"][0])
+    client.get("/taal/en")
+    html = client.get("/loopbaandagen/").get_data(as_text=True)
+    assert "Career days" in html and "Loopbaandagen" not in html
+    page = client.post(f"/loopbaandagen/{ev.id}/groep", data=h.group_form([], class_name=""))
+    html = page.get_data(as_text=True)
+    assert "Register group" in html and "Preference 1" in html and "Groep aanmelden" not in html
+    logout(client)
+    login(client, w["manager"])
+    client.get("/taal/en")
+    html = client.get(f"/loopbaandagen/{ev.id}/uitnodigen").get_data(as_text=True)
+    assert "Invite companies" in html and "Send invitations" in html
