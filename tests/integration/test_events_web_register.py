@@ -244,3 +244,20 @@ def test_pages_in_english(client, w, ev):
     client.get("/taal/en")
     html = client.get(f"/loopbaandagen/{ev.id}/uitnodigen").get_data(as_text=True)
     assert "Invite companies" in html and "Send invitations" in html
+
+
+def test_a_group_that_prefers_a_world_is_served_by_a_session_of_one_of_its_top_sectors(client, w, ev):
+    from loket.services.events.planning import session_sectors
+
+    assert session_sectors("energie") == ("energie_water_veiligheid", "energie")
+    assert session_sectors("ict") == ("digitaal_media_entertainment", "ict")
+    assert session_sectors("hightech_science") == ("hightech_science",)
+    today = date.today()
+    first = _rounds(ev)[:1]
+    register_session(w["far"], ev.id, SessionData("stand", "Apps", "ict", [], 60, first), today)
+    sun = register_session(w["near"], ev.id, SessionData("workshop", "Zon", "energie", [], 60, first), today)
+    register_group(
+        w["schools"][0], ev.id, GroupData("4H1", "havo", 25, first, ["energie_water_veiligheid"]), today
+    )
+    plan = plan_event(ev.id, time_limit=3)
+    assert [a.session for a in plan.assignments] == [sun.id]
