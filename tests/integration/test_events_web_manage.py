@@ -314,3 +314,11 @@ def test_manager_edits_an_unpublished_event_keeping_its_rounds(client, w):
     login(client, w["manager"])
     gone = client.get(f"/loopbaandagen/{ev.id}/wijzigen", follow_redirects=True)
     assert "haal hem eerst offline" in gone.get_data(as_text=True)
+
+
+def test_planning_an_empty_event_is_no_error(client, w):
+    ev = h.event(w)
+    login(client, w["manager"])
+    done = client.post(f"/loopbaandagen/{ev.id}/plannen", follow_redirects=True)
+    assert done.status_code == 200
+    assert "Ingedeeld: 0 van 0 groepsrondes, 0 niet ingedeeld." in done.get_data(as_text=True)
