@@ -231,6 +231,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "LOKET_RESET_ADDRESS_LIMIT": e.limit("RESET_ADDRESS_LIMIT", "10/hour;50/day"),
         # reactivation runs (docs/OPERATIONS.md, "Reactivation runs")
         "LOKET_REACTIVATION_TOKEN_DAYS": e.int("REACTIVATION_TOKEN_DAYS", 30),
+        # career days: the planner's time limit when a manager plans from the web (docs/EVENTS.md)
+        "LOKET_EVENT_PLAN_WEB_S": e.float("EVENT_PLAN_WEB_S", 8.0),
         "LOKET_REMINDER_AFTER_DAYS": e.int("REMINDER_AFTER_DAYS", 21),
         # mail that a signed-in user makes Loket send to other addresses: invites and email changes
         "LOKET_INVITE_LIMIT": e.limit("INVITE_LIMIT", "10/hour;30/day"),

@@ -7,6 +7,7 @@ from loket.models.clusters import Cluster, cluster_manager
 from loket.models.conversation import MatchMessage
 from loket.models.dates import DateOption
 from loket.models.event_feedback import EventFeedback, EventReminder
+from loket.models.event_invitations import EventInvitation
 from loket.models.events import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession
 from loket.models.mail import ActionToken, EmailRun, OutboxMessage
 from loket.models.matches import Match, MatchFeedback
@@ -28,6 +29,7 @@ __all__ = [
     "EventFeedback",
     "EventGroup",
     "EventReminder",
+    "EventInvitation",
     "EventRound",
     "EventSession",
     "Location",

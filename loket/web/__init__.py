@@ -13,7 +13,9 @@ from loket.web import (
     details,
     devmail,
     events,
+    events_manage,
     events_outputs,
+    events_register,
     inputs,
     main,
     manager,
@@ -40,6 +42,8 @@ BLUEPRINTS = (
     notifications,
     devmail,
     details,
+    events_manage,
+    events_register,
     events,
     events_outputs,
 )

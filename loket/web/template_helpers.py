@@ -25,12 +25,14 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("school.catalogue", lazy_gettext("Aanbod zoeken")),
         ("school.matches", lazy_gettext("Koppelingen")),
         ("school.days_off", lazy_gettext("Vrije dagen")),
+        ("events_manage.overview", lazy_gettext("Loopbaandagen")),
     ],
     "company": [
         ("company.dashboard", lazy_gettext("Overzicht")),
         ("company.offers", lazy_gettext("Aanbod")),
         ("company.find_requests", lazy_gettext("Aanvragen zoeken")),
         ("company.matches", lazy_gettext("Koppelingen")),
+        ("events_manage.overview", lazy_gettext("Loopbaandagen")),
     ],
     "cluster_manager": [
         ("regions.dashboard", lazy_gettext("Dashboard")),
@@ -38,6 +40,7 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("manager.overview", lazy_gettext("Overzicht")),
         ("regions.map", lazy_gettext("Kaart")),
         ("reactivation.runs", lazy_gettext("Heractivering")),
+        ("events_manage.overview", lazy_gettext("Loopbaandagen")),
     ],
     "admin": [
         ("admin.dashboard", lazy_gettext("Beheer")),
@@ -45,6 +48,7 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("manager.queue", lazy_gettext("Goedkeuren")),
         ("regions.map", lazy_gettext("Kaart")),
         ("reactivation.runs", lazy_gettext("Heractivering")),
+        ("events_manage.overview", lazy_gettext("Loopbaandagen")),
     ],
 }
 

@@ -258,17 +258,35 @@ def test_every_form_in_the_app_filters_control_characters(app):
     """Every form class of every blueprint derives from LoketForm, and each of its text fields starts
     with the right filter: new forms are covered without anyone remembering to."""
     from flask_wtf import FlaskForm
-    from wtforms import DecimalField, FloatField, IntegerField, PasswordField, TextAreaField
+    from wtforms import (
+        DecimalField,
+        FieldList,
+        FloatField,
+        FormField,
+        IntegerField,
+        PasswordField,
+        TextAreaField,
+    )
 
     from loket.web.forms.base import LoketForm, multi_line_filter, number_filter, single_line_filter
 
     forms = {f for f in _all_subclasses(FlaskForm) if f.__module__.startswith("loket.")} - {LoketForm}
     assert len(forms) > 20
     assert not [f.__qualname__ for f in forms if not issubclass(f, LoketForm)]
+
+    def fields_of(form):
+        """The fields of a form, with the fields of each row of a list or sub-form (their own filters)."""
+        for field in form:
+            if isinstance(field, FieldList | FormField):
+                for entry in field:
+                    yield from fields_of(entry) if isinstance(entry, FormField) else [entry]
+            else:
+                yield field
+
     with app.test_request_context():
         for form_class in forms:
             form = form_class(meta={"csrf": False})
-            for field in form:
+            for field in fields_of(form):
                 if isinstance(field, PasswordField):
                     continue
                 want = multi_line_filter if isinstance(field, TextAreaField) else single_line_filter

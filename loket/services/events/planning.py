@@ -9,12 +9,25 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from loket import taxonomy
 from loket.db import db, utcnow
 from loket.events import planner
 from loket.events.types import Assignment, EventInput, Group, Plan, Round, Session
 from loket.models import CareerEvent, EventAssignment, User
 from loket.services import audit, policies
 from loket.services.events.registration import get_event
+
+
+def session_sectors(code: str | None) -> tuple[str, ...]:
+    """A session's sectors for the planner: its world first, then the top sector itself (so a group
+    that prefers the world and one that prefers the top sector are both served; docs/EVENTS.md)."""
+    if not code:
+        return ()
+    try:
+        parent = taxonomy.sectors().get(code).parent
+    except taxonomy.TaxonomyError:
+        parent = None
+    return (parent, code) if parent else (code,)
 
 
 def event_input(event: CareerEvent) -> EventInput:
@@ -24,7 +37,7 @@ def event_input(event: CareerEvent) -> EventInput:
         Session(
             id=s.id,
             company_id=s.organisation_id,
-            sectors=(s.sector,) if s.sector else (),
+            sectors=session_sectors(s.sector),
             levels=tuple(s.levels or ()),
             seats_per_round=s.seats_per_round,
             rounds=tuple(s.round_ids or ()),

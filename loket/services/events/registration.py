@@ -105,9 +105,11 @@ def _rounds(items: list[RoundData]) -> list[RoundData]:
     return items
 
 
-def create_event(actor: User, data: EventData, today: date) -> CareerEvent:
-    """Create a career day (unpublished) with its rounds; by an admin or a manager of all its clusters."""
-    checks = Checks()
+def check_event(data: EventData, today: date, checks: Checks | None = None) -> dict:
+    """Every rule of an event's input at once (``ServiceErrors``); the checked values by column.
+    With ``checks`` given the errors are left in it (the caller adds its own and calls ``done()``)."""
+    own = checks is None
+    checks = checks or Checks()
     name = checks.run(_text, data.name, "name", EVENT_NAME_MAX, _l("Geef de loopbaandag een naam."))
     postcode = checks.run(check_postcode, data.venue_postcode, "venue_postcode")
     description = checks.run(rules.long_text, data.description, "description", DESCRIPTION_MAX)
@@ -126,22 +128,40 @@ def create_event(actor: User, data: EventData, today: date) -> CareerEvent:
         checks.errors.append(
             ServiceError(_l("De aanmelding sluit uiterlijk op de eerste dag."), field="registration_deadline")
         )
-    if cluster_ids is not None:
-        policies.require(policies.can_create_event(actor, cluster_ids))
+    if own:
+        checks.done()
+    return {
+        "name": name,
+        "venue_postcode": postcode,
+        "description": description,
+        "cluster_ids": cluster_ids,
+        "rounds": rounds,
+        "registration_deadline": deadline,
+    }
+
+
+def create_event(actor: User, data: EventData, today: date) -> CareerEvent:
+    """Create a career day (unpublished) with its rounds; by an admin or a manager of all its clusters."""
+    checks = Checks()
+    values = check_event(data, today, checks)
+    if values["cluster_ids"] is not None:
+        policies.require(policies.can_create_event(actor, values["cluster_ids"]))
     checks.done()
+    rounds = values.pop("rounds")
     event = CareerEvent(
-        name=name,
-        venue_postcode=postcode,
-        description=description,
-        registration_deadline=deadline,
-        cluster_ids=cluster_ids,
+        **values,
         created_by_id=actor.id,
         rounds=[EventRound(day=r.day, starts_at=r.start, ends_at=r.end) for r in rounds or []],
     )
     db.session.add(event)
     db.session.flush()
-    audit.record(actor, "event.create", event, to_state="draft", clusters=cluster_ids)
+    audit.record(actor, "event.create", event, to_state="draft", clusters=values["cluster_ids"])
     return event
+
+
+def check_open(event: CareerEvent, today: date) -> None:
+    """Refuse a change after the event's registration deadline."""
+    _open(event, today)
 
 
 def _open(event: CareerEvent, today: date) -> None:
@@ -169,33 +189,40 @@ def _kind(value: str) -> str:
     return value
 
 
+def check_session(event: CareerEvent, data: SessionData) -> dict:
+    """Every rule of a session's input at once (``ServiceErrors``); the checked values by column."""
+    checks = Checks()
+    values = {
+        "kind": checks.run(_kind, data.kind),
+        "title": checks.run(_text, data.title, "title", 160, _l("Geef de sessie een titel.")),
+        "sector": checks.run(rules.one, taxonomy.sectors(), data.sector, "sectors"),
+        "levels": checks.run(_optional_levels, data.levels),
+        "seats_per_round": checks.run(
+            rules.number,
+            data.seats_per_round,
+            "seats_per_round",
+            1,
+            MAX_SEATS,
+            _l("Tussen 1 en 500 plaatsen."),
+        ),
+        "round_ids": checks.run(_round_ids, event, data.round_ids),
+        "pupils_do": checks.run(rules.long_text, data.pupils_do, "pupils_do", DESCRIPTION_MAX),
+    }
+    checks.done()
+    values["seats_per_round"] = int(values["seats_per_round"])
+    return values
+
+
 def register_session(actor: User, event_id: int, data: SessionData, today: date) -> EventSession:
     """A company user registers a session of their company for the event."""
     event = get_event(event_id)
     policies.require(policies.can_register_session(actor, event))
     _open(event, today)
-    checks = Checks()
-    kind = checks.run(_kind, data.kind)
-    title = checks.run(_text, data.title, "title", 160, _l("Geef de sessie een titel."))
-    sector = checks.run(rules.one, taxonomy.sectors(), data.sector, "sectors")
-    levels = checks.run(_optional_levels, data.levels)
-    seats = checks.run(
-        rules.number, data.seats_per_round, "seats_per_round", 1, MAX_SEATS, _l("Tussen 1 en 500 plaatsen.")
-    )
-    round_ids = checks.run(_round_ids, event, data.round_ids)
-    pupils_do = checks.run(rules.long_text, data.pupils_do, "pupils_do", DESCRIPTION_MAX)
-    checks.done()
     session = EventSession(
         event_id=event.id,
         organisation_id=actor.organisation_id,
-        kind=kind,
-        title=title,
-        sector=sector,
-        levels=levels,
-        seats_per_round=int(seats),
-        round_ids=round_ids,
-        pupils_do=pupils_do,
         created_by_id=actor.id,
+        **check_session(event, data),
     )
     db.session.add(session)
     db.session.flush()
@@ -213,27 +240,33 @@ def _preferences(values: list[str]) -> list[str]:
     return codes
 
 
+def check_group(event: CareerEvent, data: GroupData) -> dict:
+    """Every rule of a group's input at once (``ServiceErrors``); the checked values by column."""
+    checks = Checks()
+    values = {
+        "class_name": checks.run(_text, data.class_name, "class_name", 60, _l("Vul de naam van de klas in.")),
+        "level": checks.run(rules.one, taxonomy.levels(), data.level, "levels"),
+        "pupils": checks.run(
+            rules.number, data.pupils, "pupils", 1, MAX_PUPILS, _l("Tussen 1 en 200 leerlingen.")
+        ),
+        "round_ids": checks.run(_round_ids, event, data.round_ids),
+        "preferences": checks.run(_preferences, data.preferences),
+    }
+    checks.done()
+    values["pupils"] = int(values["pupils"])
+    return values
+
+
 def register_group(actor: User, event_id: int, data: GroupData, today: date) -> EventGroup:
     """A school user registers a class of their school for the event."""
     event = get_event(event_id)
     policies.require(policies.can_register_group(actor, event))
     _open(event, today)
-    checks = Checks()
-    class_name = checks.run(_text, data.class_name, "class_name", 60, _l("Vul de naam van de klas in."))
-    level = checks.run(rules.one, taxonomy.levels(), data.level, "levels")
-    pupils = checks.run(rules.number, data.pupils, "pupils", 1, MAX_PUPILS, _l("Tussen 1 en 200 leerlingen."))
-    round_ids = checks.run(_round_ids, event, data.round_ids)
-    preferences = checks.run(_preferences, data.preferences)
-    checks.done()
     group = EventGroup(
         event_id=event.id,
         organisation_id=actor.organisation_id,
-        class_name=class_name,
-        level=level,
-        pupils=int(pupils),
-        round_ids=round_ids,
-        preferences=preferences,
         created_by_id=actor.id,
+        **check_group(event, data),
     )
     db.session.add(group)
     db.session.flush()

@@ -11,6 +11,8 @@ covered without remembering anything):
 - number fields (IntegerField, FloatField, DecimalField): a value beyond +-2**63, NaN or infinity
   becomes "no number", so the field's range validator answers with its message (WTForms' NumberRange
   itself raises OverflowError on an integer of 400 digits and ValueError on sNaN).
+- a list of fields or a sub-form (FieldList, FormField) takes no filter itself; their own fields
+  parse their input (dates and times in the career-day rounds, choices checked by the service).
 - passwords are left exactly as typed (they are only hashed, never stored, shown or mailed).
 - other fields whose data is not text (dates, booleans, lists) are untouched here; they parse their
   own input and refuse what they cannot read.
@@ -26,7 +28,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, FloatField, IntegerField, PasswordField, TextAreaField
+from wtforms import DecimalField, FieldList, FloatField, FormField, IntegerField, PasswordField, TextAreaField
 
 from loket.cleantext import ControlCharacter, multi_line, single_line
 from loket.web.forms.service_call import check_rules
@@ -69,8 +71,8 @@ def number_filter(value: Any) -> Any:
 
 
 def _filter_for(field_class: type) -> Any:
-    if issubclass(field_class, PasswordField):
-        return None
+    if issubclass(field_class, PasswordField | FieldList | FormField):
+        return None  # a list or sub-form takes no filters itself (WTForms refuses them)
     if issubclass(field_class, IntegerField | FloatField | DecimalField):
         return number_filter
     if issubclass(field_class, TextAreaField):
