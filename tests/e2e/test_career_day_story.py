@@ -205,8 +205,15 @@ def test_career_day_from_creation_to_programme(live_server, browser, artifacts):
     rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
     assert rows[0][0] == "Klas" and len(rows) == 3 and {r[0] for r in rows[1:]} == {"4H1"}
     assert all(r[7] for r in rows[1:])  # a session in both rounds
-    # >>> .ics download step: the lead adds it here after merging branch "eventout"
-    # >>> (/loopbaandagen/<id>/groepen/<group_id>/rondes/<round_id>.ics from the programme page)
+    # ... and the calendar file of its first round, from the link on the programme page
+    first = school.locator("ul.programme li").first
+    with school.expect_download() as download:
+        first.get_by_role("link", name=re.compile(r"in je agenda \(\.ics\)")).click()
+    ics = download.value.path().read_text(encoding="utf-8")
+    assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") == 1
+    assert "DTSTART;TZID=Europe/Amsterdam:" in ics or "DTSTART:" in ics
+    session_title = first.locator("strong").inner_text()
+    assert session_title.split()[0] in ics.replace("\r\n ", "")
     school.context.close()
 
     # 7. the public page shows the programme (no login) ----------------------------------------------------
