@@ -64,6 +64,7 @@ def synonym_groups() -> tuple[dict[str, str], tuple[tuple[str, str], ...], tuple
     return words, by_len, tuple(phrases)
 
 
+@lru_cache(maxsize=65536)
 def _group_of(word: str) -> str | None:
     """The head of the synonym group of ``word``: its exact entry, else the longest term it starts with."""
     words, prefixes, _ = synonym_groups()
