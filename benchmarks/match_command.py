@@ -91,11 +91,19 @@ def _timings(stderr: str) -> dict:
 
 def run_match(env: dict[str, str], *args: str) -> dict:
     """`loket match ARGS --timings`: wall seconds, the phases, peak memory and the parsed JSON output."""
-    t0 = time.perf_counter()
-    done = loket(env, "match", *args, "--timings")
-    wall = time.perf_counter() - t0
+    from common import cpu_timed, load_average
+
+    load = load_average()
+    done, wall, cpu = cpu_timed(lambda: loket(env, "match", *args, "--timings"))
     phases = _timings(done.stderr)
-    return {"args": " ".join(args), "wall_s": round(wall, 3), **phases, "_out": json.loads(done.stdout)}
+    return {
+        "args": " ".join(args),
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "load_average": load,
+        **phases,
+        "_out": json.loads(done.stdout),
+    }
 
 
 # --------------------------------------------------------------------------- CSV and the reference
@@ -142,16 +150,25 @@ def export_csv(db_url: str, folder: Path) -> dict[str, Path]:
 
 def reference(folder: Path, top_k: int = 10) -> dict:
     """``match_reference.py`` on the CSV files as a subprocess: wall seconds and its phases."""
-    t0 = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, str(REFERENCE), str(folder), "--top", str(top_k)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    from common import cpu_timed, load_average
+
+    load = load_average()
+    done, wall, cpu = cpu_timed(
+        lambda: subprocess.run(
+            [sys.executable, str(REFERENCE), str(folder), "--top", str(top_k)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     )
-    wall = time.perf_counter() - t0
-    return {"wall_s": round(wall, 3), **_timings(done.stderr), "suggestions": len(json.loads(done.stdout))}
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "load_average": load,
+        **_timings(done.stderr),
+        "suggestions": len(json.loads(done.stdout)),
+    }
 
 
 # --------------------------------------------------------------------------- assignment figures

@@ -32,8 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: requests per block (about 1,000 candidate pairs each: a block's arrays stay near 100 MB)
 BLOCK = 500
-#: below this many requests the blocks run in this process (starting workers costs more)
-MIN_PARALLEL = 2 * BLOCK
+#: below this many requests the blocks run in this process (forking a worker costs more than it saves)
+MIN_PARALLEL = 6 * BLOCK
 #: share of the blocks this process ranks itself beside one child (the child's results cost time to read)
 PARENT_SHARE = 0.45
 #: "processes" (default), "threads" or "serial"; LOKET_MATCH_WORKERS sets the number of workers
