@@ -13,6 +13,7 @@ The result does not depend on the block size, the number of workers or their ord
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -36,7 +37,7 @@ BLOCK = 500
 MIN_PARALLEL = 6 * BLOCK
 #: share of the blocks this process ranks itself beside one child (the child's results cost time to read)
 PARENT_SHARE = 0.45
-#: "processes" (default), "threads" or "serial"; LOKET_MATCH_WORKERS sets the number of workers
+#: "processes" (default), "threads" or "serial"
 MODES = ("processes", "threads", "serial")
 
 Progress = Callable[[int, int], None]
@@ -45,10 +46,7 @@ _JOB: list[_Job] = []  # the run a forked worker ranks blocks of (set before the
 
 
 def default_workers() -> int:
-    """Workers for a run: ``LOKET_MATCH_WORKERS`` when set, else the cores this process may use."""
-    env = os.environ.get("LOKET_MATCH_WORKERS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
+    """Workers for a run when the caller names none: the cores this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
@@ -79,10 +77,30 @@ def run_blocks(
     """Every request's top-k (in the order of ``requests``); ``progress(done, total)`` per block."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    # the garbage collector leaves the objects that exist now alone while the suggestions are made:
+    # walking the engine's and the caller's objects again and again is wasted time, and in a forked
+    # child it writes to every inherited page (copy-on-write) so that the child copies the whole heap
+    gc.freeze()
+    try:
+        return _run(engine, table, requests, top_k, excluded, progress, workers, mode)
+    finally:
+        gc.unfreeze()
+
+
+def _run(
+    engine: Engine,
+    table: Table,
+    requests: Sequence[RequestRecord],
+    top_k: int | None,
+    excluded: Sequence[NDArray[np.intp]],
+    progress: Progress | None,
+    workers: int | None,
+    mode: str,
+) -> list[list[Suggestion]]:
     total = len(requests)
     job: _Job = (engine, table, requests, top_k, excluded)
     spans = [(lo, min(total, lo + BLOCK)) for lo in range(0, total, BLOCK)]
-    workers = default_workers() if workers is None else max(1, workers)
+    workers = default_workers() if not workers else max(1, workers)
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if mode == "serial" or workers == 1 or total < MIN_PARALLEL or (mode == "processes" and not forkable):
         return _collect(spans, [partial(_block, job, lo, hi) for lo, hi in spans], total, progress)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from flask import current_app
+
 from loket.db import db
 from loket.matching import Suggestion, assign, greedy_assign
 from loket.models import Match
@@ -62,7 +64,8 @@ def run_matching(
     inputs = load_inputs(ids)
     width = max(top_k, ASSIGN_CANDIDATES) if assign_pairs else top_k
     t0 = time.perf_counter()
-    lists = inputs.engine.suggest_all(inputs.requests, width, inputs.excluded, progress)
+    workers = current_app.config["LOKET_MATCH_WORKERS"] or None
+    lists = inputs.engine.suggest_all(inputs.requests, width, inputs.excluded, progress, workers)
     run = MatchRun(
         [], requests=len(inputs.requests), offers=len(inputs.engine.offers), skipped=inputs.skipped
     )
