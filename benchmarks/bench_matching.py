@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -234,7 +235,11 @@ def main() -> None:
     ]
     for r in sample[:20]:  # warm-up
         engine.suggest(r)
-    one = [timed(lambda r=r: engine.suggest(r, top_k=10))[1] for r in sample]
+    one, one_cpu = [], []
+    for r in sample:
+        c0 = time.process_time()
+        one.append(timed(lambda r=r: engine.suggest(r, top_k=10))[1])
+        one_cpu.append(time.process_time() - c0)
 
     load_before = load_average()
     all10, all_s, all_cpu = cpu_timed(lambda: engine.suggest_all(requests, top_k=10))
@@ -271,6 +276,7 @@ def main() -> None:
         "build_s": round(build_s, 3),
         "one_request_p50_ms": round(percentile_ms(one, 50), 3),
         "one_request_p95_ms": round(percentile_ms(one, 95), 3),
+        "one_request_p95_cpu_ms": round(percentile_ms(one_cpu, 95), 3),
         "one_request_samples": len(one),
         "all_top10_s": round(all_s, 3),
         "all_top10_cpu_s": round(all_cpu, 3),
@@ -346,11 +352,15 @@ def command_figures(args: argparse.Namespace) -> dict:
         env = db["env"]
         top10 = mc.run_match(env, "--json", "--top", "10", "--dry-run")
         assigned = mc.run_match(env, "--assign", "--json", "--dry-run")
-        equity = {
-            k: 0.0 if k == "equity" else v for k, v in asdict(MatchConfig()).items() if k.startswith("w_")
-        }
-        with mc.national_weights(db["url"], {k[2:]: v for k, v in equity.items()}):
+        weights = {k[2:]: v for k, v in asdict(MatchConfig()).items() if k.startswith("w_")}
+        no_equity_weights = weights | {"equity": 0.0}
+        with mc.national_weights(db["url"], no_equity_weights):
             no_equity = mc.run_match(env, "--assign", "--json", "--dry-run")
+        with mc.scarce_capacity(db["url"]):
+            scarce = {"top10": mc.run_match(env, "--json", "--top", "10", "--dry-run")["_out"]}
+            scarce["default"] = mc.run_match(env, "--assign", "--json", "--dry-run")["_out"]
+            with mc.national_weights(db["url"], no_equity_weights):
+                scarce["equity_weight_0"] = mc.run_match(env, "--assign", "--json", "--dry-run")["_out"]
         folder = Path(tempfile.mkdtemp(prefix="loket-csv-"))
         mc.export_csv(db["url"], folder)
         ref = mc.reference(folder)
@@ -360,6 +370,10 @@ def command_figures(args: argparse.Namespace) -> dict:
     figures = {
         "default": mc.assignment_figures(top10["_out"], assigned["_out"], density, quartiles),
         "equity_weight_0": mc.assignment_figures(top10["_out"], no_equity["_out"], density, quartiles),
+    }
+    scarce_figures = {
+        k: mc.assignment_figures(scarce["top10"], scarce[k], density, quartiles)
+        for k in ("default", "equity_weight_0")
     }
     quality_path = RESULTS / "quality.json"
     quality = json.loads(quality_path.read_text(encoding="utf-8")) if quality_path.exists() else {}
@@ -374,24 +388,18 @@ def command_figures(args: argparse.Namespace) -> dict:
         "within 25 km",
         "dense_quarter": "requests whose school has at least the third quartile",
         **figures,
-        "equity_effect_pts": {
-            "sparse_quarter_rate": round(
-                figures["default"]["sparse_quarter_rate_pct"]
-                - figures["equity_weight_0"]["sparse_quarter_rate_pct"],
-                2,
-            ),
-            "sparse_minus_dense": round(
-                figures["default"]["sparse_minus_dense_pts"]
-                - figures["equity_weight_0"]["sparse_minus_dense_pts"],
-                2,
-            ),
+        "equity_effect_pts": mc.equity_effect(figures),
+        "scarce_capacity": {
+            "what": mc.SCARCE,
+            **scarce_figures,
+            "equity_effect_pts": mc.equity_effect(scarce_figures),
         },
     }
     write_json("quality", quality)
     split = {}
     for name, run in (("top10", top10), ("assign", assigned)):
         run.pop("_out")
-        phases = sum(v for k, v in run.items() if k.endswith("_s") and k != "wall_s")
+        phases = sum(v for k, v in run.items() if k.endswith("_s") and k not in ("wall_s", "cpu_s"))
         run["startup_and_rest_s"] = round(run["wall_s"] - phases, 3)
         run["wall_over_engine_only"] = round(run["wall_s"] / run["score_s"], 2)
         split[name] = run

@@ -248,3 +248,51 @@ def national_weights(db_url: str, weights: dict[str, float]) -> Iterator[None]:
         with eng.begin() as conn:
             conn.execute(delete(table).where(table.c.id == new_id))
         eng.dispose()
+
+
+SCARCE = (
+    "every 8th open offer (by id) with one place left, the others full, so that demand exceeds supply "
+    "(as bench_quality.py's scarce scenario); the database is restored afterwards"
+)
+
+
+def equity_effect(figures: dict) -> dict:
+    """Default minus equity weight 0, in points: the sparse quarter's rate and the sparse-dense gap."""
+    d, z = figures["default"], figures["equity_weight_0"]
+    return {
+        "sparse_quarter_rate": round(d["sparse_quarter_rate_pct"] - z["sparse_quarter_rate_pct"], 2),
+        "sparse_minus_dense": round(d["sparse_minus_dense_pts"] - z["sparse_minus_dense_pts"], 2),
+        "assigned_share": round(d["assigned_share_of_feasible_pct"] - z["assigned_share_of_feasible_pct"], 2),
+    }
+
+
+@contextmanager
+def scarce_capacity(db_url: str) -> Iterator[None]:
+    """Open offers made scarce for the block (see SCARCE); their places used are restored afterwards."""
+    from sqlalchemy import create_engine, select
+
+    from loket.models import Offer
+    from loket.models.activities import OFF_OPEN
+
+    eng = create_engine(db_url)
+    t = Offer.__table__
+    with eng.begin() as conn:
+        saved = conn.execute(
+            select(t.c.id, t.c.capacity_used, t.c.capacity).where(t.c.status == OFF_OPEN)
+        ).all()
+        _set_used(conn, [{"i": i, "u": max(used, cap - 1 if i % 8 == 0 else cap)} for i, used, cap in saved])
+    try:
+        yield
+    finally:
+        with eng.begin() as conn:
+            _set_used(conn, [{"i": i, "u": used} for i, used, _ in saved])
+        eng.dispose()
+
+
+def _set_used(conn, rows: list[dict]) -> None:
+    from sqlalchemy import bindparam, update
+
+    from loket.models import Offer
+
+    t = Offer.__table__
+    conn.execute(update(t).where(t.c.id == bindparam("i")).values(capacity_used=bindparam("u")), rows)
