@@ -17,7 +17,7 @@ soonest date, offer id). ``tests/unit/test_matching_batch.py`` checks this on ra
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -46,9 +46,11 @@ def rank_block(
     queries: Sequence[Terms],
     top_k: int | None,
     excluded: Sequence[NDArray[np.intp]],
+    with_reasons: bool = True,
 ) -> list[list[Suggestion]]:
     """The ``top_k`` suggestions (None: all feasible) of every request of a block (``part``: their
-    encoded rows), in the block's order; ``excluded[k]`` are the offer rows request ``k`` may not get."""
+    encoded rows), in the block's order; ``excluded[k]`` are the offer rows request ``k`` may not get.
+    Without ``with_reasons`` the reasons are left for :func:`fill_reasons` (of the pairs that need them)."""
     n = len(requests)
     if n == 0 or (top_k is not None and top_k <= 0):
         return [[] for _ in range(n)]
@@ -80,7 +82,8 @@ def rank_block(
     ranks = pos[first_k] + 1
     cols = _Cols(owner, rows, d, known, start, rq, of, ft, ch)
     out: list[list[Suggestion]] = [[] for _ in range(n)]
-    for k, s in zip(owner[chosen].tolist(), _suggestions(engine, requests, chosen, ranks, cols), strict=True):
+    made = _suggestions(engine, requests, chosen, ranks, cols, with_reasons)
+    for k, s in zip(owner[chosen].tolist(), made, strict=True):
         out[k].append(s)
     return out
 
@@ -164,6 +167,7 @@ def _suggestions(
     chosen: NDArray[np.intp],
     ranks: NDArray[np.intp],
     v: _Cols,
+    with_reasons: bool,
 ) -> list[Suggestion]:
     """Suggestion records of the chosen pairs, built from plain Python values of their columns."""
     rq, of, ft, ch = v.rq, v.of, v.ft, v.ch
@@ -236,9 +240,18 @@ def _suggestions(
                 distance_km=dist_km,
                 mode=mode,
                 contributions={name: w[name] * pair_fits[name] for name in FEATURES},
-                reasons=reasons(vocab, cfg, pair),
+                reasons=reasons(vocab, cfg, pair) if with_reasons else [],
                 starts_on=date.fromordinal(st),
                 fits=pair_fits,
+                deferred=None if with_reasons else pair,
             )
         )
     return out
+
+
+def fill_reasons(engine: Engine, suggestions: Iterable[Suggestion]) -> None:
+    """Make the reasons of suggestions made without them (the same reasons as made at once)."""
+    for s in suggestions:
+        if isinstance(s.deferred, Pair):
+            s.reasons = reasons(engine.vocab, engine.config, s.deferred)
+            s.deferred = None

@@ -113,10 +113,11 @@ class Engine:
         excluded: Excluded = frozenset(),
         progress: Progress | None = None,
         workers: int | None = None,
+        reasons: bool = True,
     ) -> dict[str, list[Suggestion]]:
         """:meth:`suggest` for every request, in blocks on ``workers`` processes (default: every core;
         ``loket.matching.parallel``); the same lists as one request at a time. ``progress(done, total)``
-        is called after each block."""
+        is called after each block. ``reasons=False`` leaves the reasons to ``batch.fill_reasons``."""
         table = encode(requests, self.vocab)  # validates all before any work
         by_req: dict[str, list[int]] = {}
         for r, o in excluded:
@@ -124,7 +125,9 @@ class Engine:
                 by_req.setdefault(r, []).append(self._pos[o])
         empty = np.zeros(0, dtype=np.intp)
         excl = [np.asarray(by_req[r.id], dtype=np.intp) if r.id in by_req else empty for r in requests]
-        lists = parallel.run_blocks(self, table, requests, top_k, excl, progress, workers)
+        lists = parallel.run_blocks(
+            self, table, requests, top_k, excl, progress, workers, with_reasons=reasons
+        )
         return {r.id: found for r, found in zip(requests, lists, strict=True)}
 
     def explain(self, request: RequestRecord, offer_id: str, excluded: Excluded = frozenset()) -> Explanation:

@@ -41,7 +41,7 @@ PARENT_SHARE = 0.45
 MODES = ("processes", "threads", "serial")
 
 Progress = Callable[[int, int], None]
-_Job = tuple["Engine", Table, Sequence[RequestRecord], int | None, Sequence[NDArray[np.intp]]]
+_Job = tuple["Engine", Table, Sequence[RequestRecord], int | None, Sequence[NDArray[np.intp]], bool]
 _JOB: list[_Job] = []  # the run a forked worker ranks blocks of (set before the pool starts)
 
 
@@ -54,10 +54,10 @@ def default_workers() -> int:
 
 
 def _block(job: _Job, lo: int, hi: int) -> list[list[Suggestion]]:
-    engine, table, requests, top_k, excluded = job
+    engine, table, requests, top_k, excluded, with_reasons = job
     part = table.take(np.arange(lo, hi))
     queries = engine.topics.query_terms([r.topic or "" for r in requests[lo:hi]])
-    return rank_block(engine, part, requests[lo:hi], queries, top_k, excluded[lo:hi])
+    return rank_block(engine, part, requests[lo:hi], queries, top_k, excluded[lo:hi], with_reasons)
 
 
 def _forked_block(lo: int, hi: int) -> list[list[Suggestion]]:
@@ -73,6 +73,7 @@ def run_blocks(
     progress: Progress | None = None,
     workers: int | None = None,
     mode: str = "processes",
+    with_reasons: bool = True,
 ) -> list[list[Suggestion]]:
     """Every request's top-k (in the order of ``requests``); ``progress(done, total)`` per block."""
     if mode not in MODES:
@@ -82,23 +83,14 @@ def run_blocks(
     # child it writes to every inherited page (copy-on-write) so that the child copies the whole heap
     gc.freeze()
     try:
-        return _run(engine, table, requests, top_k, excluded, progress, workers, mode)
+        job: _Job = (engine, table, requests, top_k, excluded, with_reasons)
+        return _run(job, progress, workers, mode)
     finally:
         gc.unfreeze()
 
 
-def _run(
-    engine: Engine,
-    table: Table,
-    requests: Sequence[RequestRecord],
-    top_k: int | None,
-    excluded: Sequence[NDArray[np.intp]],
-    progress: Progress | None,
-    workers: int | None,
-    mode: str,
-) -> list[list[Suggestion]]:
-    total = len(requests)
-    job: _Job = (engine, table, requests, top_k, excluded)
+def _run(job: _Job, progress: Progress | None, workers: int | None, mode: str) -> list[list[Suggestion]]:
+    total = len(job[2])
     spans = [(lo, min(total, lo + BLOCK)) for lo in range(0, total, BLOCK)]
     workers = default_workers() if not workers else max(1, workers)
     forkable = "fork" in multiprocessing.get_all_start_methods()

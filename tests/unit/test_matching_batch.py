@@ -162,3 +162,15 @@ def _with_mode(run, mode: str):
         return run(*args, **kw, mode=mode)
 
     return call
+
+
+def test_reasons_made_afterwards_are_the_reasons_made_at_once(world, one_by_one, small_blocks) -> None:
+    from loket.matching.batch import fill_reasons
+
+    engine, requests, excluded = world
+    lists = engine.suggest_all(requests, 10, excluded, workers=2, reasons=False)
+    some = [s for found in lists.values() for s in found[:2]]
+    assert some and all(s.reasons == [] and s.deferred is not None for s in some)
+    fill_reasons(engine, some)
+    expected = {(s.request_id, s.offer_id): s for found in one_by_one[10].values() for s in found}
+    assert all(s == expected[(s.request_id, s.offer_id)] and s.deferred is None for s in some)

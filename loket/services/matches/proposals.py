@@ -10,6 +10,7 @@ from flask import current_app
 
 from loket.db import db
 from loket.matching import Suggestion, assign, greedy_assign
+from loket.matching.batch import fill_reasons
 from loket.models import Match
 from loket.models.matches import PROPOSED
 from loket.services import audit
@@ -65,7 +66,10 @@ def run_matching(
     width = max(top_k, ASSIGN_CANDIDATES) if assign_pairs else top_k
     t0 = time.perf_counter()
     workers = current_app.config["LOKET_MATCH_WORKERS"] or None
-    lists = inputs.engine.suggest_all(inputs.requests, width, inputs.excluded, progress, workers)
+    # with --assign only the chosen pairs need their reasons: they are made after the assignment
+    lists = inputs.engine.suggest_all(
+        inputs.requests, width, inputs.excluded, progress, workers, reasons=not assign_pairs
+    )
     run = MatchRun(
         [], requests=len(inputs.requests), offers=len(inputs.engine.offers), skipped=inputs.skipped
     )
@@ -74,6 +78,7 @@ def run_matching(
     if assign_pairs:
         cap = inputs.engine.capacities()
         best, greedy = assign(lists, cap), greedy_assign(lists, cap)
+        fill_reasons(inputs.engine, best.pairs)
         run.suggestions = sorted(best.pairs, key=lambda s: (s.request_id, s.rank))
         run.assignment_total, run.assignment_unmatched = best.total, len(best.unmatched)
         run.greedy_total, run.greedy_unmatched = greedy.total, len(greedy.unmatched)
