@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import sys
 from collections import defaultdict
@@ -40,7 +41,7 @@ for p in (ROOT, ROOT / "benchmarks"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from common import machine, peak_rss_mb, timed, write_json  # noqa: E402
+from common import RESULTS, machine, peak_rss_mb, timed, write_json  # noqa: E402
 
 from loket.matching import Engine, MatchConfig, OfferRecord, RequestRecord, assign  # noqa: E402
 from loket.matching.naive import haversine_km  # noqa: E402
@@ -367,6 +368,11 @@ def main() -> None:
         result["assignment"] = assignment_figures(args.small)
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     result["machine"] = machine()
+    previous = RESULTS / "quality.json"
+    if previous.exists():  # written by bench_matching.py from the real `loket match --assign`
+        kept = json.loads(previous.read_text(encoding="utf-8")).get("assignment_command")
+        if kept is not None:
+            result["assignment_command"] = kept
     path = write_json("quality", result)
     print(f"wrote {path}", file=sys.stderr)
     for m, vals in result["means"].items():

@@ -21,6 +21,29 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
     return value, time.perf_counter() - t0
 
 
+def cpu_s() -> float:
+    """User + system CPU seconds of this process and of its children waited for so far."""
+    import os
+
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def cpu_timed(fn: Callable[[], T]) -> tuple[T, float, float]:
+    """Run ``fn`` once; return its value, the wall seconds and the CPU seconds (this process and the
+    children it waited for): on a machine shared with other work the CPU time is the steadier figure."""
+    c0, t0 = cpu_s(), time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - t0, cpu_s() - c0
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages (how busy the machine was while measuring)."""
+    import os
+
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def percentile_ms(seconds: list[float], q: float) -> float:
     """The q-th percentile (0-100) of durations given in seconds, in milliseconds."""
     xs = sorted(seconds)

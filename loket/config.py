@@ -265,6 +265,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "LOKET_WEIGHT_MIN": e.float("WEIGHT_MIN", 0.02),
         "LOKET_WEIGHT_MAX": e.float("WEIGHT_MAX", 0.5),
         "LOKET_SUGGESTIONS_FULL_AFTER": e.int("SUGGESTIONS_FULL_AFTER", 2000),
+        # processes that rank `loket match`'s requests (0: every core; loket.matching.parallel)
+        "LOKET_MATCH_WORKERS": e.int("MATCH_WORKERS", 0),
         # days a completed match still shows both sides' contact details (loket.services.matches.contact)
         "LOKET_CONTACT_RETENTION_DAYS": e.int("CONTACT_RETENTION_DAYS", 30),
     }

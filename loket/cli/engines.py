@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import click
 from flask.cli import with_appcontext
 
-from loket.cli.helpers import counting_progress, echo_json, progress, transactional
+from loket.cli.helpers import counting_progress, echo_json, echo_json_rows, progress, transactional
 from loket.db import db
 from loket.reason_text import reasons_text
 
@@ -65,6 +68,12 @@ def cluster_command(dry_run, as_json, max_radius_km, min_schools, max_schools, m
     help="Rebuild the stored suggestions the pages show (nightly); makes no proposals.",
 )
 @click.option("--dirty", "dirty_only", is_flag=True, help="With --refresh: only the lists marked stale.")
+@click.option(
+    "--timings",
+    "show_timings",
+    is_flag=True,
+    help="Print seconds per phase (load, index, score, assign, write, out) and peak memory (JSON, stderr).",
+)
 @with_appcontext
 @transactional
 def match_command(
@@ -75,6 +84,7 @@ def match_command(
     dry_run: bool,
     refresh: bool,
     dirty_only: bool,
+    show_timings: bool,
 ) -> None:
     """Suggest offers for open requests and store them as proposed matches (or only show them).
 
@@ -118,8 +128,9 @@ def match_command(
             bar.__exit__(None, None, None)
     for msg in run.skipped:
         click.echo(f"overgeslagen: {msg}", err=True)
+    t_out = time.perf_counter()
     if as_json:
-        echo_json(run.as_json())
+        echo_json_rows(run.as_json())
     else:
         for d in run.as_json():
             km = "-" if d["distance_km"] is None else f"{d['distance_km']} km"
@@ -142,6 +153,36 @@ def match_command(
         f"{len(run.suggestions)} koppelingen ({stored}).",
         err=True,
     )
+    if show_timings:
+        out_s = time.perf_counter() - t_out
+        click.echo(json.dumps({"timings": timings_report(run.timings, out_s)}), err=True)
+
+
+def timings_report(phases: dict[str, float], out_s: float) -> dict[str, float]:
+    """The phases of a `loket match` run in seconds (3 decimals), the output, and peak memory in MB
+    of this process and of its largest worker process."""
+    import resource
+
+    report = {f"{k}_s": round(v, 3) for k, v in phases.items()}
+    report["out_s"] = round(out_s, 3)
+    report["peak_rss_mb"] = round(_own_peak_kb() / 1024, 1)
+    report["workers_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    return report
+
+
+def _own_peak_kb() -> float:
+    """Peak resident memory of this process in KB: VmHWM (Linux; getrusage would also count the
+    process that started this one, as ru_maxrss survives exec), else getrusage."""
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1])
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _refresh(as_json: bool, dirty_only: bool) -> None:

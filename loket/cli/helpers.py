@@ -41,6 +41,14 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def echo_json_rows(rows: list[Any]) -> None:
+    """Print a JSON array (only) on stdout, one compact row per line: the C encoder, one write (a
+    100,000-row `loket match --json` in about a second instead of many with ``indent``)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    body = ",\n".join(dumps(r) for r in rows)
+    click.echo(f"[\n{body}\n]" if rows else "[]")
+
+
 def progress(label: str, total: int):
     """A progress bar on stderr (click), usable as a context manager with ``.update(n)``."""
     return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True)

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -273,9 +274,10 @@ def _union(mask: int, table: tuple[int, ...]) -> int:
     return out
 
 
-def bits(mask: int) -> list[int]:
-    """Indices of the set bits of ``mask``, lowest first."""
-    return [j for j in range(int(mask).bit_length()) if mask >> j & 1]
+@lru_cache(maxsize=4096)
+def bits(mask: int) -> tuple[int, ...]:
+    """Indices of the set bits of ``mask``, lowest first (cached: the engine asks for the same few masks)."""
+    return tuple(j for j in range(int(mask).bit_length()) if mask >> j & 1)
 
 
 def split_valid(

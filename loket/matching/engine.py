@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from sklearn.neighbors import BallTree
 
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
+from loket.matching import parallel
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, Vocab, bits, encode
 from loket.matching.features import MODE_CODES, Checks, Fits, check, fits
 from loket.matching.order import top
@@ -30,7 +31,6 @@ Excluded = Iterable[tuple[str, str]]
 Progress = Callable[[int, int], None]
 _SLACK_KM = 0.05  # the tree query is widened a little; exact distances are filtered afterwards
 Key = tuple[int, int]  # (offer activity index, level bit)
-_CHUNK = 1000  # suggest_all batches tree queries and topic vectors per this many requests
 
 
 class Engine:
@@ -112,30 +112,23 @@ class Engine:
         top_k: int = 10,
         excluded: Excluded = frozenset(),
         progress: Progress | None = None,
+        workers: int | None = None,
+        reasons: bool = True,
     ) -> dict[str, list[Suggestion]]:
-        """:meth:`suggest` for every request; ``progress(done, total)`` is called now and then."""
+        """:meth:`suggest` for every request, in blocks on ``workers`` processes (default: every core;
+        ``loket.matching.parallel``); the same lists as one request at a time. ``progress(done, total)``
+        is called after each block. ``reasons=False`` leaves the reasons to ``batch.fill_reasons``."""
         table = encode(requests, self.vocab)  # validates all before any work
         by_req: dict[str, list[int]] = {}
         for r, o in excluded:
             if o in self._pos:
                 by_req.setdefault(r, []).append(self._pos[o])
-        out: dict[str, list[Suggestion]] = {}
-        total = len(requests)
-        step = max(1, total // 100)
         empty = np.zeros(0, dtype=np.intp)
-        for lo in range(0, total, _CHUNK):
-            chunk = np.arange(lo, min(total, lo + _CHUNK))
-            part = table.take(chunk)
-            hits = self._tree_hits(part)
-            queries = self.topics.query_terms([requests[i].topic or "" for i in chunk])
-            for k, i in enumerate(chunk):
-                req = requests[i]
-                rq = part.take(np.array([k]))
-                ex = np.asarray(by_req[req.id], dtype=np.intp) if req.id in by_req else empty
-                out[req.id] = self._suggest(rq, req, top_k, ex, hits[k], queries[k])
-                if progress is not None and ((i + 1) % step == 0 or i + 1 == total):
-                    progress(int(i) + 1, total)
-        return out
+        excl = [np.asarray(by_req[r.id], dtype=np.intp) if r.id in by_req else empty for r in requests]
+        lists = parallel.run_blocks(
+            self, table, requests, top_k, excl, progress, workers, with_reasons=reasons
+        )
+        return {r.id: found for r, found in zip(requests, lists, strict=True)}
 
     def explain(self, request: RequestRecord, offer_id: str, excluded: Excluded = frozenset()) -> Explanation:
         """Which hard filters the pair fails (Dutch), or its suggestion with its rank among all feasible."""
@@ -265,10 +258,15 @@ class Engine:
         """Offer rows that might be feasible for the single request ``rq`` (activity, level, mode, reach)."""
         if hits is None:
             hits = self._tree_hits(rq)[0]
-        rmodes = int(rq.modes[0])
-        levels = bits(int(rq.lvl[0]))
+        return self._candidates_of(int(rq.act[0]), int(rq.modes[0]), int(rq.lvl[0]), hits)
+
+    def _candidates_of(
+        self, act: int, rmodes: int, lvl: int, hits: dict[Key, NDArray[np.intp]]
+    ) -> NDArray[np.intp]:
+        """Candidate offer rows of a request (activity, modes, level mask), given its tree hits."""
+        levels = bits(lvl)
         parts: list[NDArray[np.intp]] = []
-        for b, allowed in self._compatible[int(rq.act[0])]:
+        for b, allowed in self._compatible[act]:
             m = rmodes & allowed
             for j in levels:
                 key = (b, j)

@@ -64,6 +64,7 @@ def synonym_groups() -> tuple[dict[str, str], tuple[tuple[str, str], ...], tuple
     return words, by_len, tuple(phrases)
 
 
+@lru_cache(maxsize=65536)
 def _group_of(word: str) -> str | None:
     """The head of the synonym group of ``word``: its exact entry, else the longest term it starts with."""
     words, prefixes, _ = synonym_groups()
@@ -102,13 +103,17 @@ _HASHER = HashingVectorizer(
 
 
 def vectorise(topics: Sequence[str]) -> sparse.csr_matrix:
-    """L2-normalised rows of ``1 + log(count)`` per hashed n-gram (zero rows for empty text)."""
+    """L2-normalised rows of ``1 + log(count)`` per hashed n-gram (zero rows for empty text); each
+    distinct text is vectorised once (topics repeat: tens of thousands of offers, a few thousand texts)."""
     if not len(topics):
         return sparse.csr_matrix((0, N_FEATURES), dtype=np.float64)
-    m = sparse.csr_matrix(_HASHER.transform([t or "" for t in topics]), dtype=np.float64)
+    first: dict[str, int] = {}
+    inverse = np.fromiter((first.setdefault(t or "", len(first)) for t in topics), np.intp, len(topics))
+    m = sparse.csr_matrix(_HASHER.transform(list(first)), dtype=np.float64)
     m.sort_indices()
     m.data = 1.0 + np.log(m.data)
-    return sparse.csr_matrix(normalize(m, norm="l2", copy=False))
+    m = sparse.csr_matrix(normalize(m, norm="l2", copy=False))
+    return m if len(first) == len(topics) else m[inverse]
 
 
 class TopicModel:

@@ -146,6 +146,9 @@ class Suggestion:
     reasons: list[Reason] = field(default_factory=list)
     starts_on: date | None = None
     fits: dict[str, float] = field(default_factory=dict)
+    #: what the reasons are made of while they are not made yet (``suggest_all(reasons=False)``,
+    #: then ``loket.matching.batch.fill_reasons``); not part of the suggestion's value
+    deferred: object | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The exchange shape of DOMAIN.md: request, offer, rank, score, distance_km, reasons."""

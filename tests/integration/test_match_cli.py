@@ -187,3 +187,24 @@ def test_managers_get_one_notice_per_cluster_per_run(runner, world, make, mailbo
     assert len(mailbox.to("beheer@example.test")) == 1 and not mailbox.to(admin.email)
     run(runner, "--json")  # nothing new: nobody is told again
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+def _timings(result) -> dict:
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith('{"timings"')]
+    assert len(lines) == 1, result.stderr
+    return json.loads(lines[0])["timings"]
+
+
+@pytest.mark.parametrize("extra", [("--top", "10"), ("--assign",)])
+def test_timings_name_every_phase_and_leave_the_output_alone(runner, world, extra):
+    plain = run(runner, "--json", "--dry-run", *extra)
+    timed = run(runner, "--json", "--dry-run", "--timings", *extra)
+    assert doc_of(timed) == doc_of(plain)  # stdout is the same JSON; the timings go to stderr
+    if "--assign" not in extra:
+        r1 = [d["offer"] for d in doc_of(timed) if d["request"] == "R-1"]
+        assert r1 == ["O-NEAR", "O-MID"]  # the same suggestions as before
+    phases = _timings(timed)
+    expected = {"load_s", "index_s", "score_s", "write_s", "out_s", "peak_rss_mb", "workers_peak_rss_mb"}
+    assert set(phases) == expected | ({"assign_s"} if "--assign" in extra else set())
+    assert all(v >= 0 for v in phases.values()) and phases["peak_rss_mb"] > 0
+    assert '{"timings"' not in plain.stderr

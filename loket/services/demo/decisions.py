@@ -53,7 +53,7 @@ def seed_decisions(*, seed: int = 2024, per_request: int = 6, share: float = 1.0
                 Match(
                     request_id=req.id,
                     offer_id=inputs.offer_rows[s.offer_id].id,
-                    cluster_id=req.organisation.cluster_id,
+                    cluster_id=req.cluster_id,
                     status=APPROVED if i in good else REJECTED,
                     score=round(s.score, 6),
                     distance_km=None if s.distance_km is None else round(s.distance_km, 3),

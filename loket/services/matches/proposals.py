@@ -3,16 +3,19 @@ adds each new pair as a ``proposed`` match for the cluster managers to approve."
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+
+from flask import current_app
 
 from loket.db import db
 from loket.matching import Suggestion, assign, greedy_assign
+from loket.matching.batch import fill_reasons
 from loket.models import Match
 from loket.models.matches import PROPOSED
 from loket.services import audit
 from loket.services.matches.recipients import deciders
 from loket.services.matching.adapter import ASSIGN_CANDIDATES, Inputs, Progress, find_request, load_inputs
-from loket.services.matching.records import public_id
 from loket.services.matching.weights import weights_version
 from loket.services.notifications.inbox import notify
 
@@ -32,6 +35,9 @@ class MatchRun:
     greedy_total: float | None = None
     greedy_unmatched: int | None = None
     public: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict, repr=False)
+    #: seconds per phase: load (database to records), index (engine), score (every request's top-K),
+    #: assign (optimal and greedy, with --assign), write (ids shown, proposals stored)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> list[dict]:
         """The suggestions in the DOMAIN.md shape, with external ids."""
@@ -58,27 +64,38 @@ def run_matching(
     ids = [find_request(request_id).id] if request_id is not None else None
     inputs = load_inputs(ids)
     width = max(top_k, ASSIGN_CANDIDATES) if assign_pairs else top_k
-    lists = inputs.engine.suggest_all(inputs.requests, width, inputs.excluded, progress)
+    t0 = time.perf_counter()
+    workers = current_app.config["LOKET_MATCH_WORKERS"] or None
+    # with --assign only the chosen pairs need their reasons: they are made after the assignment
+    lists = inputs.engine.suggest_all(
+        inputs.requests, width, inputs.excluded, progress, workers, reasons=not assign_pairs
+    )
     run = MatchRun(
         [], requests=len(inputs.requests), offers=len(inputs.engine.offers), skipped=inputs.skipped
     )
+    run.timings = {**inputs.timings, "score": time.perf_counter() - t0}
+    t0 = time.perf_counter()
     if assign_pairs:
         cap = inputs.engine.capacities()
         best, greedy = assign(lists, cap), greedy_assign(lists, cap)
+        fill_reasons(inputs.engine, best.pairs)
         run.suggestions = sorted(best.pairs, key=lambda s: (s.request_id, s.rank))
         run.assignment_total, run.assignment_unmatched = best.total, len(best.unmatched)
         run.greedy_total, run.greedy_unmatched = greedy.total, len(greedy.unmatched)
+        run.timings["assign"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
     else:
         run.suggestions = [s for r in inputs.requests for s in lists.get(r.id, [])]
     run.public = {
         (s.request_id, s.offer_id): (
-            public_id(inputs.request_rows[s.request_id]),
-            public_id(inputs.offer_rows[s.offer_id]),
+            inputs.request_rows[s.request_id].public,
+            inputs.offer_rows[s.offer_id].public,
         )
         for s in run.suggestions
     }
     if not dry_run:
         run.created, run.existing = _store(inputs, run.suggestions)
+    run.timings["write"] = time.perf_counter() - t0
     return run
 
 
@@ -98,7 +115,7 @@ def _store(inputs: Inputs, suggestions: list[Suggestion]) -> tuple[int, int]:
         match = Match(
             request_id=req.id,
             offer_id=offer.id,
-            cluster_id=req.organisation.cluster_id,
+            cluster_id=req.cluster_id,
             status=PROPOSED,
             score=round(s.score, 6),
             distance_km=None if s.distance_km is None else round(s.distance_km, 3),

@@ -7,13 +7,14 @@ The candidate search around a few owners (``candidates``) builds on these select
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import cache
+from functools import cache, lru_cache
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from loket.db import db
@@ -70,17 +71,18 @@ def active_column(model):
 
 
 def record_columns(model) -> list:
-    """The columns of a request or offer that its engine record needs."""
+    """The columns of a request or offer that its engine record needs; the JSON lists as text
+    (parsed by :func:`codes`: a few distinct values over tens of thousands of rows)."""
     common = [
         model.id,
         model.organisation_id,
         model.activity,
         model.topic,
-        model.sectors,
-        model.levels,
+        cast(model.sectors, String).label("sectors"),
+        cast(model.levels, String).label("levels"),
         model.earliest,
         model.latest,
-        model.modes,
+        cast(model.modes, String).label("modes"),
     ]
     if model is Request:
         return [*common, Request.pupils, Request.max_travel_km]
@@ -117,6 +119,18 @@ def select_any_place(model, *where):
 
 
 # --------------------------------------------------------------------------- rows -> records
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text) or ())
+
+
+def codes(text: str | list | None) -> list[str]:
+    """A JSON list of codes selected as text (or already a list) as a new list."""
+    if text is None:
+        return []
+    return list(_parsed(text)) if isinstance(text, str) else list(text)
+
+
 def activities_this_year(today: date, org_ids: Iterable[int] | None) -> dict[int, int]:
     """Capacity-holding matches created this school year, per school (all schools with None)."""
     since = datetime.combine(school_year_start(today), time.min, tzinfo=UTC)
@@ -145,13 +159,13 @@ def request_records(rows: Sequence, today: date) -> Records:
             lat=r.lat,
             lon=r.lon,
             activity=r.activity,
-            sectors=list(r.sectors or []),
+            sectors=codes(r.sectors),
             topic=r.topic or "",
-            levels=list(r.levels or []),
+            levels=codes(r.levels),
             pupils=r.pupils,
             earliest=r.earliest,
             latest=r.latest,
-            modes=list(r.modes or []),
+            modes=codes(r.modes),
             max_travel_km=float(r.max_travel_km or 0.0),
             active=bool(r.active),
             activities_this_year=acts.get(r.organisation_id, 0),
@@ -169,14 +183,14 @@ def offer_records(rows: Sequence) -> Records:
             lat=r.lat,
             lon=r.lon,
             activity=r.activity,
-            sectors=list(r.sectors or []),
+            sectors=codes(r.sectors),
             topic=r.topic or "",
-            levels=list(r.levels or []),
+            levels=codes(r.levels),
             capacity=r.capacity,
             capacity_left=max(0, r.capacity - r.capacity_used),
             earliest=r.earliest,
             latest=r.latest,
-            modes=list(r.modes or []),
+            modes=codes(r.modes),
             radius_km=float(r.radius_km or 0.0),
             active=bool(r.active),
         )
