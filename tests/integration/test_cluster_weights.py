@@ -297,3 +297,33 @@ def test_a_school_moved_into_a_cluster_with_its_own_set_is_scored_by_it(world, r
     assert {r[5] for r in rows[0] if r[1] in moved} == {ws.version}
     refresh(runner)  # the incremental rows equal a rebuild
     assert rows_by_cluster(world.a.id) == rows
+
+
+@pytest.mark.parametrize("assign", [False, True])
+def test_loket_match_scores_and_records_each_request_with_its_clusters_set(world, runner, assign):
+    """`loket match` (proposals, and `--assign`) scores a request of a cluster with its own set and
+    records that set's version on the match; the other cluster keeps the national weights."""
+    lo, hi = bounds()["topic"]
+    rest = sum(DEFAULTS[n] for n in FEATURES if n != "topic")
+    topical = {n: hi if n == "topic" else DEFAULTS[n] * (1 - hi) / rest for n in FEATURES}
+    ws = weight_sets.store(topical, {}, None, cluster_id=world.a.id)
+    commit()
+    args = ["match", "--json", "--top", "3"] + (["--assign"] if assign else [])
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    db.session.expire_all()
+    matches = db.session.scalars(select(Match).where(Match.proposed_by == "engine")).all()
+    in_a = set(
+        db.session.scalars(
+            select(Request.id).join(Request.organisation).where(Organisation.cluster_id == world.a.id)
+        )
+    )
+    assert matches and {m.request_id for m in matches} & in_a and {m.request_id for m in matches} - in_a
+    national = weights_version(MatchConfig())
+    for m in matches:
+        expected = ws.version if m.request_id in in_a else national
+        assert m.weights_version == expected, m.request_id
+        weights = ws.weights if m.request_id in in_a else DEFAULTS
+        # each feature's contribution is the pair's fit times the weight of the set that scored it
+        for n in FEATURES:
+            assert m.breakdown[n] == pytest.approx(weights[n] * m.fits[n], abs=1e-5), (m.request_id, n)

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from loket.db import db
-from loket.matching import Suggestion, assign, greedy_assign
+from loket.matching import Engine, Suggestion, assign, greedy_assign
 from loket.matching.batch import fill_reasons
 from loket.models import Match
 from loket.models.matches import PROPOSED
 from loket.services import audit
 from loket.services.matches.recipients import deciders
+from loket.services.matching import cluster_weights
 from loket.services.matching.adapter import ASSIGN_CANDIDATES, Inputs, Progress, find_request, load_inputs
 from loket.services.matching.weights import weights_version
 from loket.services.notifications.inbox import notify
@@ -66,10 +67,14 @@ def run_matching(
     width = max(top_k, ASSIGN_CANDIDATES) if assign_pairs else top_k
     t0 = time.perf_counter()
     workers = current_app.config["LOKET_MATCH_WORKERS"] or None
-    # with --assign only the chosen pairs need their reasons: they are made after the assignment
-    lists = inputs.engine.suggest_all(
-        inputs.requests, width, inputs.excluded, progress, workers, reasons=not assign_pairs
-    )
+    weighting = cluster_weights.load()
+    engines = _engines_by_request(inputs, weighting)
+    lists: dict[str, list[Suggestion]] = {}
+    for engine, group in engines.values():
+        # with --assign only the chosen pairs need their reasons: they are made after the assignment
+        lists.update(
+            engine.suggest_all(group, width, inputs.excluded, progress, workers, reasons=not assign_pairs)
+        )
     run = MatchRun(
         [], requests=len(inputs.requests), offers=len(inputs.engine.offers), skipped=inputs.skipped
     )
@@ -78,7 +83,9 @@ def run_matching(
     if assign_pairs:
         cap = inputs.engine.capacities()
         best, greedy = assign(lists, cap), greedy_assign(lists, cap)
-        fill_reasons(inputs.engine, best.pairs)
+        for engine, _group in engines.values():
+            version = weights_version(engine.config)
+            fill_reasons(engine, [p for p in best.pairs if weighting.version_of(p.request_id) == version])
         run.suggestions = sorted(best.pairs, key=lambda s: (s.request_id, s.rank))
         run.assignment_total, run.assignment_unmatched = best.total, len(best.unmatched)
         run.greedy_total, run.greedy_unmatched = greedy.total, len(greedy.unmatched)
@@ -94,17 +101,33 @@ def run_matching(
         for s in run.suggestions
     }
     if not dry_run:
-        run.created, run.existing = _store(inputs, run.suggestions)
+        run.created, run.existing = _store(inputs, run.suggestions, weighting)
     run.timings["write"] = time.perf_counter() - t0
     return run
 
 
-def _store(inputs: Inputs, suggestions: list[Suggestion]) -> tuple[int, int]:
-    """Add a proposed Match per new pair (flush) and an audit event each; return (created, existing)."""
+def _engines_by_request(
+    inputs: Inputs, weighting: cluster_weights.Weighting
+) -> dict[str, tuple[Engine, list]]:
+    """Weights version -> (an engine with those weights, the requests they score): the loaded
+    national engine for most, one more engine over the same offers per cluster set in force."""
+    out: dict[str, tuple[Engine, list]] = {}
+    national = weights_version(inputs.engine.config)
+    for config, group in weighting.groups(inputs.requests):
+        version = weights_version(config)
+        engine = inputs.engine if version == national else Engine(inputs.engine.offers, config)
+        out[version] = (engine, group)
+    return out
+
+
+def _store(
+    inputs: Inputs, suggestions: list[Suggestion], weighting: cluster_weights.Weighting
+) -> tuple[int, int]:
+    """Add a proposed Match per new pair (flush) and an audit event each, recording the weights
+    version that scored it (its request's cluster set, or the national set); return (created, existing)."""
     created: list[Match] = []
     existing = 0
     seen = set(inputs.existing)
-    version = weights_version(inputs.engine.config)
     for s in suggestions:
         req = inputs.request_rows[s.request_id]
         offer = inputs.offer_rows[s.offer_id]
@@ -123,7 +146,7 @@ def _store(inputs: Inputs, suggestions: list[Suggestion]) -> tuple[int, int]:
             breakdown={k: round(v, 6) for k, v in s.contributions.items()},
             reasons=[dict(r) for r in s.reasons],
             fits={k: round(v, 6) for k, v in s.fits.items()},
-            weights_version=version,
+            weights_version=weighting.version_of(s.request_id),
             proposed_by="engine",
         )
         db.session.add(match)
