@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -86,3 +87,19 @@ def parse_now(value: str | None):
     except ValueError as exc:
         raise click.BadParameter(f"geen geldige ISO-datum/tijd: {value!r} (bijv. 2026-09-01T06:00)") from exc
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+@contextlib.contextmanager
+def without_cycle_collector() -> Iterator[None]:
+    """Run a batch command's work with Python's cycle collector off (objects are still freed by
+    reference counting); it is switched on again afterwards."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # what the batch built is left to reference counting too (the final collection at exit would
+        # otherwise walk it all once more)
+        gc.freeze()
+        if was_on:
+            gc.enable()

@@ -36,11 +36,12 @@ Key = tuple[int, int]  # (offer activity index, level bit)
 class Engine:
     """Ranks offers for requests (and requests for an offer) over one fixed set of offers.
 
-    The offers are encoded and indexed once (a haversine BallTree per activity type over the offers that
-    can still be matched); every query then works on numpy arrays of its candidates only.
-    """
+    The offers are encoded (or ``table``: as the loader encoded them) and indexed once (a haversine
+    BallTree per activity type over the matchable offers); a query works on its candidates' arrays."""
 
-    def __init__(self, offers: Sequence[OfferRecord], config: MatchConfig | None = None) -> None:
+    def __init__(
+        self, offers: Sequence[OfferRecord], config: MatchConfig | None = None, table: Table | None = None
+    ) -> None:
         self.config = config or MatchConfig()
         self.vocab = Vocab.load()
         self.offers = list(offers)
@@ -49,7 +50,8 @@ class Engine:
             if o.id in self._pos:
                 raise MatchInputError("aanbod", o.id, "komt meer dan eens voor")
             self._pos[o.id] = i
-        self.table: Table = encode(self.offers, self.vocab).pack()
+        ok = table is not None and len(table.lat) == len(self.offers)
+        self.table: Table = (table if ok else encode(self.offers, self.vocab)).pack()
         order = sorted(range(len(self.offers)), key=lambda i: self.offers[i].id)
         self._id_rank = np.empty(len(self.offers), dtype=np.int64)
         self._id_rank[order] = np.arange(len(self.offers))

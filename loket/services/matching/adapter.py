@@ -101,7 +101,7 @@ def load_inputs(
     request_rows, offer_rows = _request_rows(request_ids), _offer_rows()
     excluded = open_records.all_excluded_pairs()
     t1 = time.perf_counter()
-    engine = Engine(offers.records, config or match_config())
+    engine = Engine(offers.records, config or match_config(), table=offers.table)
     return Inputs(
         engine=engine,
         requests=reqs.records,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from loket.db import db
 from loket.matching import MatchInputError, OfferRecord, RequestRecord, split_valid
-from loket.matching.encode import Vocab, encode
+from loket.matching.encode import Table, Vocab, encode
 from loket.models import Location, Match, Offer, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.models.matches import CAPACITY_HOLDING_STATES, DECLINED, REJECTED
@@ -36,6 +36,8 @@ class Records:
 
     records: list = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: the records encoded (the check that found them valid), for the engine to reuse; None after a skip
+    table: Table | None = field(default=None, repr=False)
 
     @property
     def ids(self) -> set[int]:
@@ -208,8 +210,8 @@ def _unique(rows: Sequence) -> list:
 
 def _valid(recs: list) -> Records:
     try:
-        encode(recs, vocab())  # the usual case: all valid, checked at once
-        return Records(recs, [])
+        table = encode(recs, vocab())  # the usual case: all valid, checked at once
+        return Records(recs, [], table)
     except MatchInputError:
         pass
     good, errors = split_valid(recs, vocab())
