@@ -4,10 +4,13 @@ user and one event). Thin: the services check who may do what."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from loket.services.events import changes, invitations, register_group, register_session
@@ -23,22 +26,68 @@ def _open(event) -> bool:
     return date.today() <= event.registration_deadline
 
 
-# --------------------------------------------------------------------------- companies: sessions
-@bp.route("/<id:event_id>/sessie", methods=["GET", "POST"])
-def sessions(event_id: int):
-    """The company's sessions for this event and the form for a new one."""
+@dataclass(frozen=True)
+class _Side:
+    """What differs between a company's sessions and a school's groups on these pages."""
+
+    kind: str  # "session" | "group": the template's name for the row
+    form: type
+    own: Callable  # (actor, event_id) -> (event, own rows)
+    get_own: Callable  # (actor, event_id, row_id) -> row, or NotFound
+    register: Callable
+    update: Callable
+    withdraw: Callable
+    endpoint: str
+    template: str
+    saved: LazyString
+    changed: LazyString
+    withdrawn: LazyString
+
+
+SESSIONS = _Side(
+    kind="session",
+    form=SessionForm,
+    own=changes.own_sessions,
+    get_own=changes.get_own_session,
+    register=register_session,
+    update=changes.update_session,
+    withdraw=changes.withdraw_session,
+    endpoint="events_register.sessions",
+    template="events/session",
+    saved=_l("De sessie is aangemeld."),
+    changed=_l("De sessie is gewijzigd."),
+    withdrawn=_l("De sessie is ingetrokken."),
+)
+GROUPS = _Side(
+    kind="group",
+    form=GroupForm,
+    own=changes.own_groups,
+    get_own=changes.get_own_group,
+    register=register_group,
+    update=changes.update_group,
+    withdraw=changes.withdraw_group,
+    endpoint="events_register.groups",
+    template="events/group",
+    saved=_l("De groep is aangemeld."),
+    changed=_l("De groep is gewijzigd."),
+    withdrawn=_l("De groep is afgemeld."),
+)
+
+
+def _own_list(side: _Side, event_id: int):
+    """One's own sessions or groups for this event and the form for a new one."""
     if (refused := login_first()) is not None:
         return refused
-    event, mine = changes.own_sessions(current_user, event_id)
-    form = SessionForm(event=event)
+    event, mine = side.own(current_user, event_id)
+    form = side.form(event=event)
     if form.validate_on_submit():
-        saved = attempt(lambda: register_session(current_user, event_id, form.to_data(), date.today()), form)
+        saved = attempt(lambda: side.register(current_user, event_id, form.to_data(), date.today()), form)
         if saved is not FAILED:
-            flash(_("De sessie is aangemeld."), "success")
-            return redirect(url_for("events_register.sessions", event_id=event_id))
+            flash(str(side.saved), "success")
+            return redirect(url_for(side.endpoint, event_id=event_id))
     code = 422 if form.is_submitted() else 200
     return render_template(
-        "events/sessions.html",
+        f"{side.template}s.html",
         event=event,
         mine=mine,
         form=form,
@@ -47,97 +96,74 @@ def sessions(event_id: int):
     ), code
 
 
+def _edit(side: _Side, event_id: int, row_id: int):
+    """Change one of one's own sessions or groups (until the deadline)."""
+    if (refused := login_first()) is not None:
+        return refused
+    row = side.get_own(current_user, event_id, row_id)
+    form = side.form(event=row.event)
+    if request.method == "GET":
+        form.fill(row)
+    if form.validate_on_submit():
+        saved = attempt(
+            lambda: side.update(current_user, event_id, row_id, form.to_data(), date.today()), form
+        )
+        if saved is not FAILED:
+            flash(str(side.changed), "success")
+            return redirect(url_for(side.endpoint, event_id=event_id))
+    code = 422 if form.is_submitted() else 200
+    return render_template(f"{side.template}_edit.html", event=row.event, form=form, **{side.kind: row}), code
+
+
+def _withdraw(side: _Side, event_id: int, row_id: int):
+    """Withdraw one of one's own sessions or groups (until the deadline)."""
+    if (refused := login_first()) is not None:
+        return refused
+    side.get_own(current_user, event_id, row_id)
+    done = EventActionForm().validate_on_submit() and attempt(
+        lambda: side.withdraw(current_user, event_id, row_id, date.today())
+    )
+    if done not in (False, FAILED):
+        flash(str(side.withdrawn), "success")
+    return redirect(url_for(side.endpoint, event_id=event_id))
+
+
+# --------------------------------------------------------------------------- companies: sessions
+@bp.route("/<id:event_id>/sessie", methods=["GET", "POST"])
+def sessions(event_id: int):
+    """The company's sessions for this event and the form for a new one."""
+    return _own_list(SESSIONS, event_id)
+
+
 @bp.route("/<id:event_id>/sessie/<id:session_id>", methods=["GET", "POST"])
 def edit_session(event_id: int, session_id: int):
     """Change one of the company's sessions (until the deadline)."""
-    if (refused := login_first()) is not None:
-        return refused
-    session = changes.get_own_session(current_user, event_id, session_id)
-    form = SessionForm(event=session.event)
-    if request.method == "GET":
-        form.fill(session)
-    if form.validate_on_submit():
-        saved = attempt(
-            lambda: changes.update_session(current_user, event_id, session_id, form.to_data(), date.today()),
-            form,
-        )
-        if saved is not FAILED:
-            flash(_("De sessie is gewijzigd."), "success")
-            return redirect(url_for("events_register.sessions", event_id=event_id))
-    code = 422 if form.is_submitted() else 200
-    return render_template("events/session_edit.html", event=session.event, session=session, form=form), code
+    return _edit(SESSIONS, event_id, session_id)
 
 
 @bp.post("/<id:event_id>/sessie/<id:session_id>/intrekken")
 def withdraw_session(event_id: int, session_id: int):
     """Withdraw one of the company's sessions (until the deadline)."""
-    if (refused := login_first()) is not None:
-        return refused
-    changes.get_own_session(current_user, event_id, session_id)
-    done = EventActionForm().validate_on_submit() and attempt(
-        lambda: changes.withdraw_session(current_user, event_id, session_id, date.today())
-    )
-    if done not in (False, FAILED):
-        flash(_("De sessie is ingetrokken."), "success")
-    return redirect(url_for("events_register.sessions", event_id=event_id))
+    return _withdraw(SESSIONS, event_id, session_id)
 
 
 # --------------------------------------------------------------------------- schools: groups
 @bp.route("/<id:event_id>/groep", methods=["GET", "POST"])
 def groups(event_id: int):
     """The school's groups for this event and the form for a new one."""
-    if (refused := login_first()) is not None:
-        return refused
-    event, mine = changes.own_groups(current_user, event_id)
-    form = GroupForm(event=event)
-    if form.validate_on_submit():
-        saved = attempt(lambda: register_group(current_user, event_id, form.to_data(), date.today()), form)
-        if saved is not FAILED:
-            flash(_("De groep is aangemeld."), "success")
-            return redirect(url_for("events_register.groups", event_id=event_id))
-    code = 422 if form.is_submitted() else 200
-    return render_template(
-        "events/groups.html",
-        event=event,
-        mine=mine,
-        form=form,
-        is_open=_open(event),
-        action=EventActionForm(),
-    ), code
+    return _own_list(GROUPS, event_id)
 
 
 @bp.route("/<id:event_id>/groep/<id:group_id>", methods=["GET", "POST"])
 def edit_group(event_id: int, group_id: int):
     """Change one of the school's groups (until the deadline)."""
-    if (refused := login_first()) is not None:
-        return refused
-    group = changes.get_own_group(current_user, event_id, group_id)
-    form = GroupForm(event=group.event)
-    if request.method == "GET":
-        form.fill(group)
-    if form.validate_on_submit():
-        saved = attempt(
-            lambda: changes.update_group(current_user, event_id, group_id, form.to_data(), date.today()), form
-        )
-        if saved is not FAILED:
-            flash(_("De groep is gewijzigd."), "success")
-            return redirect(url_for("events_register.groups", event_id=event_id))
-    code = 422 if form.is_submitted() else 200
-    return render_template("events/group_edit.html", event=group.event, group=group, form=form), code
+    return _edit(GROUPS, event_id, group_id)
 
 
 @bp.post("/<id:event_id>/groep/<id:group_id>/intrekken")
 def withdraw_group(event_id: int, group_id: int):
     """Withdraw one of the school's groups (until the deadline)."""
-    if (refused := login_first()) is not None:
-        return refused
-    changes.get_own_group(current_user, event_id, group_id)
-    done = EventActionForm().validate_on_submit() and attempt(
-        lambda: changes.withdraw_group(current_user, event_id, group_id, date.today())
-    )
-    if done not in (False, FAILED):
-        flash(_("De groep is afgemeld."), "success")
-    return redirect(url_for("events_register.groups", event_id=event_id))
+    return _withdraw(GROUPS, event_id, group_id)
 
 
 # --------------------------------------------------------------------------- the invitation link

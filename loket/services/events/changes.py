@@ -27,8 +27,11 @@ from loket.services.events.registration import (
 )
 from loket.services.notifications.inbox import notify
 
-PLANNING_FIELDS_SESSION = ("sector", "levels", "seats_per_round", "round_ids")
-PLANNING_FIELDS_GROUP = ("level", "pupils", "round_ids", "preferences")
+#: what the planner reads of a session or group: changing it removes the row's assignments
+PLANNING_FIELDS = {
+    "session": ("sector", "levels", "seats_per_round", "round_ids"),
+    "group": ("level", "pupils", "round_ids", "preferences"),
+}
 
 
 @dataclass(frozen=True)
@@ -150,61 +153,56 @@ def _drop_assignments(actor: User, event: CareerEvent, what: str, **where: int) 
     return n
 
 
+def _update(actor: User, row: EventSession | EventGroup, values: dict, kind: str, label: str) -> None:
+    """Apply checked ``values`` to one's own session or group; a change of what the planner reads
+    (``PLANNING_FIELDS``) removes its assignments."""
+    changed = any(getattr(row, k) != values[k] for k in PLANNING_FIELDS[kind])
+    for key, value in values.items():
+        setattr(row, key, value)
+    db.session.flush()
+    if changed:
+        _drop_assignments(actor, row.event, label, **{f"{kind}_id": row.id})
+    audit.record(actor, f"event.{kind}.update", row, event=row.event.id)
+
+
+def _withdraw(actor: User, row: EventSession | EventGroup, kind: str, label: str, today: date) -> None:
+    """Withdraw one's own session or group before the deadline (its assignments go with it)."""
+    event = row.event
+    check_open(event, today)
+    _drop_assignments(actor, event, label, **{f"{kind}_id": row.id})
+    audit.record(actor, f"event.{kind}.withdraw", row, event=event.id)
+    db.session.delete(row)
+    db.session.flush()
+    db.session.expire(event, ["sessions" if kind == "session" else "groups"])
+
+
 def update_session(
     actor: User, event_id: int, session_id: int, data: SessionData, today: date
 ) -> EventSession:
     """Change one's own session before the deadline; a change the plan depends on un-plans it."""
     session = get_own_session(actor, event_id, session_id)
-    event = session.event
-    policies.require(policies.can_register_session(actor, event))
-    check_open(event, today)
-    values = check_session(event, data)
-    changed = any(getattr(session, k) != values[k] for k in PLANNING_FIELDS_SESSION)
-    for key, value in values.items():
-        setattr(session, key, value)
-    db.session.flush()
-    if changed:
-        _drop_assignments(actor, event, f"sessie {session.title}", session_id=session.id)
-    audit.record(actor, "event.session.update", session, event=event.id)
+    policies.require(policies.can_register_session(actor, session.event))
+    check_open(session.event, today)
+    _update(actor, session, check_session(session.event, data), "session", f"sessie {session.title}")
     return session
 
 
 def withdraw_session(actor: User, event_id: int, session_id: int, today: date) -> None:
     """Withdraw one's own session before the deadline (its assignments go with it)."""
     session = get_own_session(actor, event_id, session_id)
-    event = session.event
-    check_open(event, today)
-    _drop_assignments(actor, event, f"sessie {session.title}", session_id=session.id)
-    audit.record(actor, "event.session.withdraw", session, event=event.id)
-    db.session.delete(session)
-    db.session.flush()
-    db.session.expire(event, ["sessions"])
+    _withdraw(actor, session, "session", f"sessie {session.title}", today)
 
 
 def update_group(actor: User, event_id: int, group_id: int, data: GroupData, today: date) -> EventGroup:
     """Change one's own group before the deadline; a change the plan depends on un-plans it."""
     group = get_own_group(actor, event_id, group_id)
-    event = group.event
-    policies.require(policies.can_register_group(actor, event))
-    check_open(event, today)
-    values = check_group(event, data)
-    changed = any(getattr(group, k) != values[k] for k in PLANNING_FIELDS_GROUP)
-    for key, value in values.items():
-        setattr(group, key, value)
-    db.session.flush()
-    if changed:
-        _drop_assignments(actor, event, f"groep {group.class_name}", group_id=group.id)
-    audit.record(actor, "event.group.update", group, event=event.id)
+    policies.require(policies.can_register_group(actor, group.event))
+    check_open(group.event, today)
+    _update(actor, group, check_group(group.event, data), "group", f"groep {group.class_name}")
     return group
 
 
 def withdraw_group(actor: User, event_id: int, group_id: int, today: date) -> None:
     """Withdraw one's own group before the deadline (its assignments go with it)."""
     group = get_own_group(actor, event_id, group_id)
-    event = group.event
-    check_open(event, today)
-    _drop_assignments(actor, event, f"groep {group.class_name}", group_id=group.id)
-    audit.record(actor, "event.group.withdraw", group, event=event.id)
-    db.session.delete(group)
-    db.session.flush()
-    db.session.expire(event, ["groups"])
+    _withdraw(actor, group, "group", f"groep {group.class_name}", today)
