@@ -119,6 +119,9 @@ def seed_demo_command(schools, companies, requests, offers, seed: int, if_empty:
     decided = demo.seed_decisions(seed=seed)
     click.echo(f"Demodata: {decided} beslissingen over voorgestelde koppelingen.", err=True)
     db.session.commit()
+    if event_id := demo.seed_career_day():
+        click.echo(f"Demodata: loopbaandag {event_id} aangemaakt, ingedeeld en gepubliceerd.", err=True)
+    db.session.commit()
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))  # fresh planner statistics after the bulk load
         db.session.commit()

@@ -127,3 +127,23 @@ def test_demo_decisions_feed_tune_weights(runner):
         assert c["stored"] is None and c["why"] and c["decisions"] > 0
         if c["learned"] is not None:
             assert c["current_ndcg"] is not None and c["learned_ndcg"] is not None
+
+
+def test_demo_career_day_is_planned_published_and_seen_by_each_role(runner, client, auth):
+    """`make run` shows a career day: the demo manager's, planned and published, with sessions of
+    the cluster's companies and groups of its schools; the public page and the manager's grid show it."""
+    from loket.models import CareerEvent, EventAssignment, EventGroup, EventSession
+
+    result = seed(runner)
+    assert "loopbaandag" in result.stderr
+    event = db.session.scalars(select(CareerEvent)).one()
+    assert event.published and event.planned_at is not None
+    assert event.registration_deadline > date.today()
+    assert count(EventSession, EventSession.event_id == event.id) >= 2
+    assert count(EventGroup, EventGroup.event_id == event.id) >= 1
+    assert count(EventAssignment, EventAssignment.event_id == event.id) > 0
+    assert not event.plan_summary.get("unplaced")
+    assert client.get(f"/loopbaandagen/{event.id}").status_code == 200  # public, no login
+    auth.login("beheerder@loket.demo", demo.DEMO_PASSWORD)
+    grid = client.get(f"/loopbaandagen/{event.id}/beheer")
+    assert grid.status_code == 200 and event.name in grid.get_data(as_text=True)

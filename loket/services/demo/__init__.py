@@ -1,7 +1,8 @@
 """Demo data: schools and companies over real Dutch places, every role, open requests and offers
-(``seed``), from Dutch word lists (``names``), and decided matches to learn weights from
-(``decisions``)."""
+(``seed``), from Dutch word lists (``names``), decided matches to learn weights from
+(``decisions``) and a planned, published career day (``career_day``)."""
 
+from loket.services.demo.career_day import seed_career_day
 from loket.services.demo.decisions import seed_decisions
 from loket.services.demo.seed import (
     DEMO_PASSWORD,
@@ -20,6 +21,7 @@ __all__ = [
     "demo_logins",
     "is_empty",
     "school_year",
+    "seed_career_day",
     "seed_decisions",
     "seed_demo",
 ]
