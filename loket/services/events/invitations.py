@@ -26,6 +26,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from loket import taxonomy
@@ -157,6 +158,7 @@ def candidates(actor: User, event_id: int) -> tuple[CareerEvent, list[Candidate]
     orgs = db.session.scalars(
         select(Organisation)
         .where(Organisation.kind == ROLE_COMPANY, Organisation.cluster_id.in_(event.cluster_ids or [-1]))
+        .options(selectinload(Organisation.locations), selectinload(Organisation.users))
         .order_by(Organisation.name, Organisation.id)
     )
     scored = []
