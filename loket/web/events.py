@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from loket import taxonomy
 from loket.exports import FORMATS, spreadsheet
@@ -22,12 +22,6 @@ class PublishForm(LoketForm):
     """Publish or withdraw the public page (only the CSRF token; the route says which)."""
 
 
-def _login_required() -> Response | None:
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    return None
-
-
 @bp.get("/<id:event_id>")
 def public(event_id: int):
     """The published programme: per round the sessions present (no login, no schools named)."""
@@ -36,19 +30,17 @@ def public(event_id: int):
 
 
 @bp.get("/<id:event_id>/beheer")
+@login_required
 def manage(event_id: int):
     """The manager's page: the event and, once planned, sessions x rounds with fill rates."""
-    if (refused := _login_required()) is not None:
-        return refused
     grid = pages.manager_grid(current_user, event_id)
     return render_template("events/manage.html", grid=grid, event=grid.event, publish_form=PublishForm())
 
 
 @bp.post("/<id:event_id>/publiceren")
+@login_required
 def publish(event_id: int):
     """Publish the event's public page (``?uit=1`` withdraws it)."""
-    if (refused := _login_required()) is not None:
-        return refused
     form = PublishForm()
     if form.validate_on_submit():
         on = request.args.get("uit") != "1"
@@ -62,19 +54,17 @@ def publish(event_id: int):
 
 
 @bp.get("/<id:event_id>/programma")
+@login_required
 def school_programme(event_id: int):
     """A school's programme per group."""
-    if (refused := _login_required()) is not None:
-        return refused
     event, programmes = pages.school_programme(current_user, event_id)
     return render_template("events/school.html", event=event, programmes=programmes)
 
 
 @bp.get("/<id:event_id>/programma.csv")
+@login_required
 def school_programme_csv(event_id: int):
     """The same programme as a CSV file: one line per group and round."""
-    if (refused := _login_required()) is not None:
-        return refused
     event, programmes = pages.school_programme(current_user, event_id)
     locale = current_locale()
     header = [

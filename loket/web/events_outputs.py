@@ -17,6 +17,7 @@ from loket.event_text import unplaced_text
 from loket.exports import FORMATS, spreadsheet
 from loket.models.event_feedback import FEEDBACK_COMMENT_MAX
 from loket.services.events import feedback, outputs
+from loket.web.events_manage import login_first
 from loket.web.forms.base import LoketForm
 from loket.web.forms.choices import current_locale
 from loket.web.forms.service_call import FAILED, attempt
@@ -25,17 +26,12 @@ bp = Blueprint("events_outputs", __name__, url_prefix="/loopbaandagen")
 bp.add_app_template_filter(unplaced_text, "unplaced_reason")
 
 
-def _login_required() -> Response | None:
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    return None
+bp.before_request(login_first)
 
 
 @bp.get("/<id:event_id>/groepen/<id:group_id>/rondes/<id:round_id>.ics")
 def round_ics(event_id: int, group_id: int, round_id: int):
     """The group's session in that round as a calendar file (its school and the event's managers)."""
-    if (refused := _login_required()) is not None:
-        return refused
     url = current_app.config["LOKET_BASE_URL"] + url_for("events.school_programme", event_id=event_id)
     body = outputs.round_calendar(current_user, event_id, group_id, round_id, url=url)
     return Response(
@@ -51,8 +47,6 @@ def round_ics(event_id: int, group_id: int, round_id: int):
 @bp.get("/<id:event_id>/bedrijf")
 def company_list(event_id: int):
     """The company's sessions with per round the groups expected (school, class, level, pupils)."""
-    if (refused := _login_required()) is not None:
-        return refused
     event, lists = outputs.company_list(current_user, event_id)
     return render_template("events/company.html", event=event, lists=lists)
 
@@ -60,8 +54,6 @@ def company_list(event_id: int):
 @bp.get("/<id:event_id>/bedrijf.csv")
 def company_list_csv(event_id: int):
     """The same list as a CSV file: one line per group expected (a round without groups: one line)."""
-    if (refused := _login_required()) is not None:
-        return refused
     event, lists = outputs.company_list(current_user, event_id)
     locale = current_locale()
     header = [
@@ -96,8 +88,6 @@ def company_list_csv(event_id: int):
 @bp.get("/<id:event_id>/afdrukken")
 def printable(event_id: int):
     """The whole programme per round and session with the groups placed, laid out for paper."""
-    if (refused := _login_required()) is not None:
-        return refused
     event, rounds = outputs.printable(current_user, event_id)
     return render_template("events/print.html", event=event, rounds=rounds)
 
@@ -132,8 +122,6 @@ def feedback_form(page: feedback.FeedbackPage) -> LoketForm:
 @bp.route("/<id:event_id>/feedback", methods=["GET", "POST"])
 def give_feedback(event_id: int):
     """Schools rate the sessions their groups visited, companies their own sessions (after the day)."""
-    if (refused := _login_required()) is not None:
-        return refused
     page = feedback.feedback_page(current_user, event_id)
     form = feedback_form(page)
     status = 200

@@ -15,15 +15,12 @@ from flask_login import current_user
 
 from loket.services.events import changes, invitations, register_group, register_session
 from loket.services.events.invitations import InvitationError
+from loket.services.events.registration import is_open
 from loket.web.events_manage import login_first
 from loket.web.forms.events import EventActionForm, GroupForm, SessionForm
 from loket.web.forms.service_call import FAILED, attempt
 
 bp = Blueprint("events_register", __name__, url_prefix="/loopbaandagen")
-
-
-def _open(event) -> bool:
-    return date.today() <= event.registration_deadline
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,7 @@ def _own_list(side: _Side, event_id: int):
         event=event,
         mine=mine,
         form=form,
-        is_open=_open(event),
+        is_open=is_open(event, date.today()),
         action=EventActionForm(),
     ), code
 

@@ -115,3 +115,44 @@ def test_manager_publishes_and_withdraws(client, world, planned, make):
     client.post(f"/loopbaandagen/{planned}/publiceren?uit=1")
     logout(client)
     assert client.get(f"/loopbaandagen/{planned}").status_code == 404
+
+
+def test_public_and_school_pages_send_few_statements_whatever_the_companies(
+    client, world, planned, make, runner, count_queries
+):
+    from loket.services.events import GroupData, SessionData, register_group, register_session, set_published
+    from tests.integration.test_events_service import TODAY
+
+    event = db.session.get(CareerEvent, planned)
+    rounds = [r.id for r in event.rounds]
+    set_published(world["manager"], planned, True)
+    commit()
+    login(client, world["schools"][0])
+
+    def counts() -> dict[str, int]:
+        out = {}
+        for url in (f"/loopbaandagen/{planned}", f"/loopbaandagen/{planned}/programma"):
+            db.session.expire_all()  # as tests/integration/test_statement_counts.py does
+            with count_queries() as seen:
+                assert client.get(url).status_code == 200, url
+            out[url] = len(seen)
+        return out
+
+    small = counts()
+    for i in range(6):
+        company = make.company(name=f"Extra {i}", sectors=("energie",))
+        company.cluster_id = world["cluster"].id
+        user = make.user(company)
+        register_session(
+            user, planned, SessionData("workshop", f"Extra {i}", "energie", [], 30, rounds), TODAY
+        )
+        register_group(
+            world["schools"][0], planned, GroupData(f"3H{i}", "havo", 25, rounds, ["energie"]), TODAY
+        )
+    commit()
+    assert runner.invoke(args=["event", "plan", str(planned), "--time-limit", "5"]).exit_code == 0
+    large = counts()
+    html = client.get(f"/loopbaandagen/{planned}/programma").get_data(as_text=True)
+    assert sum(f"Extra {i}" in html for i in range(6)) >= 3  # the school's groups visit several new companies
+    grown = {url: (small[url], n) for url, n in large.items() if n > small[url] + 1}
+    assert not grown, f"statements grew with the companies (small, large): {grown}"

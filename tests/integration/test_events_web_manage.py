@@ -322,3 +322,23 @@ def test_planning_an_empty_event_is_no_error(client, w):
     done = client.post(f"/loopbaandagen/{ev.id}/plannen", follow_redirects=True)
     assert done.status_code == 200
     assert "Ingedeeld: 0 van 0 groepsrondes, 0 niet ingedeeld." in done.get_data(as_text=True)
+
+
+def test_invitation_page_sends_few_statements_whatever_the_companies(client, w, make, count_queries):
+    ev = h.event(w)
+    login(client, w["manager"])
+
+    def statements() -> int:
+        db.session.expire_all()  # as tests/integration/test_statement_counts.py does
+        with count_queries() as seen:
+            assert client.get(f"/loopbaandagen/{ev.id}/uitnodigen").status_code == 200
+        return len(seen)
+
+    small = statements()
+    for i in range(6):
+        company = make.company(name=f"Extra {i}", place="Kampen")
+        company.cluster_id = w["cluster"].id
+        make.user(company)
+    commit()
+    large = statements()
+    assert large <= small + 1, (small, large)

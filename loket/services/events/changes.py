@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from loket.db import db
 from loket.models import CareerEvent, Cluster, EventAssignment, EventGroup, EventSession, User
@@ -121,21 +121,13 @@ def _drop_assignments(actor: User, event: CareerEvent, what: str, **where: int) 
     and tell the event's managers."""
     column = EventAssignment.session_id if "session_id" in where else EventAssignment.group_id
     value = next(iter(where.values()))
-    n = (
-        db.session.scalar(
-            select(func.count(EventAssignment.id)).where(
-                EventAssignment.event_id == event.id, column == value
-            )
-        )
-        or 0
-    )
-    if not n:
-        return 0
-    db.session.execute(
+    n = db.session.execute(
         delete(EventAssignment)
         .where(EventAssignment.event_id == event.id, column == value)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
+    if not n:
+        return 0
     db.session.expire(event, ["assignments"])
     event.plan_summary = {**(event.plan_summary or {}), "stale": True}
     managers = {

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from loket import taxonomy
 from loket.db import db, utcnow
@@ -41,6 +41,7 @@ from loket.models.users import ARCHIVED, ROLE_COMPANY
 from loket.services import ServiceError, audit, policies
 from loket.services.events.registration import SessionData, check_open, get_event, register_session
 from loket.services.notifications.inbox import reachable
+from loket.services.reactivation.tokens import TokenError, spend
 
 PURPOSE = "event_invite"
 SALT = "loket-event-invite"
@@ -157,6 +158,7 @@ def candidates(actor: User, event_id: int) -> tuple[CareerEvent, list[Candidate]
     orgs = db.session.scalars(
         select(Organisation)
         .where(Organisation.kind == ROLE_COMPANY, Organisation.cluster_id.in_(event.cluster_ids or [-1]))
+        .options(selectinload(Organisation.locations), selectinload(Organisation.users))
         .order_by(Organisation.name, Organisation.id)
     )
     scored = []
@@ -275,16 +277,10 @@ def register_by_invitation(token: str, data: SessionData, today: date) -> EventS
     """Register a session as the invited user (no login needed) and spend the link."""
     inv, row = load_invitation(token)
     session = register_session(inv.user, inv.event_id, data, today)
-    now = utcnow()
-    spent = db.session.execute(
-        update(ActionToken)
-        .where(ActionToken.id == row.id, ActionToken.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if spent.rowcount != 1:
-        raise InvitationError("used", _USED)
-    set_committed_value(row, "used_at", now)
+    try:
+        spend(row)
+    except TokenError as exc:
+        raise InvitationError("used", _USED) from exc
     inv.session_id = session.id
     db.session.flush()
     return session

@@ -20,6 +20,7 @@ from loket.models import (
 )
 from loket.services import NotFound, policies
 from loket.services.events.feedback import SessionFeedback, feedback_by_session
+from loket.services.events.outputs import placements
 from loket.services.events.registration import get_event
 
 
@@ -61,16 +62,12 @@ class Grid:
     organisations: dict[int, Organisation] = field(default_factory=dict)
 
 
-def _assignments(event_id: int, *, school_id: int | None = None) -> list[EventAssignment]:
+def _assignments(event_id: int) -> list[EventAssignment]:
     query = (
         select(EventAssignment)
         .where(EventAssignment.event_id == event_id)
         .options(selectinload(EventAssignment.group), selectinload(EventAssignment.session))
     )
-    if school_id is not None:
-        query = query.join(EventGroup, EventGroup.id == EventAssignment.group_id).where(
-            EventGroup.organisation_id == school_id
-        )
     return list(db.session.scalars(query))
 
 
@@ -114,7 +111,13 @@ def public_programme(event_id: int) -> tuple[CareerEvent, list[tuple[EventRound,
     event = db.session.get(CareerEvent, event_id)
     if event is None or not event.published:
         raise NotFound()
-    return event, [(r, [s for s in event.sessions if r.id in (s.round_ids or [])]) for r in event.rounds]
+    sessions = db.session.scalars(
+        select(EventSession)
+        .where(EventSession.event_id == event.id)
+        .options(selectinload(EventSession.organisation))
+        .order_by(EventSession.id)
+    ).all()
+    return event, [(r, [s for s in sessions if r.id in (s.round_ids or [])]) for r in event.rounds]
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,8 @@ def school_programme(actor: User, event_id: int) -> tuple[CareerEvent, list[Grou
     event = get_event(event_id)
     policies.require(policies.can_register_group(actor, event) or _has_groups(actor, event))
     by_group: dict[int, dict[int, EventSession]] = {}
-    for a in _assignments(event.id, school_id=actor.organisation_id):
+    own_groups = select(EventGroup.id).where(EventGroup.organisation_id == actor.organisation_id)
+    for a in placements(event.id, EventAssignment.group_id.in_(own_groups)):
         by_group.setdefault(a.group_id, {})[a.round_id] = a.session
     out = []
     for g in event.groups:

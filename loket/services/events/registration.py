@@ -159,13 +159,14 @@ def create_event(actor: User, data: EventData, today: date) -> CareerEvent:
     return event
 
 
+def is_open(event: CareerEvent, today: date) -> bool:
+    """Whether registration (and changing one's registration) is still open ``today``."""
+    return today <= event.registration_deadline
+
+
 def check_open(event: CareerEvent, today: date) -> None:
     """Refuse a change after the event's registration deadline."""
-    _open(event, today)
-
-
-def _open(event: CareerEvent, today: date) -> None:
-    if today > event.registration_deadline:
+    if not is_open(event, today):
         raise ServiceError(_l("De aanmelding voor deze loopbaandag is gesloten."))
 
 
@@ -217,7 +218,7 @@ def register_session(actor: User, event_id: int, data: SessionData, today: date)
     """A company user registers a session of their company for the event."""
     event = get_event(event_id)
     policies.require(policies.can_register_session(actor, event))
-    _open(event, today)
+    check_open(event, today)
     session = EventSession(
         event_id=event.id,
         organisation_id=actor.organisation_id,
@@ -261,7 +262,7 @@ def register_group(actor: User, event_id: int, data: GroupData, today: date) -> 
     """A school user registers a class of their school for the event."""
     event = get_event(event_id)
     policies.require(policies.can_register_group(actor, event))
-    _open(event, today)
+    check_open(event, today)
     group = EventGroup(
         event_id=event.id,
         organisation_id=actor.organisation_id,
