@@ -21,6 +21,11 @@ from loket.models.mail import QUEUED
 _SESSION_KEY = "loket_outbox_ids"
 
 
+def base_domain() -> str:
+    """The host name of LOKET_BASE_URL (for Message-IDs and calendar UIDs); "loket" without one."""
+    return current_app.config["LOKET_BASE_URL"].split("//")[-1].split("/")[0].split(":")[0] or "loket"
+
+
 def queue_email(
     user: User | None,
     template: str,
@@ -37,7 +42,7 @@ def queue_email(
         raise ValueError("queue_email: no recipient address")
     locale = user.locale if user else "nl"
     rendered = render_email(template, locale=locale, user=user, **context)
-    domain = current_app.config["LOKET_BASE_URL"].split("//")[-1].split("/")[0].split(":")[0] or "loket"
+    domain = base_domain()
     msg = OutboxMessage(
         run_id=run_id,
         user_id=user.id if user else None,

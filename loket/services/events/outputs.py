@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from loket import ics
 from loket.db import db
+from loket.mail.outbox import base_domain
 from loket.models import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession, User
 from loket.services import NotFound, policies
 from loket.services.events.registration import get_event
@@ -65,7 +65,7 @@ def round_calendar(actor: User, event_id: int, group_id: int, round_id: int, *, 
         raise NotFound()
     session = visit.session
     start, end = round_times(rnd)
-    domain = current_app.config["LOKET_BASE_URL"].split("//")[-1].split("/")[0].split(":")[0] or "loket"
+    domain = base_domain()
     lines = [f"{session.title} ({session.organisation.name})", f"{event.name}: {group.class_name}"]
     if session.pupils_do:
         lines.append(session.pupils_do)

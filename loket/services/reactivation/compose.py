@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from loket.db import db
 from loket.mail.delivery import build_message
+from loket.mail.outbox import base_domain
 from loket.mail.render import absolute_url, render_email
 from loket.models import Location, Offer, OutboxMessage, Request, User
 from loket.models.mail import QUEUED
@@ -104,10 +105,6 @@ def _path(endpoint: str, **values: str) -> str:
     return current_app.url_map.bind("", script_name="/").build(endpoint, values)
 
 
-def _domain() -> str:
-    return current_app.config["LOKET_BASE_URL"].split("//")[-1].split("/")[0].split(":")[0] or "loket"
-
-
 def compose(
     user: User, run_id: int | None, index: NearbyIndex, *, reminder: bool = False, dry_run: bool = False
 ) -> OutboxMessage:
@@ -136,7 +133,7 @@ def compose(
         body_text=rendered.text,
         body_html=rendered.html,
         headers=headers,
-        message_id=make_msgid(idstring=uuid.uuid4().hex[:12], domain=_domain()),
+        message_id=make_msgid(idstring=uuid.uuid4().hex[:12], domain=base_domain()),
         state=QUEUED,
         attempts=0,
     )
