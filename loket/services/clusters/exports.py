@@ -119,7 +119,7 @@ def members_table(user: User, filters: queue.Filters) -> Table:
     table = Table(str(_l("Leden")), [str(h) for h in header])
     kinds = {"school": str(_l("school")), "company": str(_l("bedrijf"))}
     for org in rows:
-        loc = org.locations[0] if org.locations else None
+        loc = org.primary_location
         table.rows.append(
             [
                 org.id,
