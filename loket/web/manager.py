@@ -62,7 +62,9 @@ def _per_page() -> int:
     return int(current_app.config["LOKET_PAGE_SIZE"])
 
 
-def _filters() -> queries.Filters:
+def filters_from_args() -> queries.Filters:
+    """The list filters of the query string (cluster, activity, state, age, score); unknown values
+    are ignored. The manager's pages and their exports (``loket.web.region_exports``) read them."""
     activity = request.args.get("activity") or None
     if activity not in taxonomy.activities().codes:
         activity = None
@@ -107,7 +109,7 @@ def _version(form) -> int | None:
 
 @bp.get("/goedkeuren")
 def queue():
-    f = _filters()
+    f = filters_from_args()
     page = queries.approval_queue(current_user, f, page=_page(), per_page=_per_page())
     return render_template(
         "manager/queue.html",
@@ -203,7 +205,7 @@ def reroute(match_id: int):
 
 @bp.get("/overzicht")
 def overview():
-    f = _filters()
+    f = filters_from_args()
     view = request.args.get("view", "requests")
     if view not in queries.OVERVIEW_VIEWS:
         view = "requests"

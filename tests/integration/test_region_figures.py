@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from loket.db import db, utcnow
-from loket.models import AuditEvent, MatchFeedback
+from loket.models import AuditEvent, Match, MatchFeedback
 from loket.services.clusters.period import AMS, make_period, period_figures
 from tests.integration.lifecycle_helpers import login
 
@@ -147,3 +148,15 @@ def test_export_links_on_the_lists(client, world):
     login(client, world.admin)
     html = client.get(f"/beheer/clusters/{world.zwolle.id}").get_data(as_text=True)
     assert f"/regio/export/members.xlsx?cluster={world.zwolle.id}" in html
+
+
+def test_the_queue_export_keeps_the_pages_score_filter(client, world):
+    match = db.session.scalar(select(Match).where(Match.request_id == world.r2.id))
+    match.score = 0.6
+    db.session.commit()
+    login(client, world.manager)
+    page = client.get("/cluster/goedkeuren?score=50").get_data(as_text=True)
+    assert "/regio/export/queue.xlsx?score=50" in page  # the export link carries the page's filter
+    assert len(_xlsx_rows(client.get("/regio/export/queue.xlsx?score=70").data)) == 1  # the header only
+    rows = _xlsx_rows(client.get("/regio/export/queue.xlsx?score=50").data)
+    assert len(rows) == 2 and rows[1][2] == "Het Lyceum"

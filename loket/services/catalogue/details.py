@@ -43,18 +43,27 @@ def _load(model, obj_id: int):
     return db.session.scalar(stmt)
 
 
-def _party_matches(actor: User | None, match_col, obj_id: int, other_model) -> list[Match]:
-    """The matches of the reader's organisation with this row (through its own requests/offers)."""
-    if actor is None or actor.organisation_id is None:
+def org_matches(match_col, ids: list[int], other_model, org_id: int) -> list[Match]:
+    """The matches of organisation ``org_id`` (through its own ``other_model`` rows: Request for a
+    school, Offer for a company) with the rows ``ids`` (``match_col``: Match.offer_id or
+    Match.request_id), oldest first."""
+    if not ids:
         return []
     other_col = Match.offer_id if other_model is Offer else Match.request_id
     stmt = (
         select(Match)
         .join(other_model, other_model.id == other_col)
-        .where(match_col == obj_id, other_model.organisation_id == actor.organisation_id)
+        .where(match_col.in_(ids), other_model.organisation_id == org_id)
         .order_by(Match.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def _party_matches(actor: User | None, match_col, obj_id: int, other_model) -> list[Match]:
+    """The matches of the reader's organisation with this row (through its own requests/offers)."""
+    if actor is None or actor.organisation_id is None:
+        return []
+    return org_matches(match_col, [obj_id], other_model, actor.organisation_id)
 
 
 def offer_details(actor: User | None, offer_id: int) -> Details:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from loket.db import db
 from loket.models import Location, Match, Offer, Organisation, Request, User
 from loket.services import policies
+from loket.services.catalogue.details import org_matches
 from loket.services.catalogue.query import Filters, Page, browse
 from loket.services.figures import offer_with_capacity
 
@@ -40,15 +39,7 @@ def offers_for_school(actor: User, filters: Filters, *, per_page: int, today: da
         today=today or date.today(),
     )
     ids = [h.obj.id for h in page.items]
-    asked: dict[int, Match] = {}
-    if ids:
-        stmt = (
-            select(Match)
-            .join(Request, Request.id == Match.request_id)
-            .where(Match.offer_id.in_(ids), Request.organisation_id == school.id)
-            .order_by(Match.id)
-        )
-        asked = {m.offer_id: m for m in db.session.scalars(stmt)}
+    asked = {m.offer_id: m for m in org_matches(Match.offer_id, ids, Request, school.id)}
     page.extra["asked"] = asked
     page.extra["locations"] = list(school.locations)
     return page

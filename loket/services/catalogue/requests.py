@@ -13,6 +13,7 @@ from loket.db import db
 from loket.models import Match, Offer, Request, User
 from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.services import policies
+from loket.services.catalogue.details import org_matches
 from loket.services.catalogue.offers import origin_of
 from loket.services.catalogue.query import Filters, Page, browse
 
@@ -40,15 +41,7 @@ def requests_for_company(actor: User, filters: Filters, *, per_page: int, today:
         today=today or date.today(),
     )
     ids = [h.obj.id for h in page.items]
-    proposed: dict[int, Match] = {}
-    if ids:
-        stmt = (
-            select(Match)
-            .join(Offer, Offer.id == Match.offer_id)
-            .where(Match.request_id.in_(ids), Offer.organisation_id == company.id)
-            .order_by(Match.id)
-        )
-        proposed = {m.request_id: m for m in db.session.scalars(stmt)}
+    proposed = {m.request_id: m for m in org_matches(Match.request_id, ids, Offer, company.id)}
     page.extra.update(proposed=proposed, locations=list(company.locations), reach_km=filters.km)
     return page
 

@@ -2,15 +2,14 @@
 matches waiting on someone, the approval queue, a cluster's members and the period figures.
 
 Each export is every row of the list the manager may see (their clusters; admins all), with the
-same filters as the page, in one or two statements. ``loket.exports`` writes the files; every cell
-goes through ``safe_cell`` there.
+same filters as the page: the lists run the page's own statement (``loket.services.matches.queue``)
+unpaginated. ``loket.exports`` writes the files; every cell goes through ``safe_cell`` there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from flask_babel import get_locale
@@ -19,15 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from loket import taxonomy
-from loket.db import db, utcnow
+from loket.db import db
 from loket.labels import status_label
-from loket.models import Cluster, Match, Offer, Organisation, Request, User
-from loket.models.matches import PROPOSED
+from loket.models import Cluster, Match, Organisation, User
 from loket.reason_text import reasons_text
-from loket.services import NotFound, policies
+from loket.services import NotFound
 from loket.services.clusters import scope as cluster_scope
 from loket.services.clusters.period import SEGMENTS, Period, period_figures
-from loket.services.figures import offer_with_capacity, request_without_match
 from loket.services.matches import queue
 
 EXPORTS = ("requests", "offers", "waiting", "queue", "members", "figures")
@@ -42,21 +39,6 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
 
 
-def _cluster_condition(column, user: User, filters: queue.Filters):
-    ids = queue.scope(user)  # PermissionDenied for anyone but managers and admins
-    if filters.cluster_id is not None:
-        policies.require(ids is None or filters.cluster_id in ids, "Dit cluster beheer je niet.")
-        return column == filters.cluster_id
-    return None if ids is None else column.in_(ids or [-1])
-
-
-def _common(model, user: User, filters: queue.Filters, column) -> list:
-    conds = [_cluster_condition(column, user, filters)]
-    if filters.activity:
-        conds.append(model.activity == filters.activity)
-    return [c for c in conds if c is not None]
-
-
 def _cluster_names() -> dict[int, str]:
     return {cid: name for cid, name in db.session.execute(select(Cluster.id, Cluster.name))}
 
@@ -67,16 +49,7 @@ def _activity(code: str) -> str:
 
 def requests_table(user: User, filters: queue.Filters) -> Table:
     """Requests without a match (the overview's definition), oldest first."""
-    conds = _common(Request, user, filters, Organisation.cluster_id)
-    if filters.min_age_days:
-        conds.append(Request.created_at <= utcnow() - timedelta(days=filters.min_age_days))
-    rows = db.session.scalars(
-        select(Request)
-        .join(Organisation, Organisation.id == Request.organisation_id)
-        .where(request_without_match(), *conds)
-        .options(selectinload(Request.organisation))
-        .order_by(Request.created_at, Request.id)
-    )
+    rows = db.session.scalars(queue.open_requests_stmt(user, filters))
     names = _cluster_names()
     header = [_l("Nummer"), _l("School"), _l("Cluster"), _l("Activiteit"), _l("Onderwerp"), _l("Leerlingen")]
     header += [_l("Vanaf"), _l("Tot en met"), _l("Ingediend")]
@@ -92,16 +65,7 @@ def requests_table(user: User, filters: queue.Filters) -> Table:
 
 def offers_table(user: User, filters: queue.Filters) -> Table:
     """Open offers with places left, oldest first."""
-    conds = _common(Offer, user, filters, Organisation.cluster_id)
-    if filters.min_age_days:
-        conds.append(Offer.created_at <= utcnow() - timedelta(days=filters.min_age_days))
-    rows = db.session.scalars(
-        select(Offer)
-        .join(Organisation, Organisation.id == Offer.organisation_id)
-        .where(offer_with_capacity(), *conds)
-        .options(selectinload(Offer.organisation))
-        .order_by(Offer.created_at, Offer.id)
-    )
+    rows = db.session.scalars(queue.offers_with_capacity_stmt(user, filters))
     names = _cluster_names()
     header = [_l("Nummer"), _l("Bedrijf"), _l("Cluster"), _l("Activiteit"), _l("Onderwerp"), _l("Plaatsen")]
     header += [_l("Bezet"), _l("Vrij"), _l("Vanaf"), _l("Tot en met")]
@@ -115,20 +79,7 @@ def offers_table(user: User, filters: queue.Filters) -> Table:
     return table
 
 
-def _matches_table(user: User, filters: queue.Filters, states: tuple[str, ...], name: str) -> Table:
-    conds = _common(Request, user, filters, Match.cluster_id)
-    if filters.min_age_days:
-        conds.append(Match.status_changed_at <= utcnow() - timedelta(days=filters.min_age_days))
-    rows = db.session.scalars(
-        select(Match)
-        .join(Request, Request.id == Match.request_id)
-        .where(Match.status.in_(states), *conds)
-        .options(
-            selectinload(Match.request).selectinload(Request.organisation),
-            selectinload(Match.offer).selectinload(Offer.organisation),
-        )
-        .order_by(Match.status_changed_at, Match.id)
-    )
+def _matches_table(rows: Iterable[Match], name: str) -> Table:
     names = _cluster_names()
     header = [_l("Nummer"), _l("Status"), _l("School"), _l("Bedrijf"), _l("Cluster"), _l("Activiteit")]
     header += [_l("Score (%)"), _l("Afstand (km)"), _l("Wacht op"), _l("Sinds"), _l("Redenen")]
@@ -145,13 +96,12 @@ def _matches_table(user: User, filters: queue.Filters, states: tuple[str, ...], 
 
 def waiting_table(user: User, filters: queue.Filters) -> Table:
     """Matches that wait on the manager, a side or a date, longest waiting first."""
-    states = (filters.status,) if filters.status in queue.WAITING_STATES else queue.WAITING_STATES
-    return _matches_table(user, filters, states, str(_l("Koppelingen")))
+    return _matches_table(db.session.scalars(queue.waiting_stmt(user, filters)), str(_l("Koppelingen")))
 
 
 def queue_table(user: User, filters: queue.Filters) -> Table:
     """Proposals waiting for approval, oldest first."""
-    return _matches_table(user, filters, (PROPOSED,), str(_l("Goedkeuren")))
+    return _matches_table(db.session.scalars(queue.approval_stmt(user, filters)), str(_l("Goedkeuren")))
 
 
 def members_table(user: User, filters: queue.Filters) -> Table:
@@ -169,7 +119,7 @@ def members_table(user: User, filters: queue.Filters) -> Table:
     table = Table(str(_l("Leden")), [str(h) for h in header])
     kinds = {"school": str(_l("school")), "company": str(_l("bedrijf"))}
     for org in rows:
-        loc = org.locations[0] if org.locations else None
+        loc = org.primary_location
         table.rows.append(
             [
                 org.id,

@@ -24,7 +24,6 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
@@ -35,9 +34,8 @@ from loket.models import AuditEvent, Match, MatchFeedback, Organisation, Request
 from loket.models.activities import REQUEST_STATES
 from loket.models.matches import COMPLETED, SCHEDULED
 from loket.services import ServiceError, figure_cache
-from loket.services.clusters.dashboards import org_activity, organisation_counts
+from loket.services.clusters.dashboards import AMS, org_activity, organisation_counts
 
-AMS = ZoneInfo("Europe/Amsterdam")
 SEGMENTS = ("all", "po", "vo")
 PERIOD_KINDS = ("year", "90", "30", "custom")
 MAX_DAYS = 3 * 366
@@ -243,8 +241,7 @@ def _completed(figs: dict[int, PeriodFigures], ids: list[int], lo: datetime, hi:
 
 def _schools(figs: dict[int, PeriodFigures], ids: list[int], year: schoolyear.SchoolYear) -> None:
     act = org_activity()
-    y_lo = datetime(year.start.year, year.start.month, year.start.day, tzinfo=AMS)
-    y_hi = datetime(year.end.year, year.end.month, year.end.day, tzinfo=AMS) + timedelta(days=1)
+    y_lo, y_hi = Period(year.start, year.end).bounds
     when = func.coalesce(Match.scheduled_start, Match.status_changed_at)
     busy = (
         select(Request.organisation_id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from loket.db import db, paginate, utcnow
@@ -79,8 +79,8 @@ def _where(stmt, *conds):
     return stmt.where(*[c for c in conds if c is not None])
 
 
-def approval_queue(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
-    """Proposals waiting for approval in the user's clusters, oldest first."""
+def approval_stmt(user: User, filters: Filters, now=None) -> Select:
+    """Proposals waiting for approval in the user's clusters, oldest first (the page and its export)."""
     now = now or utcnow()
     stmt = _where(
         select(Match).join(Request, Request.id == Match.request_id),
@@ -90,11 +90,15 @@ def approval_queue(user: User, filters: Filters, *, page: int = 1, per_page: int
         _older_than(Match.status_changed_at, filters.min_age_days, now),
         Match.score >= filters.min_score / 100 if filters.min_score else None,
     ).options(*_match_options())
-    stmt = stmt.order_by(Match.status_changed_at, Match.id)
-    return paginate(stmt, page, per_page)
+    return stmt.order_by(Match.status_changed_at, Match.id)
 
 
-def _activity_list(model, condition, user: User, filters: Filters, page: int, per_page: int, now):
+def approval_queue(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
+    """One page of ``approval_stmt``."""
+    return paginate(approval_stmt(user, filters, now), page, per_page)
+
+
+def _activity_stmt(model, condition, user: User, filters: Filters, now) -> Select:
     """Requests or offers matching ``condition`` in the user's clusters, oldest first."""
     stmt = _where(
         select(model).join(Organisation, Organisation.id == model.organisation_id),
@@ -103,20 +107,30 @@ def _activity_list(model, condition, user: User, filters: Filters, page: int, pe
         model.activity == filters.activity if filters.activity else None,
         _older_than(model.created_at, filters.min_age_days, now or utcnow()),
     ).options(selectinload(model.organisation))
-    return paginate(stmt.order_by(model.created_at, model.id), page, per_page)
+    return stmt.order_by(model.created_at, model.id)
+
+
+def open_requests_stmt(user: User, filters: Filters, now=None) -> Select:
+    """Requests without a match (``loket.services.figures``) in the user's clusters, oldest first."""
+    return _activity_stmt(Request, request_without_match(), user, filters, now)
 
 
 def open_requests(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
-    """Requests without a match (``loket.services.figures``) in the user's clusters, oldest first."""
-    return _activity_list(Request, request_without_match(), user, filters, page, per_page, now)
+    """One page of ``open_requests_stmt``."""
+    return paginate(open_requests_stmt(user, filters, now), page, per_page)
+
+
+def offers_with_capacity_stmt(user: User, filters: Filters, now=None) -> Select:
+    """Open offers with places left in the user's clusters, oldest first (index order: fast at scale)."""
+    return _activity_stmt(Offer, offer_with_capacity(), user, filters, now)
 
 
 def offers_with_capacity(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
-    """Open offers with places left in the user's clusters, oldest first (index order: fast at scale)."""
-    return _activity_list(Offer, offer_with_capacity(), user, filters, page, per_page, now)
+    """One page of ``offers_with_capacity_stmt``."""
+    return paginate(offers_with_capacity_stmt(user, filters, now), page, per_page)
 
 
-def waiting_matches(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
+def waiting_stmt(user: User, filters: Filters, now=None) -> Select:
     """Matches that wait on someone (manager, accepting side, a date), longest waiting first."""
     now = now or utcnow()
     states = (filters.status,) if filters.status in WAITING_STATES else WAITING_STATES
@@ -127,8 +141,12 @@ def waiting_matches(user: User, filters: Filters, *, page: int = 1, per_page: in
         Request.activity == filters.activity if filters.activity else None,
         _older_than(Match.status_changed_at, filters.min_age_days, now),
     ).options(*_match_options())
-    stmt = stmt.order_by(Match.status_changed_at, Match.id)
-    return paginate(stmt, page, per_page)
+    return stmt.order_by(Match.status_changed_at, Match.id)
+
+
+def waiting_matches(user: User, filters: Filters, *, page: int = 1, per_page: int = 25, now=None):
+    """One page of ``waiting_stmt``."""
+    return paginate(waiting_stmt(user, filters, now), page, per_page)
 
 
 def waiting_on(match: Match) -> str:
