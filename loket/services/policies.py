@@ -200,10 +200,6 @@ def can_accept_match(user: User | None, match: Match) -> bool:
     return match_side(user, match) == accepting_side(match)
 
 
-def can_schedule_match(user: User | None, match: Match) -> bool:
-    return match_side(user, match) is not None
-
-
 def can_cancel_match(user: User | None, match: Match) -> bool:
     return match_side(user, match) is not None or can_manage_match(user, match)
 
