@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-AMS = ZoneInfo("Europe/Amsterdam")
+from loket.zone import AMSTERDAM as AMS
+
 DAILY = "daily"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 from flask_babel import format_decimal, get_locale, lazy_gettext
@@ -15,8 +14,8 @@ from loket.labels import status_label
 from loket.reason_text import is_weak, reason_text
 from loket.services.catalogue.details import detail_path
 from loket.services.notifications.inbox import unread_count
+from loket.zone import AMSTERDAM as AMS
 
-AMS = ZoneInfo("Europe/Amsterdam")
 # main menu per role: (endpoint, label); endpoints that do not exist (yet) are left out
 NAV: dict[str, list[tuple[str, object]]] = {
     "school": [

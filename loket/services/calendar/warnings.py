@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -19,8 +18,8 @@ from loket.models import Match
 from loket.services.calendar.days_off import days_off_between
 from loket.services.calendar.holidays_table import holidays_for
 from loket.services.calendar.regions import region_of
+from loket.zone import AMSTERDAM
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAY_STARTS = time(7, 0)
 DAY_ENDS = time(19, 0)
 CODES = ("request_window", "offer_window", "weekend", "public_holiday", "school_holiday", "day_off", "time")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 
@@ -25,8 +24,8 @@ from loket.models.users import ACTIVE, ARCHIVED
 from loket.services import figure_cache
 from loket.services.clusters.inputs import active_clusters, live_organisation
 from loket.services.figures import offer_with_capacity, request_without_match
+from loket.zone import AMSTERDAM as AMS
 
-AMS = ZoneInfo("Europe/Amsterdam")
 UNMATCHED_DAYS = 30
 
 

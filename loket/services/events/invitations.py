@@ -20,7 +20,6 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -42,10 +41,10 @@ from loket.services import ServiceError, audit, policies
 from loket.services.events.registration import SessionData, check_open, get_event, register_session
 from loket.services.notifications.inbox import reachable
 from loket.services.reactivation.tokens import TokenError, spend
+from loket.zone import AMSTERDAM as ZONE
 
 PURPOSE = "event_invite"
 SALT = "loket-event-invite"
-ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 class InvitationError(ServiceError):

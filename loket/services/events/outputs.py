@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,8 +17,7 @@ from loket.mail.outbox import base_domain
 from loket.models import CareerEvent, EventAssignment, EventGroup, EventRound, EventSession, User
 from loket.services import NotFound, policies
 from loket.services.events.registration import get_event
-
-AMS = ZoneInfo("Europe/Amsterdam")
+from loket.zone import AMSTERDAM as AMS
 
 
 def placements(event_id: int, *where) -> list[EventAssignment]:
