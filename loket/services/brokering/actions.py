@@ -23,7 +23,8 @@ from loket.db import db
 from loket.mail.outbox import queue_email
 from loket.models import Match, Offer, Organisation, Request, User
 from loket.models.users import ACTIVE
-from loket.services import NotFound, ServiceError, audit, policies
+from loket.services import NotFound, ServiceError, audit
+from loket.services.brokering.search import owner_for
 from loket.services.matches import lifecycle, messages
 from loket.services.matches import recipients as people
 from loket.services.matches import steps as step
@@ -31,10 +32,7 @@ from loket.services.matches import steps as step
 
 def propose_on_behalf(actor: User, request_id: int, offer_id: int) -> Match:
     """Propose the pair for the school (source ``manager``), approve it, and tell the school."""
-    req = db.session.get(Request, request_id)
-    if req is None:
-        raise NotFound()
-    policies.require(policies.can_broker_request(actor, req))
+    owner_for(actor, "request", request_id)
     match = lifecycle.propose(actor, request_id, offer_id, source="manager")
     match = lifecycle.approve(actor, match.id)
     audit.record(actor, "propose_on_behalf", match, side="school")
@@ -71,26 +69,13 @@ def _open_thread(org: Organisation, about: Any) -> Match | None:
     return db.session.scalars(stmt.order_by(Match.id.desc()).limit(1)).first()
 
 
-def _about(kind: str, about_id: int) -> Any:
-    model = Request if kind == "request" else Offer
-    found = db.session.get(model, about_id)
-    if found is None:
-        raise NotFound()
-    return found
-
-
 def contact(actor: User, org_id: int, body: str, *, about_kind: str, about_id: int) -> Contacted:
     """Write to an organisation about a request or offer: into the open thread of their match, or
     else by email (the manager's name in the text, Reply-To the manager; audit + outbox)."""
     org = db.session.get(Organisation, org_id)
     if org is None:
         raise NotFound()
-    about = _about(about_kind, about_id)
-    policies.require(
-        policies.can_broker_request(actor, about)
-        if isinstance(about, Request)
-        else policies.can_broker_offer(actor, about)
-    )
+    about = owner_for(actor, about_kind, about_id)
     if org.id != about.organisation_id and org.kind == about.organisation.kind:
         raise ServiceError(_l("Kies de school of het bedrijf van deze aanvraag of dit aanbod."), field="body")
     text = messages.clean_body(body)

@@ -195,10 +195,7 @@ def broker_request(
     user: User, request_id: int, widen: Widen = Widen(), today: date | None = None
 ) -> Brokerage:
     """Candidate offers for a request and the near misses, for its cluster's managers and admins."""
-    req = db.session.get(Request, request_id)
-    if req is None:
-        raise NotFound()
-    policies.require(policies.can_broker_request(user, req))
+    req = owner_for(user, "request", request_id)
     base_km, limit, slack = _settings()
     today = today or date.today()
     (row,) = db.session.execute(select_any_place(Request, Request.id == req.id)).all() or [None]
@@ -248,10 +245,7 @@ def broker_request(
 # --------------------------------------------------------------------------- an offer's requests
 def broker_offer(user: User, offer_id: int, widen: Widen = Widen(), today: date | None = None) -> Brokerage:
     """Requests in reach of an offer with places left and the near misses, for its cluster's managers."""
-    offer = db.session.get(Offer, offer_id)
-    if offer is None:
-        raise NotFound()
-    policies.require(policies.can_broker_offer(user, offer))
+    offer = owner_for(user, "offer", offer_id)
     base_km, limit, slack = _settings()
     today = today or date.today()
     (row,) = db.session.execute(select_any_place(Offer, Offer.id == offer.id)).all() or [None]

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
 from loket import taxonomy
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL
+from loket.reason_text import km
 
 TEXTS: dict[str, Any] = {
     "inactive": _l("organisatie heeft geen actieve gebruiker"),
@@ -60,11 +61,6 @@ class Miss:
 
     def __str__(self) -> str:
         return self.text
-
-
-def km(d: float) -> str:
-    """A distance in the reader's number format: one decimal below 10 km, whole km above."""
-    return f"{format_decimal(round(d, 1 if d < 10 else 0))} km"
 
 
 def _locale() -> str:
@@ -119,11 +115,8 @@ def misses(
         if shared & AT_COMPANY:
             limits.append(req.max_travel_km)
         limit = max(limits) if limits else 0.0
-        out.append(
-            Miss(
-                "distance", {"distance": km(distance_km), "limit": km(limit), "over_km": distance_km - limit}
-            )
-        )
+        texts = {"distance": f"{km(distance_km)} km", "limit": f"{km(limit)} km"}
+        out.append(Miss("distance", {**texts, "over_km": distance_km - limit}))
     if not ok["level"]:
         levels = taxonomy.levels()
         out.append(

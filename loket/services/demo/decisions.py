@@ -9,8 +9,8 @@ import numpy as np
 
 from loket.db import db
 from loket.matching.types import FEATURES
-from loket.models import Match
 from loket.models.matches import APPROVED, REJECTED
+from loket.services.matches.proposals import engine_match
 from loket.services.matching.adapter import load_inputs
 from loket.services.matching.weights import weights_version
 
@@ -49,22 +49,8 @@ def seed_decisions(*, seed: int = 2024, per_request: int = 6, share: float = 1.0
         good = set(np.argsort(-liked)[: int(rng.integers(1, 3))].tolist())
         req = inputs.request_rows[rec.id]
         for i, s in enumerate(found):
-            db.session.add(
-                Match(
-                    request_id=req.id,
-                    offer_id=inputs.offer_rows[s.offer_id].id,
-                    cluster_id=req.cluster_id,
-                    status=APPROVED if i in good else REJECTED,
-                    score=round(s.score, 6),
-                    distance_km=None if s.distance_km is None else round(s.distance_km, 3),
-                    mode=s.mode,
-                    breakdown={k: round(v, 6) for k, v in s.contributions.items()},
-                    reasons=[dict(r) for r in s.reasons],
-                    fits={k: round(v, 6) for k, v in s.fits.items()},
-                    weights_version=version,
-                    proposed_by="engine",
-                )
-            )
+            status = APPROVED if i in good else REJECTED
+            db.session.add(engine_match(s, req, inputs.offer_rows[s.offer_id].id, status, version))
             written += 1
     db.session.flush()
     return written

@@ -16,7 +16,14 @@ from loket.models.matches import PROPOSED
 from loket.services import audit
 from loket.services.matches.recipients import deciders
 from loket.services.matching import cluster_weights
-from loket.services.matching.adapter import ASSIGN_CANDIDATES, Inputs, Progress, find_request, load_inputs
+from loket.services.matching.adapter import (
+    ASSIGN_CANDIDATES,
+    Inputs,
+    Progress,
+    Row,
+    find_request,
+    load_inputs,
+)
 from loket.services.matching.weights import weights_version
 from loket.services.notifications.inbox import notify
 
@@ -120,6 +127,25 @@ def _engines_by_request(
     return out
 
 
+def engine_match(s: Suggestion, req: Row, offer_id: int, status: str, version: str) -> Match:
+    """A (not yet added) match of the engine for suggestion ``s``: ``req`` is the request's loaded row
+    (its id and cluster), ``status`` the match's state, ``version`` the scoring set's weights_version."""
+    return Match(
+        request_id=req.id,
+        offer_id=offer_id,
+        cluster_id=req.cluster_id,
+        status=status,
+        score=round(s.score, 6),
+        distance_km=None if s.distance_km is None else round(s.distance_km, 3),
+        mode=s.mode,
+        breakdown={k: round(v, 6) for k, v in s.contributions.items()},
+        reasons=[dict(r) for r in s.reasons],
+        fits={k: round(v, 6) for k, v in s.fits.items()},
+        weights_version=version,
+        proposed_by="engine",
+    )
+
+
 def _store(
     inputs: Inputs, suggestions: list[Suggestion], weighting: cluster_weights.Weighting
 ) -> tuple[int, int]:
@@ -135,20 +161,7 @@ def _store(
             existing += 1
             continue
         seen.add((req.id, offer.id))
-        match = Match(
-            request_id=req.id,
-            offer_id=offer.id,
-            cluster_id=req.cluster_id,
-            status=PROPOSED,
-            score=round(s.score, 6),
-            distance_km=None if s.distance_km is None else round(s.distance_km, 3),
-            mode=s.mode,
-            breakdown={k: round(v, 6) for k, v in s.contributions.items()},
-            reasons=[dict(r) for r in s.reasons],
-            fits={k: round(v, 6) for k, v in s.fits.items()},
-            weights_version=weighting.version_of(s.request_id),
-            proposed_by="engine",
-        )
+        match = engine_match(s, req, offer.id, PROPOSED, weighting.version_of(s.request_id))
         db.session.add(match)
         created.append(match)
     db.session.flush()

@@ -130,22 +130,6 @@ def find_request(key: str | int) -> Request:
     return req
 
 
-def find_offer(key: str | int) -> Offer:
-    """An offer by internal id (int), or by external_id / internal id given as text."""
-    if isinstance(key, int):
-        found = db.session.get(Offer, key)
-        if found is None:
-            raise NotFound(f"Aanbod {key} bestaat niet.")
-        return found
-    key = str(key).strip()
-    off = db.session.scalar(select(Offer).where(Offer.external_id == key))
-    if off is None and key.isdigit():
-        off = db.session.get(Offer, int(key))
-    if off is None:
-        raise NotFound(f"Aanbod {key!r} bestaat niet.")
-    return off
-
-
 # --------------------------------------------------------------------------- one pair
 def explain_pair(req: Request, offer: Offer) -> Explanation:
     """Hard-filter check of one pair for a manual proposal (services.matches): the failed filters

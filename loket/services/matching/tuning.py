@@ -95,7 +95,7 @@ def _tune_scope(cluster_id: int | None, need: int, dry_run: bool, actor: User | 
     cfg = current_app.config
     own = cluster_weights.active_cluster_set(cluster_id) if cluster_id is not None else None
     current = own if own is not None else weights.active_set()
-    in_force = cluster_weights.config_for_cluster(cluster_id)
+    in_force = weights.config_for(current.weights if current is not None else None)  # config_for_cluster
     admin_bounds = weights.bounds()
     result = tune(
         decisions(cluster_id),
