@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from loket.db import db
-from loket.matching import Engine, Suggestion, assign, greedy_assign
-from loket.matching.batch import fill_reasons
+from loket.matching import Suggestion, assign, greedy_assign
 from loket.models import Match
 from loket.models.matches import PROPOSED
 from loket.services import audit
@@ -24,7 +23,6 @@ from loket.services.matching.adapter import (
     find_request,
     load_inputs,
 )
-from loket.services.matching.weights import weights_version
 from loket.services.notifications.inbox import notify
 
 
@@ -75,13 +73,11 @@ def run_matching(
     t0 = time.perf_counter()
     workers = current_app.config["LOKET_MATCH_WORKERS"] or None
     weighting = cluster_weights.load()
-    engines = _engines_by_request(inputs, weighting)
-    lists: dict[str, list[Suggestion]] = {}
-    for engine, group in engines.values():
-        # with --assign only the chosen pairs need their reasons: they are made after the assignment
-        lists.update(
-            engine.suggest_all(group, width, inputs.excluded, progress, workers, reasons=not assign_pairs)
-        )
+    engines = cluster_weights.Engines(inputs.engine.offers, weighting, national=inputs.engine)
+    # with --assign only the chosen pairs need their reasons: they are made after the assignment
+    lists = engines.suggest_all(
+        inputs.requests, width, inputs.excluded, progress=progress, workers=workers, reasons=not assign_pairs
+    )
     run = MatchRun(
         [], requests=len(inputs.requests), offers=len(inputs.engine.offers), skipped=inputs.skipped
     )
@@ -90,9 +86,7 @@ def run_matching(
     if assign_pairs:
         cap = inputs.engine.capacities()
         best, greedy = assign(lists, cap), greedy_assign(lists, cap)
-        for engine, _group in engines.values():
-            version = weights_version(engine.config)
-            fill_reasons(engine, [p for p in best.pairs if weighting.version_of(p.request_id) == version])
+        engines.fill_reasons(best.pairs)
         run.suggestions = sorted(best.pairs, key=lambda s: (s.request_id, s.rank))
         run.assignment_total, run.assignment_unmatched = best.total, len(best.unmatched)
         run.greedy_total, run.greedy_unmatched = greedy.total, len(greedy.unmatched)
@@ -111,20 +105,6 @@ def run_matching(
         run.created, run.existing = _store(inputs, run.suggestions, weighting)
     run.timings["write"] = time.perf_counter() - t0
     return run
-
-
-def _engines_by_request(
-    inputs: Inputs, weighting: cluster_weights.Weighting
-) -> dict[str, tuple[Engine, list]]:
-    """Weights version -> (an engine with those weights, the requests they score): the loaded
-    national engine for most, one more engine over the same offers per cluster set in force."""
-    out: dict[str, tuple[Engine, list]] = {}
-    national = weights_version(inputs.engine.config)
-    for config, group in weighting.groups(inputs.requests):
-        version = weights_version(config)
-        engine = inputs.engine if version == national else Engine(inputs.engine.offers, config)
-        out[version] = (engine, group)
-    return out
 
 
 def engine_match(s: Suggestion, req: Row, offer_id: int, status: str, version: str) -> Match:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import select
 
 from loket.db import db
 from loket.matching import Engine, MatchConfig, OfferRecord, RequestRecord, Suggestion
+from loket.matching.batch import fill_reasons
 from loket.matching.order import sort_key
 from loket.matching.reach import RequestIndex
 from loket.models import Organisation, Request, WeightSet
@@ -137,10 +139,15 @@ class Engines:
     """Ranks offers for requests, each request with its own weights (one ``Engine`` per
     configuration over the same offers, built when first needed)."""
 
-    def __init__(self, offers: Sequence[OfferRecord], weighting: Weighting) -> None:
+    def __init__(
+        self, offers: Sequence[OfferRecord], weighting: Weighting, national: Engine | None = None
+    ) -> None:
         self.offers = list(offers)
         self.weighting = weighting
+        #: ``national``: an engine already built over these offers (reused for its configuration)
         self._engines: dict[str, Engine] = {}
+        if national is not None:
+            self._engines[weights_version(national.config)] = national
 
     def engine(self, config: MatchConfig) -> Engine:
         key = weights_version(config)
@@ -149,14 +156,27 @@ class Engines:
         return self._engines[key]
 
     def suggest_all(
-        self, requests: Sequence[RequestRecord], k: int | None, excluded: Excluded = frozenset()
+        self,
+        requests: Sequence[RequestRecord],
+        k: int | None,
+        excluded: Excluded = frozenset(),
+        **options: Any,
     ) -> dict[str, list[Suggestion]]:
-        """Each request's best ``k`` offers (all feasible with None), scored with its own weights."""
+        """Each request's best ``k`` offers (all feasible with None), scored with its own weights;
+        ``options`` go to ``Engine.suggest_all`` (progress, workers, reasons)."""
         out: dict[str, list[Suggestion]] = {}
         excluded = _reusable(excluded)
         for cfg, group in self.weighting.groups(requests):
-            out.update(self.engine(cfg).suggest_all(group, k, excluded))
+            out.update(self.engine(cfg).suggest_all(group, k, excluded, **options))
         return out
+
+    def fill_reasons(self, suggestions: Iterable[Suggestion]) -> None:
+        """Make the deferred reasons of suggestions (``reasons=False``), each with its request's weights."""
+        by_version: dict[str, list[Suggestion]] = {}
+        for s in suggestions:
+            by_version.setdefault(self.weighting.version_of(s.request_id), []).append(s)
+        for items in by_version.values():
+            fill_reasons(self.engine(self.weighting.config_of(items[0].request_id)), items)
 
 
 class Indexes:
