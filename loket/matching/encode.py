@@ -192,75 +192,114 @@ class Table:
 
 
 def encode(records: Sequence[RequestRecord] | Sequence[OfferRecord], vocab: Vocab) -> Table:
-    """Validate and encode records (all requests or all offers) into a Table."""
+    """Validate and encode records (all requests or all offers) into a Table.
+
+    The columns are gathered as Python lists and made arrays once (assigning numpy elements one by
+    one costs more than the checks), and each distinct list of codes is turned into a mask once."""
     n = len(records)
-    lat = np.empty(n)
-    lon = np.empty(n)
-    act = np.empty(n, dtype=np.intp)
-    sect = np.empty(n, dtype=np.uint32)
-    rel = np.empty(n, dtype=np.uint32)
-    lvl = np.empty(n, dtype=np.uint32)
-    lvl_x = np.empty(n, dtype=np.uint32)
-    modes = np.empty(n, dtype=np.uint8)
-    start = np.empty(n, dtype=np.int64)
-    end = np.empty(n, dtype=np.int64)
-    reach = np.empty(n)
-    active = np.empty(n, dtype=np.bool_)
-    cap = np.zeros(n, dtype=np.int64)
-    cap_left = np.zeros(n, dtype=np.int64)
-    acts_year = np.zeros(n, dtype=np.int64)
+    lat: list[float] = []
+    lon: list[float] = []
+    act: list[int] = []
+    sect: list[int] = []
+    rel: list[int] = []
+    lvl: list[int] = []
+    lvl_x: list[int] = []
+    modes: list[int] = []
+    start: list[int] = []
+    end: list[int] = []
+    reach: list[float] = []
+    active: list[bool] = []
+    cap, cap_left, acts_year = [0] * n, [0] * n, [0] * n
     act_index = {a: i for i, a in enumerate(vocab.activities)}
+    masks = _Masks(vocab)
     for i, r in enumerate(records):
         is_offer = isinstance(r, OfferRecord)
         kind = "aanbod" if is_offer else "aanvraag"
-        m = _mode_mask(r.modes, kind, r.id)
+        m = masks.modes(r.modes, kind, r.id)
         _check_common(r, kind, vocab, m)
-        s = _mask(r.sectors, vocab.sectors, kind, r.id, "sector")
-        lv = _mask(r.levels, vocab.levels, kind, r.id, "onderwijsniveau")
+        s, s_rel = masks.sectors(r.sectors, kind, r.id)
+        lv, lv_x = masks.levels(r.levels, kind, r.id)
         if lv == 0:
             raise MatchInputError(kind, r.id, "geen onderwijsniveau opgegeven")
-        lat[i], lon[i] = _coord(r.lat), _coord(r.lon)
-        act[i] = act_index[r.activity]
-        sect[i] = s
-        rel[i] = _union(s, vocab.sector_related)
-        lvl[i] = lv
-        lvl_x[i] = _union(lv, vocab.level_expand)
-        modes[i] = m
-        start[i] = r.earliest.toordinal()
-        end[i] = r.latest.toordinal()
-        active[i] = bool(r.active)
         if is_offer:
             assert isinstance(r, OfferRecord)
-            reach[i] = float(r.radius_km)
+            far = float(r.radius_km)
             if r.capacity < 0 or r.capacity_left < 0:
                 raise MatchInputError(kind, r.id, "capaciteit mag niet negatief zijn")
             cap[i], cap_left[i] = r.capacity, r.capacity_left
         else:
             assert isinstance(r, RequestRecord)
-            reach[i] = float(r.max_travel_km)
+            far = float(r.max_travel_km)
             acts_year[i] = max(0, int(r.activities_this_year))
-        if not reach[i] >= 0:
+        if not far >= 0:
             what = "radius_km" if is_offer else "max_travel_km"
-            raise MatchInputError(kind, r.id, f"{what} moet een getal >= 0 zijn, niet {reach[i]!r}")
+            raise MatchInputError(kind, r.id, f"{what} moet een getal >= 0 zijn, niet {far!r}")
+        lat.append(_coord(r.lat))
+        lon.append(_coord(r.lon))
+        act.append(act_index[r.activity])
+        sect.append(s)
+        rel.append(s_rel)
+        lvl.append(lv)
+        lvl_x.append(lv_x)
+        modes.append(m)
+        start.append(r.earliest.toordinal())
+        end.append(r.latest.toordinal())
+        reach.append(far)
+        active.append(bool(r.active))
     return Table(
         ids=[r.id for r in records],
-        lat=lat,
-        lon=lon,
-        act=act,
-        sect=sect,
-        sect_rel=rel,
-        lvl=lvl,
-        lvl_x=lvl_x,
-        modes=modes,
-        start=start,
-        end=end,
-        reach=reach,
-        active=active,
-        cap=cap,
-        cap_left=cap_left,
-        acts_year=acts_year,
+        lat=np.array(lat, dtype=np.float64),
+        lon=np.array(lon, dtype=np.float64),
+        act=np.array(act, dtype=np.intp),
+        sect=np.array(sect, dtype=np.uint32),
+        sect_rel=np.array(rel, dtype=np.uint32),
+        lvl=np.array(lvl, dtype=np.uint32),
+        lvl_x=np.array(lvl_x, dtype=np.uint32),
+        modes=np.array(modes, dtype=np.uint8),
+        start=np.array(start, dtype=np.int64),
+        end=np.array(end, dtype=np.int64),
+        reach=np.array(reach, dtype=np.float64),
+        active=np.array(active, dtype=np.bool_),
+        cap=np.array(cap, dtype=np.int64),
+        cap_left=np.array(cap_left, dtype=np.int64),
+        acts_year=np.array(acts_year, dtype=np.int64),
         topics=[r.topic or "" for r in records],
     )
+
+
+class _Masks:
+    """The bit masks of lists of codes, each distinct list checked and computed once per encode."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+        self._modes: dict[tuple[str, ...], int] = {}
+        self._sectors: dict[tuple[str, ...], tuple[int, int]] = {}
+        self._levels: dict[tuple[str, ...], tuple[int, int]] = {}
+
+    def modes(self, values: Sequence[str], kind: str, obj: str) -> int:
+        key = tuple(values)
+        found = self._modes.get(key)
+        if found is None:
+            found = self._modes[key] = _mode_mask(values, kind, obj)
+        return found
+
+    def sectors(self, values: Sequence[str], kind: str, obj: str) -> tuple[int, int]:
+        """The sectors' mask and the mask of their related sectors."""
+        key = tuple(values)
+        found = self._sectors.get(key)
+        if found is None:
+            m = _mask(values, self.vocab.sectors, kind, obj, "sector")
+            found = self._sectors[key] = (m, _union(m, self.vocab.sector_related))
+        return found
+
+    def levels(self, values: Sequence[str], kind: str, obj: str) -> tuple[int, int]:
+        """The levels' mask and the mask of the levels they cover."""
+        key = tuple(values)
+        found = self._levels.get(key)
+        if found is None:
+            m = _mask(values, self.vocab.levels, kind, obj, "onderwijsniveau")
+            found = self._levels[key] = (m, _union(m, self.vocab.level_expand))
+        return found
 
 
 def _union(mask: int, table: tuple[int, ...]) -> int:

@@ -66,17 +66,9 @@ class Inputs:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _request_rows(request_ids: list[int] | None) -> dict[str, Row]:
-    q = select(Request.id, Request.external_id, Organisation.cluster_id).join(
-        Organisation, Organisation.id == Request.organisation_id
-    )
-    where = Request.id.in_(request_ids) if request_ids is not None else Request.status == REQ_OPEN
-    return {str(i): Row(i, ext, cluster) for i, ext, cluster in db.session.execute(q.where(where))}
-
-
-def _offer_rows() -> dict[str, Row]:
-    q = select(Offer.id, Offer.external_id).where(Offer.status == OFF_OPEN)
-    return {str(i): Row(i, ext) for i, ext in db.session.execute(q)}
+def _cluster_of(model):
+    """The cluster of the row's organisation (a correlated lookup by primary key)."""
+    return select(Organisation.cluster_id).where(Organisation.id == model.organisation_id).scalar_subquery()
 
 
 def load_inputs(
@@ -88,25 +80,24 @@ def load_inputs(
     """
     t0 = time.perf_counter()
     where = Request.id.in_(request_ids) if request_ids is not None else Request.status == REQ_OPEN
-    reqs = open_records.request_records(
-        db.session.execute(open_records.select_any_place(Request, where)).all(), today or date.today()
-    )
-    offers = open_records.offer_records(
-        db.session.execute(open_records.select_any_place(Offer, Offer.status == OFF_OPEN)).all()
-    )
+    extra = (Request.external_id, _cluster_of(Request))  # after the record's columns: row[-2], row[-1]
+    req_rows = db.session.execute(open_records.select_any_place(Request, where, extra=extra)).all()
+    offer_select = open_records.select_any_place(Offer, Offer.status == OFF_OPEN, extra=(Offer.external_id,))
+    offer_rows = db.session.execute(offer_select).all()
+    reqs = open_records.request_records(req_rows, today or date.today())
+    offers = open_records.offer_records(offer_rows)
     skipped = [*reqs.skipped, *offers.skipped]
     for msg in skipped:
         log.warning("matching: overgeslagen: %s", msg)
     pairs = db.session.execute(select(Match.request_id, Match.offer_id)).all()
-    request_rows, offer_rows = _request_rows(request_ids), _offer_rows()
     excluded = open_records.all_excluded_pairs()
     t1 = time.perf_counter()
     engine = Engine(offers.records, config or match_config(), table=offers.table)
     return Inputs(
         engine=engine,
         requests=reqs.records,
-        request_rows=request_rows,
-        offer_rows=offer_rows,
+        request_rows={str(r[0]): Row(r[0], r[-2], r[-1]) for r in req_rows},
+        offer_rows={str(r[0]): Row(r[0], r[-1]) for r in offer_rows},
         excluded=excluded,
         existing={(int(r), int(o)) for r, o in pairs},
         skipped=skipped,
