@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 
 from loket.cli import data, engines, events, mail, scheduler, serve, workflow
 from loket.cli.helpers import echo_json, parse_now, progress, transactional
 
-__all__ = ["COMMANDS", "echo_json", "main", "parse_now", "progress", "register", "transactional"]
+__all__ = ["COMMANDS", "NO_WEB", "echo_json", "main", "parse_now", "progress", "register", "transactional"]
 
 COMMANDS: list[click.Command] = [
     data.init_db_command,
@@ -45,16 +45,31 @@ def register(app: Flask) -> None:
         app.cli.add_command(cmd)
 
 
+#: commands that serve no page, build no link and run no migration: their app is built without the
+#: web layer (``create_app(web=False)``), which saves a second or so of start-up on every run
+NO_WEB = frozenset({"match", "cluster", "tune-weights"})
+
+
+class LoketGroup(FlaskGroup):
+    """Flask's command group, telling ``_create_app`` which command the app is built for."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        ctx.ensure_object(ScriptInfo).data["web"] = name not in NO_WEB
+        return super().get_command(ctx, name)
+
+
 def _create_app() -> Flask:
     from loket import create_app
     from loket.config import ConfigError
 
+    ctx = click.get_current_context(silent=True)
+    info = ctx.find_object(ScriptInfo) if ctx is not None else None
     try:
-        return create_app()
+        return create_app(web=info.data.get("web", True) if info is not None else True)
     except ConfigError as exc:  # a clear one-line error, not a traceback
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+@click.group(cls=LoketGroup, create_app=_create_app, add_default_commands=True)
 def main() -> None:
     """Loket command line."""

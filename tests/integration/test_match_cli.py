@@ -208,3 +208,58 @@ def test_timings_name_every_phase_and_leave_the_output_alone(runner, world, extr
     assert set(phases) == expected | ({"assign_s"} if "--assign" in extra else set())
     assert all(v >= 0 for v in phases.values()) and phases["peak_rss_mb"] > 0
     assert '{"timings"' not in plain.stderr
+
+
+# `loket match` in a process of its own, as people and the nightly job run it
+LEAN_RUN = (
+    "import sys; from loket.cli import main; main(sys.argv[1:], standalone_mode=False); "
+    "print('views loaded:', 'loket.web.admin' in sys.modules, file=sys.stderr)"
+)
+
+
+def test_real_command_runs_without_the_web_layer(app, world, make, mailbox):
+    """The command's app is built without the web layer (``loket.cli.NO_WEB``: no view module is
+    imported) and still stores, audits and tells the managers, with the same output as in-process."""
+    import subprocess
+    import sys
+
+    from loket.models import Notification
+    from tests.helpers.reactivation import child_env
+
+    make.manager(clusters=[world.cluster], email="beheer@example.test")
+    commit()
+    child = subprocess.run(
+        [sys.executable, "-c", LEAN_RUN, "match", "--json"],
+        env=child_env(app),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert child.returncode == 0, child.stderr
+    assert "views loaded: False" in child.stderr
+    pairs = {(d["request"], d["offer"]) for d in json.loads(child.stdout)}
+    assert ("R-1", "O-NEAR") in pairs and not any("SLAAP" in r or "SLAAP" in o for r, o in pairs)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Match)) == len(pairs)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) >= len(pairs)
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
+    assert len(mailbox.to("beheer@example.test")) == 1
+
+
+def test_other_commands_get_the_whole_app(app):
+    """Only the commands of ``NO_WEB`` skip the web layer: ``loket routes`` lists every page."""
+    import subprocess
+    import sys
+
+    from tests.helpers.reactivation import child_env
+
+    child = subprocess.run(
+        [sys.executable, "-c", LEAN_RUN, "routes"],
+        env=child_env(app),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert child.returncode == 0, child.stderr
+    assert "/beheer/gewichten" in child.stdout and "/loopbaandagen/" in child.stdout
+    assert "views loaded: True" in child.stderr
