@@ -106,6 +106,12 @@ def run_match(env: dict[str, str], *args: str) -> dict:
     }
 
 
+def median_run(env: dict[str, str], repeats: int, *args: str) -> dict:
+    """:func:`run_match` ``repeats`` times: the run with the median wall time, and every wall time."""
+    runs = sorted((run_match(env, *args) for _ in range(repeats)), key=lambda r: r["wall_s"])
+    return runs[len(runs) // 2] | {"wall_runs_s": [r["wall_s"] for r in runs]}
+
+
 # --------------------------------------------------------------------------- CSV and the reference
 def export_csv(db_url: str, folder: Path) -> dict[str, Path]:
     """The inputs of `loket match` (open requests, open offers, excluded pairs) from the database as
