@@ -17,7 +17,7 @@ def create_app(config: dict[str, Any] | None = None, *, web: bool = True) -> Fla
     ``web=False`` builds the app of a command that serves no page, builds no link and runs no
     migration (``loket match``, ``cluster``, ``tune-weights``: ``loket.cli.NO_WEB``): the database,
     the translations and the commands, without the routes, sessions, CSRF, rate limits, schema
-    tools and request middleware, whose imports would be a second or so of its start-up."""
+    tools and request middleware, whose imports cost about half a second of its start-up."""
     app = Flask(
         __name__, instance_relative_config=True, template_folder="web/templates", static_folder="web/static"
     )

@@ -46,7 +46,7 @@ def register(app: Flask) -> None:
 
 
 #: commands that serve no page, build no link and run no migration: their app is built without the
-#: web layer (``create_app(web=False)``), which saves a second or so of start-up on every run
+#: web layer (``create_app(web=False)``), which saves about half a second of start-up on every run
 NO_WEB = frozenset({"match", "cluster", "tune-weights"})
 
 

@@ -22,6 +22,7 @@ from loket.services.matching import weight_sets
 from loket.services.matching.cluster_weights import config_for_cluster
 from loket.services.matching.weights import bounds, weights_version
 from tests.factories import commit
+from tests.helpers.cli import run_loket
 from tests.integration.lifecycle_helpers import login
 
 DEFAULTS = MatchConfig().weights
@@ -172,6 +173,18 @@ def test_national_run_also_tunes_each_cluster_with_enough_decisions(world, make,
     assert by_cluster[world.a.id]["learned_ndcg"] > by_cluster[world.a.id]["current_ndcg"]
     assert by_cluster[world.b.id]["learned"] is None and "te weinig" in by_cluster[world.b.id]["why"]
     assert db.session.scalar(select(WeightSet)) is None
+
+
+def test_real_command_stores_a_cluster_set_without_the_web_layer(app, world, make):
+    """`loket tune-weights` as its own process: the app without the web layer, the set stored."""
+    decided(make, world.a, TOPIC_TWICE)
+    commit()
+    child = run_loket(app, "tune-weights", "--json", "--cluster", str(world.a.id))
+    assert not child.views_loaded
+    doc = json.loads(child.stdout)
+    assert doc["better"] is True and doc["stored"] is not None
+    db.session.expire_all()
+    assert db.session.scalars(select(WeightSet)).one().cluster_id == world.a.id
 
 
 def test_decisions_without_signal_store_nothing_for_the_cluster(world, make, runner):

@@ -11,6 +11,7 @@ from loket.db import db
 from loket.models import AuditEvent, Cluster, Organisation
 from loket.services import PermissionDenied, ServiceError
 from loket.services import clusters as svc
+from tests.helpers.cli import run_loket
 from tests.integration.lifecycle_helpers import store_clustering
 
 BOUNDS = ["--max-radius-km", "25", "--min-schools", "1", "--max-schools", "10"]
@@ -207,3 +208,19 @@ def test_registered_school_joins_its_cluster(app, world):
         user = accounts.register(data)
     assert user is not None and user.organisation.cluster is not None
     assert user.organisation.cluster.name == "Cluster Groningen"
+
+
+def test_real_command_stores_the_clusters_without_the_web_layer(app, world):
+    """`loket cluster` as its own process: the app without the web layer (``loket.cli.NO_WEB``),
+    the same clusters as in-process."""
+    child = run_loket(app, "cluster", "--json", *BOUNDS)
+    assert not child.views_loaded
+    doc = json.loads(child.stdout)
+    assert {c["name"] for c in doc["clusters"]} == {
+        "Cluster Zwolle",
+        "Cluster Groningen",
+        "Cluster Amsterdam",
+    }
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Cluster)) == 3
+    assert cluster_of(world.kampen).name == "Cluster Zwolle"

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from loket.db import db
 from loket.models import AuditEvent, Match, StoredSuggestion
 from tests.factories import commit
+from tests.helpers.cli import run_loket
 
 KEYS = {"request", "offer", "rank", "score", "distance_km", "reasons"}
 
@@ -210,33 +211,16 @@ def test_timings_name_every_phase_and_leave_the_output_alone(runner, world, extr
     assert '{"timings"' not in plain.stderr
 
 
-# `loket match` in a process of its own, as people and the nightly job run it
-LEAN_RUN = (
-    "import sys; from loket.cli import main; main(sys.argv[1:], standalone_mode=False); "
-    "print('views loaded:', 'loket.web.admin' in sys.modules, file=sys.stderr)"
-)
-
-
 def test_real_command_runs_without_the_web_layer(app, world, make, mailbox):
-    """The command's app is built without the web layer (``loket.cli.NO_WEB``: no view module is
-    imported) and still stores, audits and tells the managers, with the same output as in-process."""
-    import subprocess
-    import sys
-
+    """`loket match` in a process of its own (as people and the nightly job run it) builds its app
+    without the web layer (``loket.cli.NO_WEB``: no view module is imported) and still stores,
+    audits and tells the managers."""
     from loket.models import Notification
-    from tests.helpers.reactivation import child_env
 
     make.manager(clusters=[world.cluster], email="beheer@example.test")
     commit()
-    child = subprocess.run(
-        [sys.executable, "-c", LEAN_RUN, "match", "--json"],
-        env=child_env(app),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert child.returncode == 0, child.stderr
-    assert "views loaded: False" in child.stderr
+    child = run_loket(app, "match", "--json")
+    assert not child.views_loaded
     pairs = {(d["request"], d["offer"]) for d in json.loads(child.stdout)}
     assert ("R-1", "O-NEAR") in pairs and not any("SLAAP" in r or "SLAAP" in o for r, o in pairs)
     db.session.expire_all()
@@ -248,18 +232,6 @@ def test_real_command_runs_without_the_web_layer(app, world, make, mailbox):
 
 def test_other_commands_get_the_whole_app(app):
     """Only the commands of ``NO_WEB`` skip the web layer: ``loket routes`` lists every page."""
-    import subprocess
-    import sys
-
-    from tests.helpers.reactivation import child_env
-
-    child = subprocess.run(
-        [sys.executable, "-c", LEAN_RUN, "routes"],
-        env=child_env(app),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert child.returncode == 0, child.stderr
+    child = run_loket(app, "routes")
+    assert child.views_loaded
     assert "/beheer/gewichten" in child.stdout and "/loopbaandagen/" in child.stdout
-    assert "views loaded: True" in child.stderr
