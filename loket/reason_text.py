@@ -12,26 +12,21 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from babel.numbers import format_decimal
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from loket import taxonomy
-
-
-def _locale() -> str:
-    loc = get_locale()
-    return str(loc) if loc else "nl"
+from loket.i18n import current_locale
 
 
 def km(value: Any) -> str:
     """A distance with one decimal below 10 km and none above, in the reader's number format."""
     v = float(value or 0.0)
     fmt = "#,##0.0" if v < 10 else "#,##0"
-    return format_decimal(v, format=fmt, locale=_locale())
+    return format_decimal(v, format=fmt, locale=current_locale())
 
 
 def _labels(vocab: taxonomy.Vocabulary, codes: Any) -> str:
-    loc = _locale()
+    loc = current_locale()
     return ", ".join(vocab.label(str(c), loc) for c in (codes or []))
 
 
@@ -40,7 +35,7 @@ def _sectors(p: Mapping[str, Any]) -> str:
 
 
 def _activity(code: Any) -> str:
-    return taxonomy.activities().label(str(code), _locale())
+    return taxonomy.activities().label(str(code), current_locale())
 
 
 TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {

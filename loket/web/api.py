@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
-from flask_babel import get_locale
 from flask_login import current_user
 
 from loket import taxonomy, topics
+from loket.i18n import current_locale
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_RESULTS = 15
@@ -74,5 +74,5 @@ def taxonomy_suggestions(kind: str):
     if kind not in KINDS:
         abort(404)
     query = (request.args.get("q") or "")[:100]
-    locale = str(get_locale() or "nl")
+    locale = current_locale()
     return jsonify({"kind": kind, "q": query, "results": _suggest(kind, query, locale)})

@@ -16,12 +16,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 
 from loket.extensions import limiter
+from loket.i18n import current_locale
 from loket.services import accounts
 from loket.services.accounts import profile
 from loket.services.accounts.links import TokenError
@@ -139,7 +140,7 @@ def register():
             name=form.name.data,
             email=form.email.data,
             password=form.password.data,
-            locale=str(get_locale() or "nl"),
+            locale=current_locale(),
         )
         if attempt(lambda: accounts.register(data), form) is not FAILED:
             return redirect(url_for("auth.register_sent"))

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from loket import taxonomy
+from loket.i18n import current_locale
 from loket.services.catalogue import ask, offers, requests
 from loket.services.catalogue.query import DISTANCES
 from loket.web.forms.activities import ActionForm
 from loket.web.forms.catalogue import AskForm, filter_args, filters_from_args
-from loket.web.forms.choices import current_locale as _locale
 from loket.web.forms.service_call import FAILED, attempt
 
 
@@ -23,7 +23,7 @@ def _per_page() -> int:
 
 
 def _choices() -> dict:
-    loc = _locale()
+    loc = current_locale()
     return {
         "activities": taxonomy.activities().choices(loc),
         "sectors": taxonomy.sectors().choices(loc),

@@ -7,13 +7,13 @@ import hashlib
 from datetime import date, datetime
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DateField, HiddenField, StringField, TimeField
 from wtforms.validators import Length, Optional
 
+from loket.i18n import current_locale
 from loket.models.dates import MAX_OPTIONS
 from loket.services import ServiceError
 from loket.services import matches as svc
@@ -103,7 +103,7 @@ class PickForm(LoketForm):
 
 def warning_text(w: DateWarning) -> str:
     """A warning as the proposer and the picker read it (in their language)."""
-    locale = str(get_locale() or "nl")
+    locale = current_locale()
     if w.code == "request_window":
         return _("Buiten de periode van de aanvraag (%(period)s).", period=w.detail)
     if w.code == "offer_window":

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from loket.i18n import current_locale
 from loket.services.clusters import dashboards, period, regionmap, scope
 from loket.services.events.figures import event_figures
 from loket.svg import bar_chart
@@ -40,10 +40,8 @@ MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct
 
 def month_label(month, *, year: bool = True) -> str:
     """'okt 2026' in Dutch, 'Oct 2026' in English (the service gives Dutch labels only)."""
-    if str(get_locale() or "nl") == "en":
-        name = MONTHS_EN[month.month - 1]
-    else:
-        name = dashboards.MONTHS_NL[month.month - 1]
+    names = MONTHS_EN if current_locale() == "en" else dashboards.MONTHS_NL
+    name = names[month.month - 1]
     return f"{name} {month.year}" if year else name
 
 

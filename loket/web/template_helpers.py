@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, request, url_for
-from flask_babel import format_decimal, get_locale, lazy_gettext
+from flask_babel import format_decimal, lazy_gettext
 from flask_login import current_user
 
 from loket import richtext, taxonomy
 from loket.db import database_unavailable, safe_rollback
+from loket.i18n import current_locale
 from loket.labels import status_label
 from loket.reason_text import is_weak, reason_text
 from loket.services.catalogue.details import detail_path
@@ -54,17 +55,12 @@ NAV: dict[str, list[tuple[str, object]]] = {
 MONTHS_NL = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 
-def _locale() -> str:
-    loc = get_locale()
-    return str(loc) if loc else "nl"
-
-
 def fmt_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(AMS)
-    if _locale() == "en":
+    if current_locale() == "en":
         return value.strftime("%d %b %Y")
     return f"{value.day} {MONTHS_NL[value.month - 1]} {value.year}"
 
@@ -96,10 +92,10 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["reason"] = reason_text
     app.jinja_env.filters["reason_is_weak"] = is_weak
     app.jinja_env.filters["time"] = lambda v: "" if v is None else f"{v.astimezone(AMS):%H:%M}"
-    app.jinja_env.filters["activity"] = lambda c: taxonomy.activities().label(c, _locale())
-    app.jinja_env.filters["sector"] = lambda c: taxonomy.sectors().label(c, _locale())
-    app.jinja_env.filters["level"] = lambda c: taxonomy.levels().label(c, _locale())
-    app.jinja_env.filters["mode"] = lambda c: taxonomy.modes().label(c, _locale())
+    app.jinja_env.filters["activity"] = lambda c: taxonomy.activities().label(c, current_locale())
+    app.jinja_env.filters["sector"] = lambda c: taxonomy.sectors().label(c, current_locale())
+    app.jinja_env.filters["level"] = lambda c: taxonomy.levels().label(c, current_locale())
+    app.jinja_env.filters["mode"] = lambda c: taxonomy.modes().label(c, current_locale())
     app.jinja_env.filters["richtext"] = richtext.to_html  # descriptions: Markdown, sanitised
     app.jinja_env.filters["excerpt"] = richtext.excerpt
 
@@ -140,4 +136,4 @@ def register(app: Flask) -> None:
         from flask import has_request_context  # emails are also rendered from CLI commands
 
         path = request.full_path.rstrip("?") if has_request_context() else ""
-        return {"current_locale": _locale(), "current_path": path}
+        return {"current_locale": current_locale(), "current_path": path}

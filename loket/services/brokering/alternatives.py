@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from loket import taxonomy
+from loket.i18n import current_locale
 from loket.models import Match, Offer, User
 from loket.services import policies
 from loket.services.brokering.search import Widen, broker_request
-from loket.services.brokering.whynot import _locale
 
 
 @dataclass
@@ -44,8 +44,8 @@ def reroute_alternatives(user: User, match: Match, limit: int = 10) -> list[Alte
         if not same:
             note = _(
                 "andere activiteit: %(offered)s in plaats van %(asked)s",
-                offered=acts.label(offer.activity, _locale()),
-                asked=acts.label(wanted, _locale()),
+                offered=acts.label(offer.activity, current_locale()),
+                asked=acts.label(wanted, current_locale()),
             )
         out.append(Alternative(offer, opt.score, opt.reasons, opt.distance_km, same, note))
     out.sort(key=lambda a: (not a.same_activity, -(a.score or 0.0), a.offer.id))

@@ -30,7 +30,7 @@ from loket.models.activities import OFF_OPEN, REQ_OPEN
 from loket.services import NotFound, policies
 from loket.services.brokering.whynot import Miss, misses
 from loket.services.matching import cluster_weights
-from loket.services.matching.candidates import _activities_for, _online, box_around
+from loket.services.matching.candidates import activities_for, box_around, online_cond
 from loket.services.matching.open_records import (
     excluded_pairs,
     offer_records,
@@ -112,7 +112,7 @@ def _nearby(model, where: list, lat, lon, reach_km: float, online: bool, limit: 
         )
         rows += db.session.execute(stmt).all()
     if online:
-        sub = select_any_place(model, *where, _online(model)).subquery()
+        sub = select_any_place(model, *where, online_cond(model)).subquery()
         rows += db.session.execute(select(sub).order_by(sub.c.id).limit(limit)).all()
     return rows
 
@@ -204,7 +204,7 @@ def broker_request(
     if not recs or req.status != REQ_OPEN:
         return Brokerage(req, widen, [], [], reach, limit)
     rec = recs[0]
-    acts = _activities_for([req.activity], offers_for_requests=True) if widen.related else [req.activity]
+    acts = activities_for([req.activity], offers_for_requests=True) if widen.related else [req.activity]
     where = [
         Offer.status == OFF_OPEN,
         Offer.activity.in_(acts),
@@ -254,7 +254,7 @@ def broker_offer(user: User, offer_id: int, widen: Widen = Widen(), today: date 
     if not recs or offer.status != OFF_OPEN:
         return Brokerage(offer, widen, [], [], reach, limit)
     rec = recs[0]
-    acts = _activities_for([offer.activity], offers_for_requests=False) if widen.related else [offer.activity]
+    acts = activities_for([offer.activity], offers_for_requests=False) if widen.related else [offer.activity]
     where = [
         Request.status == REQ_OPEN,
         Request.activity.in_(acts),

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from loket import taxonomy
+from loket.i18n import current_locale
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL
 from loket.reason_text import km
 
@@ -63,13 +64,8 @@ class Miss:
         return self.text
 
 
-def _locale() -> str:
-    loc = get_locale()
-    return loc.language if loc is not None else "nl"
-
-
 def _labels(vocab: taxonomy.Vocabulary, codes: list[str]) -> str:
-    loc = _locale()
+    loc = current_locale()
     return ", ".join(vocab.label(c, loc) for c in codes) or "–"
 
 

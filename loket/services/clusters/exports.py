@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from loket import taxonomy
 from loket.db import db
+from loket.i18n import current_locale
 from loket.labels import status_label
 from loket.models import Cluster, Match, Organisation, User
 from loket.reason_text import reasons_text
@@ -44,7 +44,7 @@ def _cluster_names() -> dict[int, str]:
 
 
 def _activity(code: str) -> str:
-    return taxonomy.activities().label(code, str(get_locale() or "nl"))
+    return taxonomy.activities().label(code, current_locale())
 
 
 def requests_table(user: User, filters: queue.Filters) -> Table:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from loket import taxonomy
 from loket.db import db
+from loket.i18n import current_locale
 from loket.models import Cluster, Location, Organisation, Request
 from loket.services.clusters.dashboards import organisation_counts
 from loket.services.clusters.inputs import live_organisation
@@ -91,7 +91,7 @@ def map_totals(cluster_ids: list[int]) -> dict[int, Counter[str]]:
 
 
 def _activity(code: str) -> str:
-    return taxonomy.activities().label(code, str(get_locale() or "nl"))
+    return taxonomy.activities().label(code, current_locale())
 
 
 def map_data(clusters: list[Cluster], *, limit: int = MAP_POINT_LIMIT) -> MapData:

@@ -10,12 +10,12 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from loket import taxonomy
+from loket.i18n import current_locale
 from loket.models.activities import DESCRIPTION_MAX
 from loket.services.catalogue.ask import AskData
 from loket.services.catalogue.query import DISTANCES, SORTS, Filters
 from loket.web.forms.activities import DutchDateField, DutchIntegerField, MultiCheckboxField
 from loket.web.forms.base import LoketForm
-from loket.web.forms.choices import current_locale as _locale
 from loket.web.inputs import page_arg, parse_int
 
 MAX_QUERY = 200
@@ -89,7 +89,7 @@ class AskForm(LoketForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.levels.choices = taxonomy.levels().choices(_locale())
+        self.levels.choices = taxonomy.levels().choices(current_locale())
         self.levels.validate_choice = True
 
     def validate_earliest(self, field) -> None:

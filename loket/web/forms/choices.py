@@ -11,19 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask_babel import get_locale
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from loket import taxonomy
+from loket.i18n import current_locale
 
 __all__ = ["MultiCheckboxField", "TreeCheckboxField", "current_locale"]
-
-
-def current_locale() -> str:
-    """The reader's language code (``nl`` outside a request)."""
-    loc = get_locale()
-    return str(loc) if loc else "nl"
 
 
 class MultiCheckboxField(SelectMultipleField):
