@@ -6,10 +6,11 @@ Measures top-10 for one request (p95), top-10 for all requests (in blocks on bot
 same in one process, in threads, and one request at a time), the optimal assignment beside greedy,
 peak memory, and the naive way (Python loop over every pair, geopy geodesic, per-pair scoring) on a
 sample; beside them, in the same run on the same data, the engine as it was before issue 14
-(``match_baseline.py``: taken from git, measured in a child process). Then the REAL `loket match` end to end on a seeded PostgreSQL database of the same size
-(``match_command.py``): the phases of `--json --top 10 --dry-run` and `--assign --json --dry-run`,
-their ratio to the engine-only time of the same run, a plain CSV -> numpy/BallTree reference, and
-the assignment figures from the command's output, written to quality.json (``assignment_command``).
+(``match_baseline.py``: taken from git, measured in a child process). Then the REAL `loket match`
+end to end on a seeded PostgreSQL database of the same size (``match_command.py``): the phases of
+`--json --top 10 --dry-run` and `--assign --json --dry-run`, their ratio to the engine-only time of
+the same run, a plain CSV -> numpy/BallTree reference, and the assignment figures from the command's
+output, written to quality.json (``assignment_command``).
 Writes benchmarks/results/matching.json.
 
     .venv/bin/python benchmarks/bench_matching.py            # full size

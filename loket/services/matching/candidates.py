@@ -91,7 +91,7 @@ def _near(circles: Sequence[Circle], per_row_col):
     return cond
 
 
-def _online(model):
+def online_cond(model):
     """The row may happen online (a cheap superset test on the JSON text; the engine checks exactly)."""
     return cast(model.modes, String).like('%"online"%')
 
@@ -118,7 +118,7 @@ def box_around(points: Sequence[tuple[float, float, float]]) -> tuple[float, flo
 
 
 # --------------------------------------------------------------------------- candidates
-def _activities_for(acts: Iterable[str], *, offers_for_requests: bool) -> list[str]:
+def activities_for(acts: Iterable[str], *, offers_for_requests: bool) -> list[str]:
     """Activities compatible with ``acts``: offer activities for request activities, or the reverse."""
     v = vocab()
     idx = [v.activities.index(a) for a in set(acts) if a in v.activities]
@@ -139,7 +139,7 @@ def _found(model, circles: list[Circle], max_km: float, per_row_col, where: list
         near = _near(circles, per_row_col) if len(circles) <= MAX_PRECISE else (lambda loc: and_(True))
         parts.append(_select_in_box(model, box, near, *where))
     if online:
-        parts.append(select_any_place(model, *where, _online(model)))
+        parts.append(select_any_place(model, *where, online_cond(model)))
     rows: list = []
     for stmt in parts:
         rows += db.session.execute(stmt).all()
@@ -159,7 +159,7 @@ def offer_candidates(requests: Sequence[RequestRecord]) -> Records:
     where = [
         is_open(Offer),
         active_cond(Offer),  # an organisation without an active user is never matched
-        Offer.activity.in_(_activities_for([r.activity for r in live], offers_for_requests=True)),
+        Offer.activity.in_(activities_for([r.activity for r in live], offers_for_requests=True)),
         Offer.earliest <= max(r.latest for r in live),
         Offer.latest >= min(r.earliest for r in live),
     ]
@@ -183,7 +183,7 @@ def request_candidates(offers: Sequence[OfferRecord], today: date | None = None)
     where = [
         is_open(Request),
         active_cond(Request),
-        Request.activity.in_(_activities_for([o.activity for o in live], offers_for_requests=False)),
+        Request.activity.in_(activities_for([o.activity for o in live], offers_for_requests=False)),
         Request.earliest <= max(o.latest for o in live),
         Request.latest >= min(o.earliest for o in live),
     ]
