@@ -35,8 +35,10 @@ if TYPE_CHECKING:  # pragma: no cover
 BLOCK = 500
 #: below this many requests the blocks run in this process (forking a worker costs more than it saves)
 MIN_PARALLEL = 6 * BLOCK
-#: share of the blocks this process ranks itself beside one child (the child's results cost time to read)
-PARENT_SHARE = 0.45
+#: share of the blocks this process ranks itself beside one child: half (with the cycle collector off,
+#: reading a child's suggestions costs about what sending them costs the child; 0.45 and 0.55 were
+#: measured 5-10 % slower at 10,000 x 50,000)
+PARENT_SHARE = 0.5
 #: "processes" (default), "threads" or "serial"
 MODES = ("processes", "threads", "serial")
 
@@ -78,15 +80,21 @@ def run_blocks(
     """Every request's top-k (in the order of ``requests``); ``progress(done, total)`` per block."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    # the garbage collector leaves the objects that exist now alone while the suggestions are made:
-    # walking the engine's and the caller's objects again and again is wasted time, and in a forked
-    # child it writes to every inherited page (copy-on-write) so that the child copies the whole heap
+    # Python's cycle collector is off while the suggestions are made (a forked child inherits that):
+    # they and their dicts are acyclic and freed by reference counting, and the collector would walk
+    # the growing heap again and again (about a sixth of an all-top-10 run, and of the time to send
+    # and read a child's suggestions). The objects that exist now are frozen besides: in a forked
+    # child a collection would write to every inherited page (copy-on-write) and copy the whole heap
+    was_on = gc.isenabled()
     gc.freeze()
+    gc.disable()
     try:
         job: _Job = (engine, table, requests, top_k, excluded, with_reasons)
         return _run(job, progress, workers, mode)
     finally:
         gc.unfreeze()
+        if was_on:
+            gc.enable()
 
 
 def _run(job: _Job, progress: Progress | None, workers: int | None, mode: str) -> list[list[Suggestion]]:
@@ -101,7 +109,7 @@ def _run(job: _Job, progress: Progress | None, workers: int | None, mode: str) -
             futures = [pool.submit(_block, job, lo, hi) for lo, hi in spans]
             return _collect(spans, [f.result for f in futures], total, progress)
     # the children take the last blocks, this process ranks the first ones meanwhile and then reads
-    # the children's results (reading them costs about a sixth of ranking them: it takes a bit less)
+    # the children's results (reading them costs about what sending them costs a child)
     own = max(1, round(len(spans) * PARENT_SHARE * 2 / workers))
     _JOB[:] = [job]
     pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"))

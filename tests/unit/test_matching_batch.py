@@ -174,3 +174,21 @@ def test_reasons_made_afterwards_are_the_reasons_made_at_once(world, one_by_one,
     fill_reasons(engine, some)
     expected = {(s.request_id, s.offer_id): s for found in one_by_one[10].values() for s in found}
     assert all(s == expected[(s.request_id, s.offer_id)] and s.deferred is None for s in some)
+
+
+@pytest.mark.parametrize("was_on", [True, False])
+def test_the_cycle_collector_is_off_while_ranking_and_as_before_afterwards(
+    world, small_blocks, was_on
+) -> None:
+    import gc
+
+    engine, requests, excluded = world
+    seen: list[bool] = []
+    (gc.enable if was_on else gc.disable)()
+    frozen = gc.get_freeze_count()
+    try:
+        engine.suggest_all(requests[:100], 5, excluded, progress=lambda *_: seen.append(gc.isenabled()))
+        assert seen and not any(seen)  # off while the blocks are ranked
+        assert gc.isenabled() is was_on and gc.get_freeze_count() == frozen  # as it was afterwards
+    finally:
+        gc.enable()
