@@ -1,4 +1,4 @@
-"""The matching engine: candidate search (BallTree), vectorised filters/scores, ranking, explanations."""
+"""The matching engine: candidate search (great-circle trees), vectorised filters, scores, ranking."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import date
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.neighbors import BallTree
 
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
+from loket.geo.sphere import SphereTree
 from loket.matching import parallel
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, Vocab, bits, encode
 from loket.matching.features import MODE_CODES, Checks, Fits, check, fits
@@ -36,8 +36,8 @@ Key = tuple[int, int]  # (offer activity index, level bit)
 class Engine:
     """Ranks offers for requests (and requests for an offer) over one fixed set of offers.
 
-    The offers are encoded (or ``table``: as the loader encoded them) and indexed once (a haversine
-    BallTree per activity type over the matchable offers); a query works on its candidates' arrays."""
+    The offers are encoded (or ``table``: as the loader encoded them) and indexed once (a great-circle
+    tree per activity type and level over the matchable offers); a query works on its candidates' arrays."""
 
     def __init__(
         self, offers: Sequence[OfferRecord], config: MatchConfig | None = None, table: Table | None = None
@@ -58,10 +58,10 @@ class Engine:
         self.topics = TopicModel([o.topic or "" for o in self.offers])
         t = self.table
         matchable = t.active & (t.cap_left > 0)
-        # per (offer activity, level bit the offer matches): a haversine BallTree over the matchable
-        # offers with a physical mode, and the online offers split into online-only rows and
+        # per (offer activity, level bit the offer matches): a great-circle tree (loket.geo.sphere) over
+        # the matchable offers with a physical mode, and the online offers split into online-only rows and
         # tree-local positions of the hybrid ones. A request looks only under its own level bits.
-        self._trees: dict[Key, tuple[BallTree, NDArray[np.intp], float]] = {}
+        self._trees: dict[Key, tuple[SphereTree, NDArray[np.intp], float]] = {}
         self._online_only: dict[Key, NDArray[np.intp]] = {}
         self._online_hybrid: dict[Key, NDArray[np.intp]] = {}
         has_phys = (t.modes & PHYSICAL) != 0
@@ -77,7 +77,7 @@ class Engine:
                 key = (a, j)
                 if len(phys):
                     pts = np.radians(np.column_stack([t.lat[phys], t.lon[phys]]))
-                    self._trees[key] = (BallTree(pts, metric="haversine"), phys, float(t.reach[phys].max()))
+                    self._trees[key] = (SphereTree(pts), phys, float(t.reach[phys].max()))
                     hybrid = np.flatnonzero(has_online[phys])
                     if len(hybrid):
                         self._online_hybrid[key] = hybrid

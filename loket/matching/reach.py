@@ -1,12 +1,12 @@
 """The company's view at scale: open requests encoded and indexed once, then ranked for many offers.
 
 ``Engine.rank_requests`` encodes the requests it is given on every call; ``RequestIndex`` encodes them
-once and finds each offer's candidates through one haversine BallTree over the requests (queried
-for a chunk of offers at once), plus the requests that may happen online, which have no distance
-limit. The filters, fits, ranking and
-reasons are the engine's own, so ``RequestIndex(requests).rank(offer, k)`` equals
-``Engine([]).rank_requests(offer, requests, k)``; and since a pair's score depends on that pair
-only, an index over any superset of an offer's feasible requests gives the same list.
+once and finds each offer's candidates through one great-circle tree (``loket.geo.sphere``) over
+the requests (queried for a chunk of offers at once), plus the requests that may happen online, which
+have no distance limit. The filters, fits, ranking and reasons are the engine's own, so
+``RequestIndex(requests).rank(offer, k)`` equals ``Engine([]).rank_requests(offer, requests, k)``;
+and since a pair's score depends on that pair only, an index over any superset of an offer's
+feasible requests gives the same list.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.neighbors import BallTree
 
 from loket.geo.distance import EARTH_RADIUS_KM, haversine_km
+from loket.geo.sphere import SphereTree
 from loket.matching.encode import AT_COMPANY, AT_SCHOOL, ONLINE, PHYSICAL, Table, encode
 from loket.matching.engine import Engine
 from loket.matching.features import check, fits
@@ -52,12 +52,12 @@ class RequestIndex:
         self._id_rank[order] = np.arange(len(self.requests))
         t = self.table
         has_phys = (t.modes & PHYSICAL) != 0
-        # one haversine BallTree over the active requests with a physical mode (every activity: the
-        # activity filter is one array lookup), the largest travel distance among them, and the
+        # one great-circle tree (loket.geo.sphere) over the active requests with a physical mode (every
+        # activity: the activity filter is one array lookup), the largest travel distance among them, and the
         # active requests that may happen online (no distance limit), per activity
         self._phys = np.flatnonzero(t.active & has_phys)
         self._tree = (
-            BallTree(np.radians(np.column_stack([t.lat[self._phys], t.lon[self._phys]])), metric="haversine")
+            SphereTree(np.radians(np.column_stack([t.lat[self._phys], t.lon[self._phys]])))
             if len(self._phys)
             else None
         )

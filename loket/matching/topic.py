@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
+import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -20,13 +22,13 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer, strip_accents_unicode
-from sklearn.preprocessing import normalize
 
 Terms = tuple[NDArray[np.int32], NDArray[np.float64]]
 
 #: size of the hashed n-gram space (collisions are rare for short topics and the same everywhere)
 N_FEATURES = 2**18
+#: the n-gram lengths (characters, within a word padded with one space either side)
+NGRAMS = (3, 4, 5)
 #: Dutch function words that say nothing about a topic (they would otherwise dominate short texts)
 _STOP = (
     "aan al als bij dan dat de den der des die dit door een en er het hoe hun in is je jij jouw kan met na"
@@ -51,9 +53,9 @@ def synonym_groups() -> tuple[dict[str, str], tuple[tuple[str, str], ...], tuple
     prefixes: dict[str, str] = {}
     phrases: list[tuple[str, str]] = []
     for group in json.loads(_SYNONYMS.read_text(encoding="utf-8"))["groups"]:
-        head = " ".join(_WORD.findall(strip_accents_unicode(group[0].lower())))
+        head = " ".join(_WORD.findall(strip_accents(group[0].lower())))
         for term in group:
-            toks = _WORD.findall(strip_accents_unicode(term.lower()))
+            toks = _WORD.findall(strip_accents(term.lower()))
             if len(toks) > 1:
                 phrases.append((" " + " ".join(toks) + " ", head))
             elif toks:
@@ -78,7 +80,7 @@ def _group_of(word: str) -> str | None:
 
 def prepare(text: str) -> str:
     """Lower-case, strip accents, drop punctuation and Dutch function words, add synonym group heads."""
-    words = _WORD.findall(strip_accents_unicode((text or "").lower()))
+    words = _WORD.findall(strip_accents((text or "").lower()))
     heads: list[str] = []
     for w in words:
         head = _group_of(w)
@@ -91,15 +93,33 @@ def prepare(text: str) -> str:
     return " ".join([w for w in words if w not in STOPWORDS] + heads)
 
 
-_HASHER = HashingVectorizer(
-    analyzer="char_wb",
-    ngram_range=(3, 5),
-    preprocessor=prepare,
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm=None,
-    dtype=np.float64,
-)
+def strip_accents(text: str) -> str:
+    """``text`` without accents: "één" -> "een" (NFKD, then the combining marks dropped)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed == text:
+        return text
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def ngram_columns(text: str) -> list[int]:
+    """The hashed columns of the 3-5 character n-grams of every word of ``text`` padded with a space
+    either side (a word shorter than an n-gram counts once, whole), with repeats: CRC-32, which is in
+    the standard library, fixed across processes and machines, and spreads short strings well."""
+    mask = N_FEATURES - 1  # a power of two
+    crc = zlib.crc32
+    out: list[int] = []
+    for word in text.split():
+        padded = f" {word} "
+        size = len(padded)
+        if padded.isascii():  # the usual case: bytes slice as the characters do, and faster
+            w = padded.encode()
+            grams = (w[i : i + n] for n in NGRAMS if n < size for i in range(size - n + 1))
+        else:
+            grams = (padded[i : i + n].encode() for n in NGRAMS if n < size for i in range(size - n + 1))
+        out.extend(crc(g) & mask for g in grams)
+        if size <= NGRAMS[-1]:
+            out.append(crc(padded.encode()) & mask)  # the n-gram as long as the word or longer: once
+    return out
 
 
 def vectorise(topics: Sequence[str]) -> sparse.csr_matrix:
@@ -109,10 +129,16 @@ def vectorise(topics: Sequence[str]) -> sparse.csr_matrix:
         return sparse.csr_matrix((0, N_FEATURES), dtype=np.float64)
     first: dict[str, int] = {}
     inverse = np.fromiter((first.setdefault(t or "", len(first)) for t in topics), np.intp, len(topics))
-    m = sparse.csr_matrix(_HASHER.transform(list(first)), dtype=np.float64)
-    m.sort_indices()
+    cols = [ngram_columns(prepare(text)) for text in first]
+    indptr = np.zeros(len(cols) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in cols], out=indptr[1:])
+    flat = np.fromiter((j for c in cols for j in c), np.int32, int(indptr[-1]))
+    m = sparse.csr_matrix((np.ones(len(flat)), flat, indptr), shape=(len(cols), N_FEATURES))
+    m.sum_duplicates()  # counts per column, columns sorted
     m.data = 1.0 + np.log(m.data)
-    m = sparse.csr_matrix(normalize(m, norm="l2", copy=False))
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    per_row = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    m.data *= np.repeat(per_row, np.diff(m.indptr))
     return m if len(first) == len(topics) else m[inverse]
 
 
