@@ -43,13 +43,15 @@ def create_app(config: dict[str, Any] | None = None, *, web: bool = True) -> Fla
 def register_web(app: Flask) -> None:
     """What serving pages needs: sessions, CSRF, rate limits, migrations, the blueprints, the error
     pages, the headers, one commit per request, and the production endpoints and middleware."""
+    from flask_migrate import Migrate  # (alembic: a tenth of a second that the engine commands skip)
+
     from loket.db import db
-    from loket.extensions import csrf, limiter, login_manager, migrate
+    from loket.extensions import csrf, limiter, login_manager
     from loket.models.search import include_in_migrations
     from loket.services.accounts.sessions import load_user
     from loket.web import security, transaction
 
-    migrate.init_app(
+    Migrate(
         app,
         db,
         render_as_batch=True,

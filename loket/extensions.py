@@ -7,7 +7,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from loket.db import database_unavailable, db, safe_rollback
@@ -19,10 +18,9 @@ login_manager.session_protection = "strong"
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-migrate = Migrate()
 babel = Babel()
 
-__all__ = ["db", "login_manager", "csrf", "limiter", "migrate", "babel", "select_locale"]
+__all__ = ["db", "login_manager", "csrf", "limiter", "babel", "select_locale"]
 
 
 def select_locale() -> str:

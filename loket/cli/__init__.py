@@ -51,10 +51,14 @@ NO_WEB = frozenset({"match", "cluster", "tune-weights"})
 
 
 class LoketGroup(FlaskGroup):
-    """Flask's command group, telling ``_create_app`` which command the app is built for."""
+    """Flask's command group, telling ``_create_app`` which command the app is built for. A command
+    of ``NO_WEB`` is found without loading the plugins' commands or the app (which its
+    ``with_appcontext`` builds then, without the web layer)."""
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         ctx.ensure_object(ScriptInfo).data["web"] = name not in NO_WEB
+        if name in NO_WEB:
+            return next(cmd for cmd in COMMANDS if cmd.name == name)
         return super().get_command(ctx, name)
 
 
