@@ -234,6 +234,7 @@ def main() -> None:
 
         result = json.loads((RESULTS / "matching.json").read_text(encoding="utf-8"))
         result["command"] = command_figures(args, result["all_top10_s"])
+        assign_ratio(result)
         print(f"wrote {write_json('matching', result)}", file=sys.stderr)
         return
     sizes = (
@@ -360,6 +361,7 @@ def main() -> None:
     path = write_json("matching", result)  # the engine's figures stand even if the command part fails
     if not args.no_command:
         result["command"] = command_figures(args, all_s)
+        assign_ratio(result)
         path = write_json("matching", result)
     print(f"wrote {path}", file=sys.stderr)
     for k in (
@@ -375,6 +377,16 @@ def main() -> None:
         "speedup",
     ):
         print(f"{k}: {result[k]}")
+
+
+def assign_ratio(result: dict) -> None:
+    """`--assign` ranks every request's top 30 and then solves: beside its ratio to the engine-only
+    all-top-10, its ratio to the engine-only work of the same kind in this run (all top-30 and the
+    assignment over them: assignment_candidates_s + assignment_s)."""
+    run = result["command"]["split"]["assign"]
+    same_work = result["assignment_candidates_s"] + result["assignment_s"]
+    run["engine_top30_and_assignment_s"] = round(same_work, 3)
+    run["wall_over_engine_top30_and_assignment"] = round(run["wall_s"] / same_work, 2)
 
 
 def command_figures(args: argparse.Namespace, engine_all_s: float) -> dict:
