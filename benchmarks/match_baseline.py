@@ -61,10 +61,16 @@ def baseline_figures(size: tuple[int, int, int, int], commit: str = BASELINE) ->
 
 def _measure(tree: str, schools: int, companies: int, n_requests: int, n_offers: int) -> dict:
     """In the child: the tree's engine on the tree's data generator, measured like bench_matching."""
-    sys.path[:0] = [tree, f"{tree}/benchmarks"]
-    import numpy as np
-    from bench_matching import make_data  # the baseline tree's (the same generator as today's)
+    import importlib.util
 
+    import numpy as np
+
+    sys.path[:0] = [tree, f"{tree}/benchmarks"]  # its loket and its benchmark helpers, not today's
+    spec = importlib.util.spec_from_file_location("baseline_bench", f"{tree}/benchmarks/bench_matching.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)  # the baseline tree's data generator (the same as today's)
+    make_data = bench.make_data
     from loket.matching import Engine
 
     requests, offers = make_data(schools, companies, n_requests, n_offers)
