@@ -84,10 +84,6 @@ def _mask(values: Sequence[str], codes: tuple[str, ...], kind: str, obj: str, wh
     return m
 
 
-def _mode_mask(values: Sequence[str], kind: str, obj: str) -> int:
-    return _mask(values, tuple(MODE_BITS), kind, obj, "vorm")
-
-
 def _check_common(rec: RequestRecord | OfferRecord, kind: str, vocab: Vocab, modes: int) -> None:
     if rec.activity not in vocab.activities:
         allowed = ", ".join(vocab.activities)
@@ -215,10 +211,10 @@ def encode(records: Sequence[RequestRecord] | Sequence[OfferRecord], vocab: Voca
     for i, r in enumerate(records):
         is_offer = isinstance(r, OfferRecord)
         kind = "aanbod" if is_offer else "aanvraag"
-        m = masks.modes(r.modes, kind, r.id)
+        m, _ = masks.of("modes", r.modes, kind, r.id)
         _check_common(r, kind, vocab, m)
-        s, s_rel = masks.sectors(r.sectors, kind, r.id)
-        lv, lv_x = masks.levels(r.levels, kind, r.id)
+        s, s_rel = masks.of("sectors", r.sectors, kind, r.id)
+        lv, lv_x = masks.of("levels", r.levels, kind, r.id)
         if lv == 0:
             raise MatchInputError(kind, r.id, "geen onderwijsniveau opgegeven")
         if is_offer:
@@ -268,37 +264,25 @@ def encode(records: Sequence[RequestRecord] | Sequence[OfferRecord], vocab: Voca
 
 
 class _Masks:
-    """The bit masks of lists of codes, each distinct list checked and computed once per encode."""
+    """The bit masks of lists of codes, each distinct list checked and computed once per encode:
+    modes (mask, mask), sectors (mask, their related sectors), levels (mask, the levels they cover)."""
 
     def __init__(self, vocab: Vocab) -> None:
-        self.vocab = vocab
-        self._modes: dict[tuple[str, ...], int] = {}
-        self._sectors: dict[tuple[str, ...], tuple[int, int]] = {}
-        self._levels: dict[tuple[str, ...], tuple[int, int]] = {}
+        self._what: dict[str, tuple[tuple[str, ...], str, tuple[int, ...] | None]] = {
+            "modes": (tuple(MODE_BITS), "vorm", None),
+            "sectors": (vocab.sectors, "sector", vocab.sector_related),
+            "levels": (vocab.levels, "onderwijsniveau", vocab.level_expand),
+        }
+        self._seen: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
 
-    def modes(self, values: Sequence[str], kind: str, obj: str) -> int:
-        key = tuple(values)
-        found = self._modes.get(key)
+    def of(self, field: str, values: Sequence[str], kind: str, obj: str) -> tuple[int, int]:
+        """(mask, widened mask) of ``values`` of ``field``; an unknown code is the record's error."""
+        key = (field, tuple(values))
+        found = self._seen.get(key)
         if found is None:
-            found = self._modes[key] = _mode_mask(values, kind, obj)
-        return found
-
-    def sectors(self, values: Sequence[str], kind: str, obj: str) -> tuple[int, int]:
-        """The sectors' mask and the mask of their related sectors."""
-        key = tuple(values)
-        found = self._sectors.get(key)
-        if found is None:
-            m = _mask(values, self.vocab.sectors, kind, obj, "sector")
-            found = self._sectors[key] = (m, _union(m, self.vocab.sector_related))
-        return found
-
-    def levels(self, values: Sequence[str], kind: str, obj: str) -> tuple[int, int]:
-        """The levels' mask and the mask of the levels they cover."""
-        key = tuple(values)
-        found = self._levels.get(key)
-        if found is None:
-            m = _mask(values, self.vocab.levels, kind, obj, "onderwijsniveau")
-            found = self._levels[key] = (m, _union(m, self.vocab.level_expand))
+            codes, what, widen = self._what[field]
+            m = _mask(values, codes, kind, obj, what)
+            found = self._seen[key] = (m, m if widen is None else _union(m, widen))
         return found
 
 
