@@ -9,10 +9,10 @@ from flask_login import current_user, login_required
 
 from loket import taxonomy
 from loket.exports import FORMATS, spreadsheet
+from loket.i18n import current_locale
 from loket.services import events as svc
 from loket.services.events import pages
 from loket.web.forms.base import LoketForm
-from loket.web.forms.choices import current_locale
 from loket.web.forms.service_call import FAILED, attempt
 
 bp = Blueprint("events", __name__, url_prefix="/loopbaandagen")

@@ -15,11 +15,11 @@ from loket import taxonomy
 from loket.db import utcnow
 from loket.event_text import unplaced_text
 from loket.exports import FORMATS, spreadsheet
+from loket.i18n import current_locale
 from loket.models.event_feedback import FEEDBACK_COMMENT_MAX
 from loket.services.events import feedback, outputs
 from loket.web.events_manage import login_first
 from loket.web.forms.base import LoketForm
-from loket.web.forms.choices import current_locale
 from loket.web.forms.service_call import FAILED, attempt
 
 bp = Blueprint("events_outputs", __name__, url_prefix="/loopbaandagen")

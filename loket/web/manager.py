@@ -12,12 +12,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from loket import taxonomy
+from loket.i18n import current_locale
 from loket.services import brokering
 from loket.services import matches as svc
 from loket.services.matches import queue as queries
 from loket.web import broker, manager_notes
 from loket.web.forms.base import LoketForm
-from loket.web.forms.choices import current_locale
 from loket.web.forms.reasons import reason_field
 from loket.web.forms.service_call import FAILED, attempt
 from loket.web.inputs import id_arg, id_list, page_arg, parse_int

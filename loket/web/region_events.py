@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from loket import taxonomy
+from loket.i18n import current_locale
 from loket.services.events.figures import EventFigures
 from loket.svg import bar_chart
-from loket.web.forms.choices import current_locale
 from loket.web.template_helpers import fmt_date
 
 

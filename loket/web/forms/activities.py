@@ -19,13 +19,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from loket import taxonomy, topics
+from loket.i18n import current_locale
 from loket.models.activities import COSTS_MAX, DESCRIPTION_MAX, DETAIL_MAX, DURATION_MAX
 from loket.services.activities import offers, requests
 from loket.services.activities.offers import OfferData
 from loket.services.activities.requests import RequestData
 from loket.web.forms.base import LoketForm
 from loket.web.forms.bounds import is_finite
-from loket.web.forms.choices import MultiCheckboxField, TreeCheckboxField, current_locale
+from loket.web.forms.choices import MultiCheckboxField, TreeCheckboxField
 
 
 class _StopOnParseError:

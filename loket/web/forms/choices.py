@@ -17,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from loket import taxonomy
 from loket.i18n import current_locale
 
-__all__ = ["MultiCheckboxField", "TreeCheckboxField", "current_locale"]
+__all__ = ["MultiCheckboxField", "TreeCheckboxField"]
 
 
 class MultiCheckboxField(SelectMultipleField):

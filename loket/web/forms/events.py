@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from loket import taxonomy
+from loket.i18n import current_locale
 from loket.models import CareerEvent
 from loket.models.events import MAX_GROUP_PREFERENCES
 from loket.services.events.registration import (
@@ -35,7 +36,7 @@ from loket.services.events.registration import (
 )
 from loket.web.forms.activities import DutchDateField, DutchIntegerField
 from loket.web.forms.base import LoketForm, single_line_filter
-from loket.web.forms.choices import MultiCheckboxField, TreeCheckboxField, current_locale
+from loket.web.forms.choices import MultiCheckboxField, TreeCheckboxField
 
 EMPTY_ROUND_ROWS = 3  # empty "day + round" rows under the filled ones (more with "Meer rijen")
 KINDS = (("workshop", _l("Workshop")), ("demonstration", _l("Demonstratie")), ("stand", _l("Stand")))
